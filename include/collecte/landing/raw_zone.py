@@ -1,0 +1,165 @@
+"""The raw zone: every collected file, unchanged, content-addressed, never overwritten.
+
+Key layout (see docs/CONVENTIONS.md)::
+
+    raw/source=<code>/kind=<kind>/account=<id>/received=<YYYY-MM-DD>/<sha256>.<ext>
+
+The same bytes land once per (source, kind, account): before writing, the zone looks for an
+object with the same hash under that account, whatever day it was received, so a rerun of a
+past interval lands nothing new. Alongside the raw zone the same bucket holds the `staged/`
+(canonical outputs), `quarantine/` (rejected input with its reason) and `debug/` (evidence of
+failures: screenshots, HTML) prefixes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9._@-]+$")
+
+
+class RawZoneError(RuntimeError):
+    """A raw-zone write that could not be verified."""
+
+
+@dataclass(frozen=True)
+class LandedObject:
+    """A raw object: where it is, what it holds, and whether this call created it."""
+
+    key: str
+    sha256: str
+    size: int
+    created: bool
+
+
+def sha256_hex(content: bytes) -> str:
+    """Hex SHA-256 of `content`."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def _segment(name: str, value: str) -> str:
+    if not value or not _SEGMENT.match(value):
+        raise ValueError(f"raw zone: {name}={value!r} is not a safe key segment")
+    return value
+
+
+def _ascii_metadata(metadata: Mapping[str, Any]) -> dict[str, str]:
+    # S3 user metadata must be ASCII: non-ASCII values (French names) are JSON-escaped.
+    return {k: json.dumps(str(v))[1:-1] if not str(v).isascii() else str(v) for k, v in metadata.items()}
+
+
+class RawZone:
+    """Writes and reads the raw, staged, quarantine and debug prefixes of one bucket."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    # -- raw ---------------------------------------------------------------------------------
+    @staticmethod
+    def account_prefix(source: str, kind: str, account: str) -> str:
+        """Prefix under which every raw object of one account and kind lives."""
+        return (
+            f"raw/source={_segment('source', source)}/kind={_segment('kind', kind)}/"
+            f"account={_segment('account', account)}/"
+        )
+
+    def find(self, source: str, kind: str, account: str, sha256: str) -> str | None:
+        """Key of the object with this content hash for this account, if it already landed."""
+        prefix = self.account_prefix(source, kind, account)
+        for key in self.keys(prefix):
+            if key.rsplit("/", 1)[-1].split(".", 1)[0] == sha256:
+                return key
+        return None
+
+    def known_hashes(self, source: str, kind: str, account: str) -> set[str]:
+        """Content hashes already landed for one account and kind (one listing, for batches)."""
+        prefix = self.account_prefix(source, kind, account)
+        return {key.rsplit("/", 1)[-1].split(".", 1)[0] for key in self.keys(prefix)}
+
+    def land(
+        self,
+        content: bytes,
+        *,
+        source: str,
+        kind: str,
+        account: str,
+        received: date,
+        ext: str,
+        original_name: str,
+        origin: str,
+        extra_metadata: Mapping[str, str] | None = None,
+    ) -> LandedObject:
+        """Store `content` unless the same bytes already landed for this account; verify it."""
+        digest = sha256_hex(content)
+        existing = self.find(source, kind, account, digest)
+        if existing:
+            return LandedObject(existing, digest, len(content), created=False)
+        ext = _segment("ext", ext.lstrip(".").lower())
+        key = f"{self.account_prefix(source, kind, account)}received={received.isoformat()}/{digest}.{ext}"
+        metadata = {
+            "original-name": original_name,
+            "origin": origin,
+            "fetched-at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "account": account,
+            "sha256": digest,
+            **(extra_metadata or {}),
+        }
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=content,
+            Metadata=_ascii_metadata(metadata),
+            ChecksumAlgorithm="SHA256",
+        )
+        self.verify(key, digest, len(content))
+        return LandedObject(key, digest, len(content), created=True)
+
+    def verify(self, key: str, sha256: str, size: int) -> None:
+        """Raise unless the stored object has the expected size and content hash."""
+        head = self.client.head_object(Bucket=self.bucket, Key=key)
+        if head["ContentLength"] != size or head.get("Metadata", {}).get("sha256") != sha256:
+            raise RawZoneError(f"raw zone: {key} does not match what was written (size or hash)")
+
+    # -- generic -----------------------------------------------------------------------------
+    def keys(self, prefix: str) -> list[str]:
+        """All keys under `prefix`, sorted."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        found: list[str] = []
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            found.extend(item["Key"] for item in page.get("Contents", []))
+        return sorted(found)
+
+    def get(self, key: str) -> bytes:
+        """The bytes of one object."""
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def metadata(self, key: str) -> dict[str, str]:
+        """The user metadata of one object."""
+        return self.client.head_object(Bucket=self.bucket, Key=key).get("Metadata", {})
+
+    def put(self, key: str, content: bytes, *, content_type: str = "application/octet-stream",
+            metadata: Mapping[str, str] | None = None) -> str:
+        """Write a derived object (staged, quarantine, debug); derived objects may be rewritten."""
+        if key.startswith("raw/"):
+            raise ValueError("raw objects are written by land() only")
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=content, ContentType=content_type,
+            Metadata=_ascii_metadata(metadata or {}),
+        )
+        return key
+
+    def quarantine(self, raw_key: str, content: bytes, *, reason: str, suffix: str = "") -> str:
+        """Store rejected content next to the reason, keyed by the raw object it came from."""
+        base = "quarantine/" + raw_key.removeprefix("raw/") + suffix
+        self.put(base, content, metadata={"reason": reason[:1500], "raw-key": raw_key})
+        self.put(base + ".reason.json", json.dumps({"raw_key": raw_key, "reason": reason},
+                                                    ensure_ascii=False).encode(),
+                 content_type="application/json")
+        return base

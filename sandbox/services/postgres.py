@@ -1,0 +1,116 @@
+"""A PostgreSQL cluster of the project's own (initdb + pg_ctl), on 127.0.0.1 and a chosen port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox.services.common import (
+    ServiceError,
+    chown_tree,
+    ensure_port_free,
+    run_as,
+    wait_until,
+)
+
+PG_USER = "postgres"
+
+
+def _pg_bin(name: str) -> str:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise ServiceError(f"postgresql: {name} not found (apt-get install postgresql)")
+    return found
+
+
+@dataclass
+class PostgresServer:
+    """One cluster in `data_dir`, reachable as `superuser_url`."""
+
+    data_dir: Path
+    port: int
+
+    @property
+    def superuser_url(self) -> str:
+        """URL of the superuser's `postgres` database."""
+        return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/postgres"
+
+    def url(self, database: str, user: str = PG_USER, password: str | None = None) -> str:
+        """URL of `database` for `user`."""
+        auth = f"{user}:{password}" if password else user
+        return f"postgresql://{auth}@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(args, preexec_fn=run_as(PG_USER), capture_output=True, text=True,
+                              check=check, cwd="/tmp")
+
+    def start(self) -> PostgresServer:
+        """initdb if needed, then start on 127.0.0.1:port and wait until it accepts connections."""
+        if self.is_running():
+            return self
+        ensure_port_free("postgresql", self.port)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        chown_tree(str(self.data_dir), PG_USER)
+        if not (self.data_dir / "PG_VERSION").exists():
+            result = self._run(_pg_bin("initdb"), "-D", str(self.data_dir), "-U", PG_USER,
+                               "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", check=False)
+            if result.returncode:
+                raise ServiceError(f"postgresql: initdb failed: {result.stderr.strip()[-500:]}")
+        log = self.data_dir / "server.log"
+        opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                "-c max_connections=200 -c shared_buffers=256MB -c timezone=UTC")
+        result = self._run(_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(log), "-o", opts,
+                           "-w", "-t", "30", "start", check=False)
+        if result.returncode:
+            tail = log.read_text(errors="replace")[-800:] if log.exists() else result.stderr
+            raise ServiceError(f"postgresql: did not start on 127.0.0.1:{self.port}: {tail.strip()}")
+        wait_until("postgresql", self.accepts_connections, timeout=30)
+        return self
+
+    def accepts_connections(self) -> bool:
+        """Whether a connection succeeds now."""
+        import psycopg
+
+        try:
+            with psycopg.connect(self.superuser_url, connect_timeout=2):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    def is_running(self) -> bool:
+        """Whether this cluster's postmaster is alive."""
+        pid_file = self.data_dir / "postmaster.pid"
+        if not pid_file.exists():
+            return False
+        try:
+            os.kill(int(pid_file.read_text().split()[0]), 0)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def stop(self) -> None:
+        """Stop the cluster (fast shutdown)."""
+        if self.is_running():
+            self._run(_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False)
+
+    def create_database(self, name: str, *, template: str | None = None, owner: str | None = None) -> str:
+        """Create `name` (optionally from a template database); return its URL."""
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.superuser_url, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+                if template:
+                    stmt += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+                if owner:
+                    stmt += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
+                conn.execute(stmt)
+        return self.url(name)

@@ -1,0 +1,110 @@
+"""Session-wide local services for the tests, with cheap per-test isolation.
+
+Services start once per pytest session on free ports (PostgreSQL ~1 s, sshd ~0.1 s, S3 ~0.5 s),
+only when a test asks for them; each test then gets a fresh database (cloned from a migrated
+template), a fresh bucket, a fresh SFTP folder.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.services.common import free_port
+
+REPO = Path(__file__).resolve().parents[1]
+_counter = itertools.count()
+
+
+def shared_dir() -> Path | None:
+    """The steering repo's shared/ folder (samples, contracts), or None outside the dev machines."""
+    candidate = Path(os.environ.get("COLLECTE_SHARED_DIR", REPO.parent / "shared"))
+    return candidate if candidate.is_dir() else None
+
+
+def require_shared(*parts: str) -> Path:
+    """Path under shared/, or skip the test with the reason."""
+    base = shared_dir()
+    if base is None or not base.joinpath(*parts).exists():
+        pytest.skip(f"../shared/{'/'.join(parts)} is absent (it exists on the developers' machines and in CI only)")
+    return base.joinpath(*parts)
+
+
+@pytest.fixture(scope="session")
+def services_dir() -> Iterator[Path]:
+    """A folder every service user can traverse (PostgreSQL runs as `postgres`)."""
+    path = Path(tempfile.mkdtemp(prefix="collecte-test-"))
+    path.chmod(0o755)
+    yield path
+
+
+@pytest.fixture(scope="session")
+def postgres_server(services_dir: Path):
+    """A PostgreSQL cluster for the session, with a migrated template database."""
+    from collecte.warehouse.db import connect, migrate
+    from sandbox.services.postgres import PostgresServer
+
+    server = PostgresServer(services_dir / "pg", free_port()).start()
+    url = server.create_database("collecte_template")
+    with connect(url) as conn:
+        migrate(conn)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_server) -> str:
+    """URL of a fresh, migrated warehouse database for this test."""
+    name = f"t{next(_counter)}_{uuid.uuid4().hex[:6]}"
+    return postgres_server.create_database(name, template="collecte_template")
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """The S3 API server (moto) for the session."""
+    from sandbox.services.s3 import S3Server
+
+    server = S3Server(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server):
+    """(client, bucket): a boto3 client and a fresh bucket for this test."""
+    bucket = f"collecte-test-{uuid.uuid4().hex[:10]}"
+    s3_server.ensure_bucket(bucket)
+    return s3_server.client(), bucket
+
+
+@pytest.fixture
+def raw_zone(s3):
+    """A RawZone on a fresh bucket."""
+    from collecte.landing.raw_zone import RawZone
+
+    client, bucket = s3
+    return RawZone(client, bucket)
+
+
+@pytest.fixture(scope="session")
+def sshd_server(services_dir: Path):
+    """OpenSSH sshd serving SFTP on 127.0.0.1 with a pinned host key, for the session."""
+    from sandbox.services.sshd import SshdServer
+
+    server = SshdServer(services_dir / "ssh", services_dir / "sftp", free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sftp_root(sshd_server) -> Path:
+    """A fresh folder served by sshd for this test; its name is the test's remote base path."""
+    path = sshd_server.root_dir / f"t{uuid.uuid4().hex[:8]}"
+    path.mkdir()
+    return path
