@@ -1,0 +1,90 @@
+"""Typed supplier configuration. A bad file fails at parse time naming the file and the field.
+
+The vocabulary is kept small on purpose (roads: sftp, portal, api; stages: land, extract, check,
+load, export): a supplier YAML says *what* to collect, the DAG factory knows *how*.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_SAFE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9._@-]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AccountConfig(_Strict):
+    """One customer account at a supplier: one set of portal credentials, or one API contract."""
+
+    id: str = Field(description="account identifier, used in raw-zone keys and task names")
+    conn_id: str | None = Field(None, description="Airflow connection holding this account's credentials")
+    entity: str | None = Field(None, description="organization entity the account belongs to")
+    meters: list[str] = Field(default_factory=list, description="PRM/PCE covered, when known")
+    mfa_mailbox: str | None = Field(None, description="mailbox the gateway may read one-time codes from")
+    options: dict[str, str | int | bool] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _safe_id(cls, value: str) -> str:
+        if not _ACCOUNT.match(value):
+            raise ValueError(f"account id {value!r} may hold only letters, digits and . _ @ -")
+        return value
+
+
+class RoadConfig(_Strict):
+    """One road to a supplier's data."""
+
+    type: Literal["sftp", "portal", "api"]
+    conn_id: str = Field(description="Airflow connection of the server, portal or API")
+    pool: str | None = Field(None, description="Airflow pool bounding concurrent work on this road")
+    pool_slots: int = Field(2, ge=1, description="size of the pool when `make settings` creates it")
+    # sftp road
+    remote_dir: str | None = Field(None, description="sftp: folder the supplier drops files in")
+    patterns: dict[str, str] = Field(default_factory=dict,
+                                     description="sftp: raw kind -> file-name glob, e.g. invoice_pdf: '*.pdf'")
+    sequence_regex: str | None = Field(None, description="sftp: regex with a (?P<seq>...) group numbering files")
+    account_regex: str | None = Field(None, description="sftp: regex with (?P<account>...) taking the account from the name")
+    processed_dir: str = Field("processed", description="sftp: sub-folder files are moved to once safe in S3")
+    # portal / api roads
+    gateway: str | None = Field(None, description="portal/api: module name under collecte.sources")
+    accounts: list[AccountConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _road_fields(self) -> RoadConfig:
+        if self.type == "sftp" and (not self.remote_dir or not self.patterns):
+            raise ValueError("an sftp road needs remote_dir and patterns")
+        if self.type in ("portal", "api") and not self.gateway:
+            raise ValueError(f"a {self.type} road needs a gateway")
+        if self.sequence_regex and "(?P<seq>" not in self.sequence_regex:
+            raise ValueError("sequence_regex needs a (?P<seq>...) group")
+        return self
+
+
+class SupplierConfig(_Strict):
+    """A supplier and every road to its data; one `collect_<code>` DAG is built from it."""
+
+    code: str
+    name: str
+    energy: Literal["electricity", "gas"]
+    schedule: str = "@daily"
+    start_date: date = date(2024, 1, 1)
+    catchup: bool = False
+    owner: str = "collecte"
+    tags: list[str] = Field(default_factory=list)
+    invoice_template: str | None = Field(None, description="template code of its invoice PDFs")
+    roads: list[RoadConfig] = Field(min_length=1)
+    exports: list[str] = Field(default_factory=list, description="exporters to run after loading")
+
+    @field_validator("code")
+    @classmethod
+    def _safe_code(cls, value: str) -> str:
+        if not _SAFE.match(value):
+            raise ValueError(f"supplier code {value!r} must be lower-case letters, digits, - or _")
+        return value
