@@ -1,0 +1,86 @@
+"""Public entry points: draw a truth from a seed, then print it (optionally as Factur-X)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import random
+
+from sandbox.invoices.model import GeneratedInvoice
+from sandbox.invoices.periods import add_months
+from sandbox.invoices.registry import layout_module, truth_module
+
+DEFAULT_FIRST_MONTH = dt.date(2025, 9, 1)
+DEFAULT_MONTHS = 16
+
+
+def render(supplier: str, truth: dict, decoration: dict | None = None) -> bytes:
+    """PDF bytes of `truth` printed in `supplier`'s layout; `decoration` holds what is printed but not
+    extracted (customer postal address, history, deposits, referenced invoice...)."""
+    return layout_module(supplier).render(truth, decoration or {})
+
+
+def _month(value: str | dt.date | None, rng: random.Random) -> dt.date:
+    if value is None:
+        return add_months(DEFAULT_FIRST_MONTH, rng.randrange(DEFAULT_MONTHS))
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    year, month = value[:7].split("-")
+    return dt.date(int(year), int(month), 1)
+
+
+def _package(supplier: str, truth: dict, decoration: dict, facturx: bool) -> GeneratedInvoice:
+    pdf = render(supplier, truth, decoration)
+    if facturx:
+        from sandbox.invoices.facturx_xml import embed_facturx
+
+        pdf = embed_facturx(pdf, truth)
+    return GeneratedInvoice(pdf=pdf, truth=truth, filename=f"{truth['invoice_number']}.pdf")
+
+
+def generate(supplier: str, seed: int, **options) -> GeneratedInvoice:
+    """One invoice of `supplier`, deterministic per (supplier, seed, options).
+
+    Options (all optional, drawn from the seed otherwise): document_type ("invoice" | "credit_note"),
+    n_sites (nordis 2-40), tariff_option, period ("YYYY-MM" billing month or a date), customer
+    (dict: name, address_lines, account), meter_ids, facturx (bool), regularisation (bool).
+    """
+    rng = random.Random(f"{supplier}:{seed}")
+    module = truth_module(supplier)
+    options = copy.deepcopy(options)
+    contract = module.new_contract(rng, options)
+    month = _month(options.get("period"), rng)
+    document_type = options.get("document_type") or ("credit_note" if rng.random() < 0.12 else "invoice")
+    regularisation = options.get("regularisation")
+    if regularisation is None:
+        regularisation = document_type == "invoice" and rng.random() < 0.1
+    truth, decoration = module.draw_invoice(contract, month, rng, document_type=document_type,
+                                            regularisation=regularisation)
+    return _package(supplier, truth, decoration, bool(options.get("facturx", False)))
+
+
+def generate_account_history(supplier: str, account_seed: int, months: int = 24, n_contracts: int = 1,
+                             *, last_month: str | dt.date | None = None, facturx: bool = False,
+                             **options) -> list[GeneratedInvoice]:
+    """Consecutive monthly invoices of one customer account: `n_contracts` contracts (sites or site
+    groups) billed over `months` months ending at `last_month`, with consistent meters, names and
+    indexes continuing from one invoice to the next."""
+    rng = random.Random(f"{supplier}:account:{account_seed}")
+    module = truth_module(supplier)
+    options = copy.deepcopy(options)
+    end = _month(last_month, rng) if last_month is not None else add_months(
+        DEFAULT_FIRST_MONTH, DEFAULT_MONTHS - 1)
+    customer = options.pop("customer", None)
+    contracts = []
+    for _ in range(n_contracts):
+        contract = module.new_contract(rng, {**options, "customer": copy.deepcopy(customer)})
+        customer = customer or contract["customer"]
+        contracts.append(contract)
+    invoices = []
+    for i in range(months):
+        month = add_months(end, i - months + 1)
+        for contract in contracts:
+            truth, decoration = module.draw_invoice(contract, month, rng, document_type="invoice",
+                                                    regularisation=False)
+            invoices.append(_package(supplier, truth, decoration, facturx))
+    return invoices

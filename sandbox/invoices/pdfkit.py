@@ -1,0 +1,58 @@
+"""ReportLab building blocks shared by the supplier layouts."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+PAGE_W, PAGE_H = A4
+
+PageDecorator = Callable[[rl_canvas.Canvas, int, int], None]
+
+
+def style(name: str, font: str = "Helvetica", size: float = 7.8, leading: float | None = None,
+          **kwargs) -> ParagraphStyle:
+    """A paragraph style (leading defaults to 1.2 x size)."""
+    return ParagraphStyle(name, fontName=font, fontSize=size,
+                          leading=leading if leading is not None else round(size * 1.2, 2), **kwargs)
+
+
+def _numbered_canvas(decorate: PageDecorator) -> type:
+    """A canvas class that draws page furniture once the page count is known."""
+
+    class NumberedCanvas(rl_canvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):  # noqa: N802 (ReportLab API)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                decorate(self, number, total)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def build_pdf(story: list, decorate: PageDecorator, *, title: str, author: str,
+              margins: tuple[float, float, float, float]) -> bytes:
+    """Lay out `story` on A4 pages; margins are (left, right, top, bottom)."""
+    left, right, top, bottom = margins
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=left, rightMargin=right, topMargin=top,
+                          bottomMargin=bottom, title=title, author=author, invariant=1)
+    frame = Frame(left, bottom, PAGE_W - left - right, PAGE_H - top - bottom, id="body")
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    doc.build(story, canvasmaker=_numbered_canvas(decorate))
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""One package per sandbox supplier: `truth` draws invoices, `layout` prints them."""
