@@ -1,0 +1,106 @@
+"""``extract_invoice``: PDF bytes in, an ``ExtractionResult`` out.
+
+Order of roads: an embedded Factur-X / ZUGFeRD XML (structured data) first; otherwise the
+supplier template that best matches the first page; then reconciliation.
+"""
+
+from __future__ import annotations
+
+from collecte.invoices.engine import apply_template
+from collecte.invoices.facturx import read_facturx
+from collecte.invoices.match import describe, rank
+from collecte.invoices.model import Invoice
+from collecte.invoices.pdftext import Document, UnreadablePdf, read_document
+from collecte.invoices.reconcile import reconcile
+from collecte.invoices.result import Evidence, ExtractionResult
+from collecte.invoices.template import Template, load_templates
+
+MIN_CHARS_PER_PAGE = 20  # fewer characters than this on a page: it is an image (scan)
+
+
+def _to_pdf_space(
+    doc: Document, evidence: list[tuple[str, int, tuple[float, float, float, float]]]
+) -> list[Evidence]:
+    out = []
+    for path, page, (x0, top, x1, bottom) in evidence:
+        h = doc.pages[page].height
+        out.append(
+            Evidence(path, page, (round(x0, 2), round(h - bottom, 2), round(x1, 2), round(h - top, 2)))
+        )
+    return out
+
+
+def _normalized(invoice: dict) -> dict:
+    """Round-trip through the model when it validates, so the dict has the contract's shape."""
+    try:
+        return Invoice.model_validate(invoice).model_dump(mode="json")
+    except Exception:
+        return invoice
+
+
+def extract_invoice(
+    pdf: bytes, *, name: str = "<memory>", templates: tuple[Template, ...] | None = None
+) -> ExtractionResult:
+    """Turn one supplier invoice PDF into a record following the invoice contract.
+
+    ``status`` is "ok" (every check passed), "needs_review" (read, but some check failed: see
+    ``reasons``), "no_template" (no supplier layout matches), "needs_ocr" (a page has no text)
+    or "unreadable" (empty, corrupted or encrypted file).
+    """
+    try:
+        doc = read_document(pdf)
+    except UnreadablePdf as exc:
+        return ExtractionResult("unreadable", reasons=[f"{name}: unreadable PDF: {exc}"], name=name)
+    templates = templates if templates is not None else load_templates()
+    cands = rank(doc, templates)
+
+    xml_invoice = read_facturx(pdf, name=name, templates=templates, attachments=doc.attachments)
+    if xml_invoice is not None:
+        invoice, problems = xml_invoice
+        reasons = problems + reconcile(invoice, name)
+        return ExtractionResult(
+            "needs_review" if reasons else "ok",
+            _normalized(invoice),
+            reasons,
+            "facturx",
+            [],
+            name,
+            len(doc.pages),
+        )
+
+    blank = [p.index for p in doc.pages if p.char_count < MIN_CHARS_PER_PAGE]
+    if len(blank) == len(doc.pages):
+        return ExtractionResult(
+            "needs_ocr",
+            reasons=[f"{name}: no text layer on any page (image-only PDF): OCR needed"],
+            name=name,
+            pages=len(doc.pages),
+        )
+    best = cands[0] if cands else None
+    if best is None or best.score < best.template.detect.min_score:
+        return ExtractionResult(
+            "no_template",
+            reasons=[f"{name}: no template matches this layout; closest: {describe(cands) or 'none loaded'}"],
+            name=name,
+            pages=len(doc.pages),
+        )
+    tpl = best.template
+    ex = apply_template(tpl, doc)
+    reasons = list(ex.problems)
+    if blank:
+        reasons.append(
+            f"{name}: pages {', '.join(str(i + 1) for i in blank)} have no text (image-only): OCR needed"
+        )
+    reasons += reconcile(ex.invoice, name, ex.summary)
+    status = "needs_review" if reasons else "ok"
+    if blank and len(blank) * 2 >= len(doc.pages):
+        status = "needs_ocr"
+    return ExtractionResult(
+        status,
+        _normalized(ex.invoice),
+        reasons,
+        f"template:{tpl.code}",
+        _to_pdf_space(doc, ex.evidence),
+        name,
+        len(doc.pages),
+    )

@@ -1,0 +1,236 @@
+"""The template engine: one function that applies any supplier template to a parsed PDF."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from collecte.invoices.fields import read_field
+from collecte.invoices.layout import Line, Scope, body_chunks, split_sections
+from collecte.invoices.parsing import normalize_id, parse_number, parse_percent, squash
+from collecte.invoices.pdftext import Chunk, Document
+from collecte.invoices.tables import Row, find_table
+from collecte.invoices.template import FieldSpec, LinesSpec, ReadingsSpec, Template, rx
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom (pt, top-left origin)
+
+
+@dataclass(slots=True)
+class Extraction:
+    """What a template read: the invoice dict, where each value stands, and problems met."""
+
+    invoice: dict
+    evidence: list[tuple[str, int, Box]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    summary: list[dict] = field(default_factory=list)
+
+    def cite(self, path: str, chunks: list[Chunk]) -> None:
+        """Record the runs a value was read from (one box per page)."""
+        by_page: dict[int, list[Chunk]] = {}
+        for c in chunks:
+            by_page.setdefault(c.page, []).append(c)
+        for page, cs in by_page.items():
+            box = (
+                min(c.x0 for c in cs),
+                min(c.top for c in cs),
+                max(c.x1 for c in cs),
+                max(c.bottom for c in cs),
+            )
+            self.evidence.append((path, page, box))
+
+
+def _iso(v: object) -> object:
+    return v.isoformat() if isinstance(v, date) else v
+
+
+def _read_fields(
+    scope: Scope, specs: dict[str, FieldSpec], tpl: Template, ex: Extraction, prefix: str
+) -> dict[str, object]:
+    anchors = {name: rx(s.anchor) for name, s in specs.items()}
+    out: dict[str, object] = {}
+    for name, spec in specs.items():
+        others = [p for n, p in anchors.items() if n != name]
+        value, chunks = read_field(scope, spec, others, tpl.dates)
+        out[name] = value
+        if chunks:
+            ex.cite(f"{prefix}{name}", chunks)
+    return out
+
+
+def _first_match(rules: list[tuple[str, str]], text: str) -> str | None:
+    for pattern, code in rules:
+        if rx(pattern).search(text):
+            return code
+    return None
+
+
+def _label(spec: LinesSpec, text: str) -> str:
+    label = squash(text)
+    for pattern, repl in spec.label_replace:
+        label = re.sub(pattern, repl, label)
+    return label
+
+
+def _unit(spec: LinesSpec, text: str) -> str | None:
+    m = re.search(r"([A-Za-zéûÉ³]+)\s*$", text)
+    if not m:
+        return None
+    word = m.group(1)
+    return spec.units.get(word, spec.units.get(word.lower(), word))
+
+
+def _line(spec: LinesSpec, row: Row) -> dict:
+    label = _label(spec, row.get("label"))
+    category = _first_match(spec.categories, label) or "other"
+    period = row.get("period").strip() or None
+    if period is None and category in spec.period_categories:
+        period = _first_match(spec.periods, label)
+    qty_text = f"{row.get('quantity')} {row.get('unit')}".strip()
+    quantity = parse_number(qty_text)
+    return {
+        "category": category,
+        "label": label,
+        "period": period,
+        "quantity": quantity,
+        "unit": _unit(spec, qty_text) if quantity is not None else None,
+        "unit_price": parse_number(row.get("unit_price")),
+        "amount_excl_tax": parse_number(row.get("amount")),
+        "vat_rate": parse_percent(row.get("vat")) if row.get("vat") else None,
+    }
+
+
+def _reading(spec: ReadingsSpec, row: Row) -> dict:
+    coef = parse_number(row.get("coefficient")) if row.get("coefficient") else None
+    return {
+        "period": _first_match(spec.periods, row.get("period")) or row.get("period"),
+        "index_start": parse_number(row.get("index_start")),
+        "index_end": parse_number(row.get("index_end")),
+        "unit": spec.unit,
+        "conversion_coefficient": coef,
+        "reading_type": _first_match(spec.types, row.get("type")),
+        "kwh": parse_number(row.get("kwh")),
+    }
+
+
+def _cite_row(ex: Extraction, path: str, row: Row, names: dict[str, str]) -> None:
+    for col, fname in names.items():
+        if row.boxes.get(col):
+            ex.cite(f"{path}.{fname}", row.boxes[col])
+
+
+_LINE_CELLS = {
+    "label": "label",
+    "period": "period",
+    "quantity": "quantity",
+    "unit": "unit",
+    "unit_price": "unit_price",
+    "amount": "amount_excl_tax",
+    "vat": "vat_rate",
+}
+_READING_CELLS = {
+    "period": "period",
+    "index_start": "index_start",
+    "index_end": "index_end",
+    "coefficient": "conversion_coefficient",
+    "type": "reading_type",
+    "kwh": "kwh",
+}
+
+
+def _site(tpl: Template, lines: list[Line], ex: Extraction, idx: int, invoice: dict) -> dict:
+    scope = Scope([c for ln in lines for c in ln.chunks], lines)
+    prefix = f"sites[{idx}]."
+    f = _read_fields(scope, tpl.sites.fields, tpl, ex, prefix)
+    period = f.get("period")
+    site: dict = {
+        "meter_id": f.get("meter_id"),
+        "site_name": f.get("site_name"),
+        "site_address": f.get("site_address"),
+        "period_start": _iso(period[0]) if period else None,  # type: ignore[index]
+        "period_end": _iso(period[1]) if period else None,  # type: ignore[index]
+        "tariff_option": f.get("tariff_option"),
+        "subscribed_power_kva": f.get("subscribed_power_kva"),
+        "max_power_kva": f.get("max_power_kva"),
+        "consumption_kwh": f.get("consumption_kwh"),
+        "readings": [],
+        "lines": [],
+        "total_excl_tax": f.get("total_excl_tax"),
+    }
+    if isinstance(site["meter_id"], str):
+        site["meter_id"] = normalize_id(site["meter_id"])
+    pos = 0
+    if tpl.sites.readings is not None:
+        rows, pos = find_table(tpl.sites.readings.table, lines)
+        for j, row in enumerate(rows):
+            site["readings"].append(_reading(tpl.sites.readings, row))
+            _cite_row(ex, f"{prefix}readings[{j}]", row, _READING_CELLS)
+    rows, _ = find_table(tpl.sites.lines.table, lines, pos)
+    if not rows and pos:
+        rows, _ = find_table(tpl.sites.lines.table, lines)
+    for j, row in enumerate(rows):
+        line = _line(tpl.sites.lines, row)
+        site["lines"].append(line)
+        _cite_row(ex, f"{prefix}lines[{j}]", row, _LINE_CELLS)
+    if site["consumption_kwh"] is None and site["readings"]:
+        site["consumption_kwh"] = sum(r["kwh"] or 0 for r in site["readings"])
+    if site["total_excl_tax"] is None and tpl.sites.total_from_invoice:
+        site["total_excl_tax"] = invoice.get("total_excl_tax")
+    return site
+
+
+def _summary(tpl: Template, lines: list[Line], ex: Extraction) -> None:
+    if tpl.summary is None:
+        return
+    rows, _ = find_table(tpl.summary.table, lines)
+    for j, row in enumerate(rows):
+        if not row.get("meter_id"):
+            continue
+        ex.summary.append(
+            {
+                "meter_id": normalize_id(row.get("meter_id")),
+                "site_name": squash(row.get("site_name")) or None,
+                "consumption_kwh": parse_number(row.get("consumption")),
+                "total_excl_tax": parse_number(row.get("amount")),
+            }
+        )
+        _cite_row(ex, f"summary[{j}]", row, {"meter_id": "meter_id", "amount": "total_excl_tax"})
+
+
+def is_credit_note(tpl: Template, doc: Document) -> bool:
+    """Whether the first page carries the template's credit-note marker."""
+    pattern = rx(tpl.credit_note)
+    return any(pattern.search(c.text) for c in doc.pages[0].chunks)
+
+
+def apply_template(tpl: Template, doc: Document) -> Extraction:
+    """Read the invoice described by ``tpl`` from ``doc``."""
+    ex = Extraction(invoice={})
+    everything = Scope.of(doc.chunks)
+    head = _read_fields(everything, tpl.fields, tpl, ex, "")
+    invoice: dict = {
+        "supplier": tpl.code,
+        "document_type": "credit_note" if is_credit_note(tpl, doc) else "invoice",
+        "invoice_number": head.get("invoice_number"),
+        "invoice_date": _iso(head.get("invoice_date")),
+        "due_date": _iso(head.get("due_date")),
+        "customer_account": head.get("customer_account"),
+        "customer_name": head.get("customer_name"),
+        "energy": tpl.energy,
+        "currency": "EUR",
+        "total_excl_tax": head.get("total_excl_tax"),
+        "total_vat": head.get("total_vat"),
+        "total_incl_tax": head.get("total_incl_tax"),
+        "sites": [],
+    }
+    ex.invoice = invoice
+    body = Scope.of(body_chunks(doc, *tpl.margins))
+    if tpl.sites.split:
+        sections = split_sections(body.lines, rx(tpl.sites.split))
+        first_site = body.lines.index(sections[0][0]) if sections else len(body.lines)
+        _summary(tpl, body.lines[:first_site], ex)
+    else:
+        sections = [body.lines]
+    for idx, lines in enumerate(sections):
+        invoice["sites"].append(_site(tpl, lines, ex, idx, invoice))
+    return ex

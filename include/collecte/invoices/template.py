@@ -1,0 +1,160 @@
+"""Supplier templates: YAML data files describing a layout, validated into typed specs.
+
+A template says how to recognise the supplier (weighted keywords), where the header and site
+fields are (anchored labels + regexes), which tables hold the readings, the lines and the
+site summary (header row, end markers, columns found by x-position from their header labels),
+the number/date formats, and the rules that turn labels into categories, periods and units.
+Adding a supplier adds a YAML file in ``templates/``, not code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Spec):
+    """Where one value stands: a label (anchor) and how to read the value from there.
+
+    mode ``right``: runs to the right of the anchor (the anchor run's own text after the match
+    counts too); with ``wrap`` the value may wrap above/below the label, each run going to the
+    nearest label of the label column. mode ``below``: the lines under the anchor in its
+    column, until ``stop`` or a vertical gap over ``max_gap``. mode ``self``: the anchor run.
+    """
+
+    anchor: str
+    mode: Literal["right", "below", "self"] = "right"
+    value: str | None = None  # regex on the value text; group 1 (if any) is kept
+    type: Literal["text", "number", "date", "date_range", "id", "max_number", "code", "percent"] = "text"
+    pick: Literal["all", "first", "last"] = "all"
+    min_dx: float = 0.0
+    max_dx: float | None = None
+    wrap: bool = False
+    then_below: bool = False
+    stop: str | None = None
+    max_gap: float = 14.0
+    max_lines: int = 4
+    occurrence: Literal["first", "last", "sum"] = "first"
+    map: list[tuple[str, str]] = Field(default_factory=list)
+    page: int | None = None  # restrict to one page index
+
+    @field_validator("anchor", "value", "stop")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            re.compile(v)
+        return v
+
+
+class ColumnSpec(_Spec):
+    """A table column, located by the header label over it (``nth`` match in the header band)."""
+
+    header: str
+    nth: int = 1
+
+
+class TableSpec(_Spec):
+    """A table: its header row, columns, the key column that makes a row, and where it ends."""
+
+    header: str  # regex of a run of the header row
+    columns: dict[str, ColumnSpec]
+    key: str
+    label: str | None = None  # column that wrapped fragments attach to
+    end: list[str] = Field(default_factory=list)  # regexes on a line's first run
+    skip: list[str] = Field(default_factory=list)  # regexes on a row's text: not rows
+    header_band: float = 6.0
+    attach_dy: float = 7.5
+    column_pad: float = 3.0
+    max_row_gap: float = 60.0  # pt without a row before the table is considered over
+
+
+class LinesSpec(_Spec):
+    """Billed lines: the table and the rules from label to category, period and unit."""
+
+    table: TableSpec
+    categories: list[tuple[str, str]]
+    periods: list[tuple[str, str]] = Field(default_factory=list)
+    period_categories: list[str] = Field(default_factory=lambda: ["energy", "network"])
+    units: dict[str, str] = Field(default_factory=dict)
+    label_replace: list[tuple[str, str]] = Field(default_factory=list)
+
+
+class ReadingsSpec(_Spec):
+    """Meter readings table and how to read its period, unit and reading type."""
+
+    table: TableSpec
+    periods: list[tuple[str, str]] = Field(default_factory=list)
+    unit: Literal["kWh", "m3"] = "kWh"
+    types: list[tuple[str, str]] = Field(default_factory=list)
+
+
+class SitesSpec(_Spec):
+    """How sites are found (``split`` heading regex for multi-site invoices) and read."""
+
+    split: str | None = None
+    fields: dict[str, FieldSpec]
+    readings: ReadingsSpec | None = None
+    lines: LinesSpec
+    total_from_invoice: bool = False
+
+
+class SummarySpec(_Spec):
+    """The table of sites with their totals printed on multi-site invoices (for reconciliation)."""
+
+    table: TableSpec
+
+
+class DetectSpec(_Spec):
+    """Weighted keywords (regexes on the first page's text) that recognise the issuer."""
+
+    keywords: list[tuple[str, float]]
+    min_score: float = 0.6
+
+
+class Template(_Spec):
+    """One supplier layout."""
+
+    code: str
+    name: str
+    energy: Literal["electricity", "gas"]
+    detect: DetectSpec
+    margins: tuple[float, float] = (60.0, 45.0)  # (top, bottom) in pt: page header and footer
+    dates: list[str]
+    credit_note: str  # regex on a first-page run marking a credit note
+    fields: dict[str, FieldSpec]
+    sites: SitesSpec
+    summary: SummarySpec | None = None
+
+
+def load_template(path: Path) -> Template:
+    """Read and validate one template file."""
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    try:
+        return Template.model_validate(data)
+    except Exception as exc:  # pydantic ValidationError: say which file
+        raise ValueError(f"invalid invoice template {path.name}: {exc}") from exc
+
+
+@functools.cache
+def load_templates(directory: str | None = None) -> tuple[Template, ...]:
+    """Every template in ``directory`` (default: the package's ``templates/``), by file name."""
+    folder = Path(directory) if directory else TEMPLATES_DIR
+    return tuple(load_template(p) for p in sorted(folder.glob("*.yaml")))
+
+
+@functools.cache
+def rx(pattern: str) -> re.Pattern[str]:
+    """Compiled, cached regex."""
+    return re.compile(pattern)
