@@ -21,6 +21,13 @@ from sandbox.services.common import free_port
 REPO = Path(__file__).resolve().parents[1]
 _counter = itertools.count()
 
+# Airflow reads its configuration when first imported: point it at a throw-away home first.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="collecte-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__DEFAULT_TIMEZONE", "UTC")
+os.environ.setdefault("TZ", "UTC")
+
 
 def shared_dir() -> Path | None:
     """The steering repo's shared/ folder (samples, contracts), or None outside the dev machines."""
@@ -108,3 +115,45 @@ def sftp_root(sshd_server) -> Path:
     path = sshd_server.root_dir / f"t{uuid.uuid4().hex[:8]}"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """Airflow's metadata DB (SQLite in AIRFLOW_HOME), initialised once per session."""
+    from airflow.utils.db import initdb
+
+    initdb()
+
+
+@pytest.fixture
+def airflow_home(airflow_db, postgres_server, pg_url, s3_server, s3, sshd_server, monkeypatch):
+    """Connections and variables of a deployment, pointing at this test's services.
+
+    Returns a namespace with `pg_url`, `bucket`, `s3` (client) and `sftp_root` (the folder
+    sshd serves, where sandbox suppliers drop their files).
+    """
+    import json
+    from types import SimpleNamespace
+
+    from sandbox.services.s3 import ACCESS_KEY, REGION, SECRET_KEY
+
+    client, bucket = s3
+    db_name = pg_url.rsplit("/", 1)[1]
+    connections = {
+        "COLLECTE_S3": {"conn_type": "aws", "login": ACCESS_KEY, "password": SECRET_KEY,
+                        "extra": {"endpoint_url": s3_server.endpoint_url, "region_name": REGION}},
+        "COLLECTE_WAREHOUSE": {"conn_type": "postgres", "host": "127.0.0.1", "port": postgres_server.port,
+                               "login": "postgres", "schema": db_name},
+        "COLLECTE_SFTP": {"conn_type": "sftp", "host": "127.0.0.1", "port": sshd_server.port,
+                          "login": sshd_server.username, "extra": sshd_server.connection_extra()},
+    }
+    for name, value in connections.items():
+        monkeypatch.setenv(f"AIRFLOW_CONN_{name}", json.dumps(value))
+    monkeypatch.setenv("AIRFLOW_VAR_COLLECTE_BUCKET", bucket)
+    return SimpleNamespace(pg_url=pg_url, bucket=bucket, s3=client, sftp_root=sshd_server.root_dir,
+                           sshd=sshd_server)
+
+
+def run_dag(dag, **kwargs):
+    """Run a DAG in-process with dag.test(); return the DagRun."""
+    return dag.test(**kwargs)

@@ -52,6 +52,9 @@ class RoadConfig(_Strict):
     sequence_regex: str | None = Field(None, description="sftp: regex with a (?P<seq>...) group numbering files")
     account_regex: str | None = Field(None, description="sftp: regex with (?P<account>...) taking the account from the name")
     processed_dir: str = Field("processed", description="sftp: sub-folder files are moved to once safe in S3")
+    wait_pattern: str | None = Field(None, description="sftp: glob the sensor waits for (default: first pattern)")
+    min_age_seconds: int = Field(60, ge=0, description="sftp: a file modified more recently may still be uploading")
+    sensor_timeout_minutes: int = Field(60, ge=1, description="sftp: how long the sensor waits before skipping")
     # portal / api roads
     gateway: str | None = Field(None, description="portal/api: module name under collecte.sources")
     accounts: list[AccountConfig] = Field(default_factory=list)
@@ -64,6 +67,24 @@ class RoadConfig(_Strict):
             raise ValueError(f"a {self.type} road needs a gateway")
         if self.sequence_regex and "(?P<seq>" not in self.sequence_regex:
             raise ValueError("sequence_regex needs a (?P<seq>...) group")
+        return self
+
+
+class CsvLayout(_Strict):
+    """How a supplier's consumption CSV is written: dialect, formats and the canonical column names."""
+
+    delimiter: str = ";"
+    decimal: str = ","
+    encoding: str = "utf-8"
+    date_format: str = "%d/%m/%Y"
+    columns: dict[str, str] = Field(description="canonical name -> header in the file, for meter_id, "
+                                                "period_start, period_end, time_class, kwh (+ site_name, invoice_number)")
+
+    @model_validator(mode="after")
+    def _required_columns(self) -> CsvLayout:
+        missing = {"meter_id", "period_start", "period_end", "time_class", "kwh"} - set(self.columns)
+        if missing:
+            raise ValueError(f"columns must map {sorted(missing)}")
         return self
 
 
@@ -80,6 +101,7 @@ class SupplierConfig(_Strict):
     tags: list[str] = Field(default_factory=list)
     invoice_template: str | None = Field(None, description="template code of its invoice PDFs")
     roads: list[RoadConfig] = Field(min_length=1)
+    consumption_csv: CsvLayout | None = Field(None, description="layout of its consumption CSV files")
     exports: list[str] = Field(default_factory=list, description="exporters to run after loading")
 
     @field_validator("code")

@@ -2,6 +2,7 @@
 
 CREATE TABLE IF NOT EXISTS file_status (
     source          text        NOT NULL,   -- supplier or operator code
+    kind            text        NOT NULL,   -- raw kind of the flow (invoice_pdf, consumption_csv, ...)
     remote_path     text        NOT NULL,   -- path on the file server as first seen
     file_name       text        NOT NULL,
     sequence_number integer,                -- from the file name, when the flow numbers its files
@@ -13,6 +14,7 @@ CREATE TABLE IF NOT EXISTS file_status (
     updated_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (source, file_name)
 );
+CREATE INDEX IF NOT EXISTS file_status_sequence ON file_status (source, kind, sequence_number);
 
 CREATE TABLE IF NOT EXISTS supplier_consumption (
     supplier        text        NOT NULL,

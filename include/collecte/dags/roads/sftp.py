@@ -1,0 +1,63 @@
+"""The SFTP road: a sensor on the drop folder, then one task landing complete files in the raw zone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import XComArg, get_current_context, task
+
+from collecte.config.models import RoadConfig, SupplierConfig
+
+
+def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
+    """Add the sensor and landing task of `road`; return the landed-object references."""
+    from airflow.providers.sftp.sensors.sftp import SFTPSensor
+
+    wait = SFTPSensor(
+        task_id="wait_for_files",
+        path=road.remote_dir,
+        file_pattern=road.wait_pattern or next(iter(road.patterns.values())),
+        sftp_conn_id=road.conn_id,
+        mode="reschedule",
+        poke_interval=60,
+        timeout=road.sensor_timeout_minutes * 60,
+        soft_fail=True,  # nothing dropped today: the run skips its stages instead of failing
+        pool=road.pool or "default_pool",
+        deferrable=False,  # provider 7.0.0's deferred path returns no file list (STACK.md)
+    )
+
+    @task(task_id="land_files", pool=road.pool or "default_pool")
+    def land_files() -> list[dict[str, Any]]:
+        """Land complete files, archive them on the server, record statuses and sequence gaps."""
+        return land_sftp_road(supplier, road)
+
+    landed = land_files()
+    wait >> landed
+    return landed
+
+
+def land_sftp_road(supplier: SupplierConfig, road: RoadConfig) -> list[dict[str, Any]]:
+    """Task body of `land_files` (separate so it can be called outside a DAG)."""
+    import logging
+    import time
+    from datetime import datetime
+
+    from airflow.providers.sftp.hooks.sftp import SFTPHook
+
+    from collecte.dags.interval import PARIS
+    from collecte.dags.runtime import raw_zone, warehouse_url
+    from collecte.landing.drop import land_drop
+    from collecte.warehouse.db import connect
+
+    log = logging.getLogger("collecte.sftp")
+    get_current_context()  # fails loudly if called outside a task
+    hook = SFTPHook(ssh_conn_id=road.conn_id)
+    with hook.get_managed_conn() as sftp, connect(warehouse_url()) as conn:
+        report = land_drop(sftp, raw_zone(), conn, source=supplier.code, road=road,
+                           received=datetime.now(PARIS).date(), now=time.time())
+    created = sum(1 for item in report.landed if item["created"])
+    log.info("%s: %d file(s) landed (%d new), %d skipped", supplier.code, len(report.landed), created,
+             len(report.skipped))
+    for kind, gaps in report.gaps.items():
+        log.warning("SEQUENCE GAP in %s %s flow: missing %s (see table file_status)", supplier.code, kind, gaps)
+    return report.landed

@@ -1,0 +1,57 @@
+"""What tasks need from Airflow at run time: the raw zone, the warehouse URL, default arguments.
+
+Called inside tasks only: connections and variables are never read when a DAG file is parsed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+S3_CONN_ID = "collecte_s3"
+WAREHOUSE_CONN_ID = "collecte_warehouse"
+SFTP_CONN_ID = "collecte_sftp"
+BUCKET_VARIABLE = "collecte_bucket"
+DEFAULT_BUCKET = "collecte"
+
+
+def default_args(**overrides: Any) -> dict[str, Any]:
+    """Task defaults: transient failures retried with exponential backoff."""
+    args: dict[str, Any] = {
+        "owner": "collecte",
+        "retries": 3,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=30),
+    }
+    args.update(overrides)
+    return args
+
+
+def bucket() -> str:
+    """The bucket of the raw, staged, quarantine and debug zones (Variable `collecte_bucket`)."""
+    from airflow.sdk import Variable
+
+    return Variable.get(BUCKET_VARIABLE, default=DEFAULT_BUCKET)
+
+
+def raw_zone(conn_id: str = S3_CONN_ID) -> Any:
+    """The RawZone behind the `collecte_s3` connection."""
+    from collecte.landing.raw_zone import RawZone
+    from collecte.storage.s3 import s3_client_from_connection
+
+    return RawZone(s3_client_from_connection(conn_id), bucket())
+
+
+def warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str:
+    """libpq URL of the warehouse connection."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(conn_id)
+    auth = conn.login or ""
+    if conn.password:
+        from urllib.parse import quote
+
+        auth += ":" + quote(conn.password, safe="")
+    host = f"{conn.host or '127.0.0.1'}:{conn.port or 5432}"
+    return f"postgresql://{auth + '@' if auth else ''}{host}/{conn.schema or 'collecte'}"

@@ -1,0 +1,68 @@
+"""Supplier consumption files: parse, quarantine bad rows, check, upsert into the warehouse."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from collecte.config.models import SupplierConfig
+from collecte.landing.raw_zone import RawZone
+from collecte.metering.supplier_csv import COLUMNS, NotACsvFile, parse_consumption_csv
+from collecte.stages.quarantine import quarantine_file, quarantine_records
+from collecte.warehouse.upsert import copy_upsert
+
+log = logging.getLogger(__name__)
+DATASET = "supplier_consumption"
+KEY = ["supplier", "meter_id", "period_start", "period_end", "time_class"]
+
+
+@dataclass
+class ConsumptionSummary:
+    """Counts for one file, returned to XCom (references and counts only)."""
+
+    raw_key: str
+    rows: int = 0
+    loaded: int = 0
+    changed: int = 0
+    quarantined: int = 0
+    file_rejected: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """XCom-friendly form."""
+        return asdict(self)
+
+
+def load_consumption_file(zone: RawZone, conn: Any, supplier: SupplierConfig, raw_key: str,
+                          check: Any = None) -> ConsumptionSummary:
+    """Parse one raw CSV of `supplier`, quarantine what fails, upsert the rest.
+
+    `check(records) -> (passed, failed)` is the dataset's quality check (Great Expectations in
+    the DAG); `failed` is a list of (record, reason).
+    """
+    summary = ConsumptionSummary(raw_key)
+    if supplier.consumption_csv is None:
+        raise ValueError(f"supplier {supplier.code} has no consumption_csv layout in its config")
+    try:
+        parsed = parse_consumption_csv(zone.get(raw_key), supplier.consumption_csv, supplier=supplier.code,
+                                       raw_key=raw_key)
+    except NotACsvFile as exc:
+        reason = f"{raw_key}: {exc}"
+        quarantine_file(zone, conn, raw_key=raw_key, dataset=DATASET, reason=reason)
+        log.error("quarantined whole file %s", reason)
+        summary.file_rejected = reason
+        return summary
+    rejects = [(f"line {line}", f"{raw_key} line {line}: {reason}", text) for line, reason, text in parsed.rejects]
+    records = parsed.records
+    if check is not None and records:
+        records, failed = check(records)
+        rejects += [(f"record {r[1]}/{r[2]}/{r[4]}", f"{raw_key}: {reason}", repr(r)) for r, reason in failed]
+    for _, reason, _ in rejects:
+        log.warning("quarantined %s", reason)
+    summary.rows = len(parsed.records) + len(parsed.rejects)
+    summary.quarantined = quarantine_records(zone, conn, raw_key=raw_key, dataset=DATASET, rejects=rejects)
+    if records:
+        count = copy_upsert(conn, DATASET, COLUMNS, records, KEY)
+        summary.loaded, summary.changed = len(records), count.changed
+    conn.commit()
+    return summary
