@@ -46,13 +46,45 @@ def _numbered_canvas(decorate: PageDecorator) -> type:
 
 
 def build_pdf(story: list, decorate: PageDecorator, *, title: str, author: str,
-              margins: tuple[float, float, float, float]) -> bytes:
-    """Lay out `story` on A4 pages; margins are (left, right, top, bottom)."""
+              margins: tuple[float, float, float, float], first_top: float | None = None) -> bytes:
+    """Lay out `story` on A4 pages; margins are (left, right, top, bottom), `first_top` the top
+    margin of the first page when it differs."""
+    from reportlab.platypus import NextPageTemplate
+
     left, right, top, bottom = margins
     buffer = io.BytesIO()
     doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=left, rightMargin=right, topMargin=top,
                           bottomMargin=bottom, title=title, author=author, invariant=1)
-    frame = Frame(left, bottom, PAGE_W - left - right, PAGE_H - top - bottom, id="body")
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    doc.build(story, canvasmaker=_numbered_canvas(decorate))
+    first = first_top if first_top is not None else top
+    frames = [Frame(left, bottom, PAGE_W - left - right, PAGE_H - first - bottom, id="first"),
+              Frame(left, bottom, PAGE_W - left - right, PAGE_H - top - bottom, id="body")]
+    doc.addPageTemplates([PageTemplate(id="first", frames=[frames[0]]),
+                          PageTemplate(id="later", frames=[frames[1]])])
+    doc.build([NextPageTemplate("later"), *story], canvasmaker=_numbered_canvas(decorate))
     return buffer.getvalue()
+
+
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts")
+_FALLBACK = {"DejaVuSans": "Helvetica", "DejaVuSans-Bold": "Helvetica-Bold",
+             "DejaVuSansCondensed": "Helvetica", "DejaVuSansCondensed-Bold": "Helvetica-Bold"}
+_registered: dict[str, str] = {}
+
+
+def font(name: str) -> str:
+    """Name to use for a DejaVu TrueType font: registered from the system fonts when present,
+    else the closest standard font (the layout then differs slightly from the samples)."""
+    if name in _registered:
+        return _registered[name]
+    import os
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for folder in FONT_DIRS:
+        path = os.path.join(folder, f"{name}.ttf")
+        if os.path.exists(path):
+            pdfmetrics.registerFont(TTFont(name, path))
+            _registered[name] = name
+            return name
+    _registered[name] = _FALLBACK[name]
+    return _registered[name]
