@@ -45,12 +45,13 @@ def _iso(v: object) -> object:
 
 
 def _read_fields(
-    scope: Scope, specs: dict[str, FieldSpec], tpl: Template, ex: Extraction, prefix: str
+    scope: Scope, specs: dict[str, FieldSpec], tpl: Template, ex: Extraction, prefix: str, labels: list[str]
 ) -> dict[str, object]:
     anchors = {name: rx(s.anchor) for name, s in specs.items()}
+    extra = [rx(p) for p in labels]
     out: dict[str, object] = {}
     for name, spec in specs.items():
-        others = [p for n, p in anchors.items() if n != name]
+        others = [p for n, p in anchors.items() if n != name] + extra
         value, chunks = read_field(scope, spec, others, tpl.dates)
         out[name] = value
         if chunks:
@@ -141,7 +142,7 @@ _READING_CELLS = {
 def _site(tpl: Template, lines: list[Line], ex: Extraction, idx: int, invoice: dict) -> dict:
     scope = Scope([c for ln in lines for c in ln.chunks], lines)
     prefix = f"sites[{idx}]."
-    f = _read_fields(scope, tpl.sites.fields, tpl, ex, prefix)
+    f = _read_fields(scope, tpl.sites.fields, tpl, ex, prefix, tpl.sites.labels)
     period = f.get("period")
     site: dict = {
         "meter_id": f.get("meter_id"),
@@ -207,7 +208,7 @@ def apply_template(tpl: Template, doc: Document) -> Extraction:
     """Read the invoice described by ``tpl`` from ``doc``."""
     ex = Extraction(invoice={})
     everything = Scope.of(doc.chunks)
-    head = _read_fields(everything, tpl.fields, tpl, ex, "")
+    head = _read_fields(everything, tpl.fields, tpl, ex, "", tpl.labels)
     invoice: dict = {
         "supplier": tpl.code,
         "document_type": "credit_note" if is_credit_note(tpl, doc) else "invoice",

@@ -104,6 +104,7 @@ class SitesSpec(_Spec):
 
     split: str | None = None
     fields: dict[str, FieldSpec]
+    labels: list[str] = Field(default_factory=list)  # other printed labels that end a value zone
     readings: ReadingsSpec | None = None
     lines: LinesSpec
     total_from_invoice: bool = False
@@ -133,6 +134,7 @@ class Template(_Spec):
     dates: list[str]
     credit_note: str  # regex on a first-page run marking a credit note
     fields: dict[str, FieldSpec]
+    labels: list[str] = Field(default_factory=list)  # other printed labels that end a value zone
     sites: SitesSpec
     summary: SummarySpec | None = None
 
@@ -142,9 +144,33 @@ def load_template(path: Path) -> Template:
     with path.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     try:
-        return Template.model_validate(data)
-    except Exception as exc:  # pydantic ValidationError: say which file
+        tpl = Template.model_validate(data)
+        _check_patterns(tpl)
+    except Exception as exc:  # pydantic ValidationError or re.error: say which file
         raise ValueError(f"invalid invoice template {path.name}: {exc}") from exc
+    return tpl
+
+
+def _check_patterns(tpl: Template) -> None:
+    """Compile every regex of the template now, so a typo fails at load time, not mid-run."""
+    rule_lists: list[list[tuple[str, str]]] = [tpl.sites.lines.categories, tpl.sites.lines.periods]
+    rule_lists.append([(p, "") for p, _ in tpl.detect.keywords])
+    rule_lists.append([(p, "") for p in [*tpl.labels, *tpl.sites.labels]])
+    if tpl.sites.readings is not None:
+        rule_lists += [tpl.sites.readings.periods, tpl.sites.readings.types]
+    for spec in [*tpl.fields.values(), *tpl.sites.fields.values()]:
+        rule_lists.append(list(spec.map))
+    tables = [tpl.sites.lines.table] + ([tpl.sites.readings.table] if tpl.sites.readings else [])
+    tables += [tpl.summary.table] if tpl.summary else []
+    for t in tables:
+        rule_lists.append(
+            [(p, "") for p in [t.header, *t.end, *t.skip, *(c.header for c in t.columns.values())]]
+        )
+    for rules in rule_lists:
+        for pattern, _ in rules:
+            re.compile(pattern)
+    for pattern in [tpl.credit_note, tpl.sites.split or ""]:
+        re.compile(pattern)
 
 
 @functools.cache
