@@ -1,0 +1,189 @@
+"""The Enedis sandbox HTTP server (Data Connect REST + SGE SOAP) and its launcher.
+
+Built on the standard library's ThreadingHTTPServer: it starts in a thread in milliseconds, needs
+no event loop inside Airflow tasks or pytest, and the routing is a handful of paths.
+
+Control endpoints for tests and the demo: `GET /_sandbox/stats` (calls, 429s sent, statuses) and
+`POST /_sandbox/control` (JSON: today, error_rate, timeout_rate, fail_next, calls_per_hour,
+calls_per_second, token_ttl_seconds, reset_stats).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import orjson
+
+from sandbox.enedis import dataconnect, sge, soap
+from sandbox.enedis.dataconnect import Answer, ApiError
+from sandbox.enedis.state import Faults, Limits, SandboxState
+
+log = logging.getLogger(__name__)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        log.debug(format, *args)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, answer: Answer) -> None:
+        try:
+            self.send_response(answer.status)
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout injection)
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        state = self.server.state
+        url = urlsplit(self.path)
+        parts = [p for p in url.path.split("/") if p]
+        body = self._body() if method == "POST" else b""
+        resource = parts[0] if parts else ""
+        try:
+            answer = self._route(state, method, parts, url.query, body)
+        except ApiError as exc:
+            answer = exc.answer()
+        except sge.SgeFault as exc:
+            answer = exc.answer()
+        state.record(answer.status, resource if resource != "mesure_synchrone_auto" else parts[-1])
+        self._send(answer)
+
+    def _route(self, state: SandboxState, method: str, parts: list[str], query: str, body: bytes) -> Answer:
+        if parts[:1] == ["_sandbox"]:
+            return _control(state, parts, body)
+        if method == "POST" and parts == ["oauth2", "v3", "token"]:
+            return dataconnect.token(state, body)
+        if method == "POST" and parts[:1] == ["sge"] and len(parts) == 2:
+            try:
+                operation, content = soap.parse_request(body)
+            except Exception as exc:  # noqa: BLE001 - any parse error is a client fault
+                raise sge.SgeFault("SGT4E1", f"requête SOAP illisible: {exc}") from None
+            return sge.handle(state, operation, content)
+        self._authorize(state)
+        if state_fault := state.fault():
+            if state_fault == "hang":
+                time.sleep(state.faults.hang_seconds)
+            raise ApiError(500, "ADAM-DC-0500", "Internal error, please retry later")
+        if method == "GET" and len(parts) == 3 and parts[0] == "mesure_synchrone_auto" and parts[1] == "v2":
+            return dataconnect.measure(state, parts[2], query)
+        if method == "GET" and len(parts) == 3 and parts[0] in dataconnect.CONTRACT and parts[1] == "v1":
+            return dataconnect.contract(state, parts[0], parts[2])
+        if method == "POST" and parts == ["subscribed_services", "v1"]:
+            return dataconnect.subscribed_services(state, body)
+        raise ApiError(404, "not_found", f"no such endpoint {method} /{'/'.join(parts)}")
+
+    def _authorize(self, state: SandboxState) -> None:
+        header = self.headers.get("Authorization", "")
+        client = state.client_of(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
+        if client is None:
+            raise ApiError(401, "invalid_token", "The access token is missing, invalid or expired")
+        retry_after = state.admit(client)
+        if retry_after is not None:
+            raise ApiError(429, "too_many_requests", "Rate limit or hourly quota exceeded",
+                           {"Retry-After": str(retry_after)})
+
+
+def _control(state: SandboxState, parts: list[str], body: bytes) -> Answer:
+    if parts[1:] == ["stats"]:
+        return Answer(200, orjson.dumps(state.stats.as_dict()), {"Content-Type": "application/json"})
+    settings = orjson.loads(body or b"{}")
+    if "today" in settings:
+        state.today = date.fromisoformat(settings["today"]) if settings["today"] else None
+    for key in ("error_rate", "timeout_rate", "fail_next", "hang_seconds"):
+        if key in settings:
+            setattr(state.faults, key, settings[key])
+    for key in ("calls_per_hour", "calls_per_second", "token_ttl_seconds"):
+        if key in settings:
+            setattr(state.limits, key, settings[key])
+    if settings.get("reset_stats"):
+        state.reset_stats()
+    return Answer(200, b"{}", {"Content-Type": "application/json"})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: SandboxState
+
+
+@dataclass
+class EnedisSandbox:
+    """A running sandbox: its base URL, its state (clock, faults, counters), and stop()."""
+
+    base_url: str
+    state: SandboxState
+    _server: _Server
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        """Shut the server down and cancel pending M023 deliveries."""
+        for timer in self.state.timers:
+            timer.cancel()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> EnedisSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_enedis(port: int = 0, sftp_dir: Path | str | None = None, *, today: date | None = None,
+                 limits: Limits | None = None, faults: Faults | None = None,
+                 m023_delay_seconds: float = 1.0) -> EnedisSandbox:
+    """Start the sandbox on 127.0.0.1:`port` (0: any free port) in a thread; M023 files go to `sftp_dir`."""
+    state = SandboxState(today=today, sftp_dir=Path(sftp_dir) if sftp_dir else None, limits=limits,
+                         faults=faults, m023_delay_seconds=m023_delay_seconds)
+    server = _Server(("127.0.0.1", port), _Handler)
+    server.state = state
+    thread = threading.Thread(target=server.serve_forever, name="enedis-sandbox", daemon=True)
+    thread.start()
+    host, bound = server.server_address[:2]
+    return EnedisSandbox(f"http://{host}:{bound}", state, server, thread)
+
+
+def main() -> None:
+    """`python -m sandbox.enedis --port 8601 --sftp-dir /srv/sftp/enedis` for the demo."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8601)
+    parser.add_argument("--sftp-dir", default=None)
+    parser.add_argument("--calls-per-hour", type=int, default=1000)
+    parser.add_argument("--m023-delay", type=float, default=30.0)
+    args = parser.parse_args()
+    sandbox = start_enedis(args.port, args.sftp_dir, limits=Limits(calls_per_hour=args.calls_per_hour),
+                           m023_delay_seconds=args.m023_delay)
+    print(f"Enedis sandbox on {sandbox.base_url}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(3600)
+    sandbox.stop()
+
+
+__all__ = ["EnedisSandbox", "Faults", "Limits", "start_enedis"]
