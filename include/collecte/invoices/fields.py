@@ -69,7 +69,7 @@ def _right(scope: Scope, anchor: Chunk, spec: FieldSpec, others: list[re.Pattern
             nearest = min(labels, key=lambda lab: abs(lab.yc - c.yc))
             if nearest is anchor or abs(nearest.yc - c.yc) >= abs(anchor.yc - c.yc):
                 cands.append(c)
-    cands.sort(key=lambda c: (round(c.yc, 0), c.x0))
+    cands.sort(key=lambda c: (round(c.yc, 0), c.x0) if spec.wrap else (c.x0, c.yc))
     if spec.pick == "first":
         cands = cands[:1]
     elif spec.pick == "last":

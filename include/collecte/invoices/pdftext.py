@@ -86,6 +86,24 @@ def _tight(text: str, x0: float, x1: float) -> tuple[str, float, float]:
     return stripped, x0 + lead * per, x1 - trail * per
 
 
+MERGE_GAP = 4.0  # pt: pdfium sometimes splits one run (e.g. before "(" or ">"); a cell gap is wider
+
+
+def _merged_rects(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float]]:
+    """pdfium's text rectangles, with pieces of one run (same line, touching) merged back."""
+    rects = [tp.get_rect(r) for r in range(tp.count_rects())]
+    out: list[list[float]] = []
+    for left, bottom, right, top in rects:
+        if out:
+            pl, pb, pr, pt = out[-1]
+            same_line = abs((pb + pt) / 2 - (bottom + top) / 2) < 1.6
+            if same_line and 0 <= left - pr < MERGE_GAP:
+                out[-1] = [pl, min(pb, bottom), max(pr, right), max(pt, top)]
+                continue
+        out.append([left, bottom, right, top])
+    return [(a, b, c, d) for a, b, c, d in out]
+
+
 def _is_encrypted(pdf: pdfium.PdfDocument) -> bool:
     try:
         rev = pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw)
@@ -124,8 +142,7 @@ def read_document(data: bytes) -> Document:
             width, height = page.get_size()
             tp = page.get_textpage()
             out = Page(index=i, width=width, height=height, char_count=tp.count_chars())
-            for r in range(tp.count_rects()):
-                left, bottom, right, top = tp.get_rect(r)
+            for left, bottom, right, top in _merged_rects(tp):
                 text, x0, x1 = _tight(_clean(tp.get_text_bounded(left, bottom, right, top)), left, right)
                 if text:
                     out.chunks.append(Chunk(text, x0, height - top, x1, height - bottom, i))
