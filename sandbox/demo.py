@@ -1,0 +1,313 @@
+"""`make demo` / `make stop`: the local services, the sandbox stand-ins and Airflow, on 127.0.0.1.
+
+    python -m sandbox.demo start     # start everything, run the collection DAGs, print a summary
+    python -m sandbox.demo stop      # stop everything this started
+    python -m sandbox.demo status    # what is running
+
+State lives in .local/ (PostgreSQL data, SSH keys, the SFTP root, Airflow's home, logs, pids).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LOCAL = REPO / ".local"
+RUN = LOCAL / "run"
+LOGS = LOCAL / "logs"
+AIRFLOW_HOME = LOCAL / "airflow"
+BIN = Path(sys.executable).parent
+
+PG_PORT = int(os.environ.get("COLLECTE_PG_PORT", 54329))
+SFTP_PORT = int(os.environ.get("COLLECTE_SFTP_PORT", 2222))
+S3_PORT = int(os.environ.get("COLLECTE_S3_PORT", 9555))
+AIRFLOW_PORT = int(os.environ.get("COLLECTE_AIRFLOW_PORT", 8080))
+BUCKET = "collecte"
+DEMO_DAGS = ["collect_nordis"]
+
+
+def _pg():
+    from sandbox.services.postgres import PostgresServer
+
+    return PostgresServer(LOCAL / "pg", PG_PORT)
+
+
+def _sshd():
+    from sandbox.services.sshd import SshdServer
+
+    return SshdServer(LOCAL / "ssh", LOCAL / "sftp", SFTP_PORT)
+
+
+# -- background processes -------------------------------------------------------------------------
+def spawn(name: str, args: list[str], env: dict[str, str] | None = None) -> int:
+    """Start a detached process, its output in .local/logs/<name>.log, its pid in .local/run/."""
+    RUN.mkdir(parents=True, exist_ok=True)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    if is_running(name):
+        return int((RUN / f"{name}.pid").read_text())
+    log = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env={**os.environ, **(env or {})}, cwd=REPO, start_new_session=True)
+    (RUN / f"{name}.pid").write_text(str(proc.pid))
+    return proc.pid
+
+
+def is_running(name: str) -> bool:
+    """Whether the process recorded under `name` is alive."""
+    pid_file = RUN / f"{name}.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        os.kill(int(pid_file.read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def kill(name: str) -> None:
+    """Stop the process group recorded under `name`."""
+    pid_file = RUN / f"{name}.pid"
+    if not pid_file.exists():
+        return
+    try:
+        pid = int(pid_file.read_text())
+        os.killpg(pid, signal.SIGTERM)
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.killpg(pid, signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+    pid_file.unlink(missing_ok=True)
+
+
+# -- environment ----------------------------------------------------------------------------------
+def service_env() -> dict[str, str]:
+    """Values airflow_settings.yaml's ${NAME} placeholders take."""
+    from sandbox.services.s3 import ACCESS_KEY, SECRET_KEY
+
+    sshd = _sshd()
+    return {
+        "COLLECTE_S3_ENDPOINT": f"http://127.0.0.1:{S3_PORT}", "COLLECTE_S3_ACCESS_KEY": ACCESS_KEY,
+        "COLLECTE_S3_SECRET_KEY": SECRET_KEY, "COLLECTE_PG_PORT": str(PG_PORT),
+        "COLLECTE_SFTP_PORT": str(SFTP_PORT), "COLLECTE_SFTP_USER": sshd.username,
+        "COLLECTE_SFTP_KEY_FILE": str(sshd.client_key_file), "COLLECTE_SFTP_HOST_KEY": sshd.host_key,
+    }
+
+
+def admin_password() -> str:
+    """The demo's admin password, generated once per .local/."""
+    path = AIRFLOW_HOME / "passwords.json"
+    if not path.exists():
+        AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"admin": secrets.token_urlsafe(12)}))
+    return json.loads(path.read_text())["admin"]
+
+
+def airflow_env() -> dict[str, str]:
+    """Airflow configuration of the demo: SQLite + LocalExecutor, every listener on loopback."""
+    return {
+        "AIRFLOW_HOME": str(AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "UTC",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{AIRFLOW_PORT}/execution/",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(AIRFLOW_HOME / "passwords.json"),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(AIRFLOW_PORT),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{AIRFLOW_PORT}",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "TZ": "UTC",
+        **service_env(),
+    }
+
+
+def airflow(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run an Airflow CLI command with the demo's configuration."""
+    result = subprocess.run([str(BIN / "airflow"), *args], env={**os.environ, **airflow_env()},
+                            capture_output=True, text=True, cwd=REPO)
+    if check and result.returncode:
+        raise RuntimeError(f"airflow {' '.join(args)} failed:\n{result.stderr[-1500:]}")
+    return result
+
+
+# -- start ----------------------------------------------------------------------------------------
+def start_services() -> None:
+    """PostgreSQL (warehouse), sshd (SFTP), the S3 API server, each on 127.0.0.1."""
+    from collecte.warehouse.db import connect, migrate
+    from sandbox.services.common import port_in_use, wait_until
+    from sandbox.services.s3 import S3Server
+
+    LOCAL.mkdir(parents=True, exist_ok=True)
+    LOCAL.chmod(0o755)
+    pg = _pg().start()
+    with connect(pg.create_database("collecte")) as conn:
+        applied = migrate(conn)
+    print(f"  postgresql   127.0.0.1:{PG_PORT}  (database collecte, {len(applied)} migration(s) applied)")
+    sshd = _sshd()
+    if not port_in_use(SFTP_PORT):
+        sshd.prepare()
+        spawn("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", str(sshd.state_dir / "sshd_config")])
+        wait_until("sshd (sftp)", lambda: port_in_use(SFTP_PORT), timeout=15,
+                   log_hint=f"See {LOGS / 'sshd.log'}.")
+    print(f"  sshd (sftp)  127.0.0.1:{SFTP_PORT}  (root {sshd.root_dir}, pinned host key)")
+    if not port_in_use(S3_PORT):
+        spawn("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT)])
+        wait_until("s3 (moto server)", lambda: port_in_use(S3_PORT), timeout=20,
+                   log_hint=f"See {LOGS / 's3.log'}.")
+    S3Server(S3_PORT).ensure_bucket(BUCKET)
+    print(f"  s3 api       127.0.0.1:{S3_PORT}  (bucket {BUCKET})")
+
+
+def seed_sandbox() -> None:
+    """Sandbox suppliers' data: nordis drops three months of files on the SFTP server."""
+    from sandbox import drops
+
+    outgoing = _sshd().root_dir / "nordis" / "outgoing"
+    if not (outgoing / "processed").exists() and not any(outgoing.glob("*.pdf")):
+        for seed, first in ((1, 1), (2, 101)):
+            drops.drop_history(outgoing, "nordis", account_seed=seed, months=3, first_sequence=first)
+        print(f"  nordis       dropped 2 accounts x 3 months of invoices and CSVs in {outgoing}")
+
+
+def start_airflow() -> None:
+    """Airflow's components, each on loopback, with the project's settings loaded."""
+    from sandbox.services.common import port_in_use, wait_until
+
+    admin_password()
+    airflow("db", "migrate")
+    subprocess.run([str(BIN / "python"), "-m", "collecte.airflow_settings", "airflow_settings.yaml"],
+                   env={**os.environ, **airflow_env()}, check=True, cwd=REPO)
+    env = airflow_env()
+    spawn("airflow-api", [str(BIN / "airflow"), "api-server", "-H", "127.0.0.1", "-p", str(AIRFLOW_PORT)], env)
+    spawn("airflow-scheduler", [str(BIN / "airflow"), "scheduler", "--skip-serve-logs"], env)
+    spawn("airflow-dag-processor", [str(BIN / "airflow"), "dag-processor"], env)
+    spawn("airflow-triggerer", [str(BIN / "airflow"), "triggerer", "--skip-serve-logs"], env)
+    wait_until("airflow api-server", lambda: port_in_use(AIRFLOW_PORT), timeout=120,
+               log_hint=f"See {LOGS / 'airflow-api.log'}.")
+
+
+class AirflowApi:
+    """The few REST calls the demo needs (token auth of the SimpleAuthManager)."""
+
+    def __init__(self) -> None:
+        import httpx
+
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{AIRFLOW_PORT}", timeout=30)
+        token = self.http.post("/auth/token", json={"username": "admin", "password": admin_password()})
+        token.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.http.get(f"/api/v2/dags/{dag_id}").status_code == 200:
+                return
+            time.sleep(2)
+        raise RuntimeError(f"{dag_id} was not parsed within {timeout:.0f} s (see {LOGS}/airflow-dag-processor.log)")
+
+    def trigger(self, dag_id: str) -> str:
+        self.http.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
+        run = self.http.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None,
+                                                                    "note": "make demo"})
+        run.raise_for_status()
+        return run.json()["dag_run_id"]
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 900) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}").json().get("state")
+            if state in ("success", "failed"):
+                return state
+            time.sleep(3)
+        return "still running"
+
+
+def run_demo_dags() -> dict[str, str]:
+    """Unpause and trigger the collection DAGs; wait for them."""
+    api = AirflowApi()
+    runs = {}
+    for dag_id in DEMO_DAGS:
+        api.wait_for_dag(dag_id)
+        runs[dag_id] = api.trigger(dag_id)
+        print(f"  triggered {dag_id}")
+    return {dag_id: api.wait_for_run(dag_id, run_id) for dag_id, run_id in runs.items()}
+
+
+def summary(states: dict[str, str]) -> None:
+    """What was collected: raw objects per source and kind, rows per table, quarantine."""
+    from collections import Counter
+
+    from collecte.warehouse.db import connect
+    from sandbox.services.s3 import S3Server
+
+    print("\nRuns:")
+    for dag_id, state in states.items():
+        print(f"  {dag_id:28s} {state}")
+    client = S3Server(S3_PORT).client()
+    counts: Counter = Counter()
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        for item in page.get("Contents", []):
+            parts = item["Key"].split("/")
+            counts[" ".join(parts[:3]) if parts[0] == "raw" else parts[0]] += 1
+    print(f"\nObjects in s3://{BUCKET}:")
+    for name, count in sorted(counts.items()):
+        print(f"  {name:60s} {count:6d}")
+    with connect(_pg().url("collecte")) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema='public'"
+            " AND table_type='BASE TABLE' ORDER BY 1")]
+        print("\nWarehouse rows (database collecte):")
+        for table in tables:
+            n = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            if n:
+                print(f"  {table:40s} {n:8d}")
+        print("\nQuarantine:")
+        for dataset, reason in conn.execute(
+                "SELECT dataset, reason FROM quarantine_record ORDER BY created_at LIMIT 10"):
+            print(f"  [{dataset}] {reason[:140]}")
+    print(f"\nAirflow UI: http://127.0.0.1:{AIRFLOW_PORT}  login: admin  password: {admin_password()}")
+    print("Stop everything with: make stop")
+
+
+def start() -> None:
+    """Everything, then the demo runs and the summary."""
+    print("Local services:")
+    start_services()
+    print("Sandbox:")
+    seed_sandbox()
+    print("Airflow:")
+    start_airflow()
+    print(f"  airflow      http://127.0.0.1:{AIRFLOW_PORT}")
+    summary(run_demo_dags())
+
+
+def stop() -> None:
+    """Stop what start() started."""
+    for name in sorted(p.stem for p in RUN.glob("*.pid")) if RUN.exists() else []:
+        kill(name)
+    _pg().stop()
+    print("stopped")
+
+
+def status() -> None:
+    """Which recorded processes are alive."""
+    for pid_file in sorted(RUN.glob("*.pid")) if RUN.exists() else []:
+        print(f"{pid_file.stem:28s} {'running' if is_running(pid_file.stem) else 'stopped'}")
+    print(f"{'postgresql':28s} {'running' if _pg().is_running() else 'stopped'}")
+
+
+if __name__ == "__main__":
+    {"start": start, "stop": stop, "status": status}[sys.argv[1] if len(sys.argv) > 1 else "start"]()
