@@ -103,7 +103,6 @@ def contractual(pce: str, today: date) -> dict[str, Any]:
             "statut_pce": "En service",
             "date_mise_en_service": p.commissioned.isoformat(),
             "titulaire": {"raison_sociale": p.holder},
-            "date_reference": today.isoformat(),
         },
     }
 
