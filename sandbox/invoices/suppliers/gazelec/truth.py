@@ -86,6 +86,9 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
     estimated = rng.random() < 0.15 and not regularisation
     invoice_date = end + dt.timedelta(days=rng.randint(2, 8))
     credit = document_type == "credit_note"
+    original = invoice_date
+    if credit:
+        invoice_date = original + dt.timedelta(days=rng.randint(15, 45))
     serial = f"{invoice_date:%y}-{rng.randint(1, 9999999):07d}"
     customer = contract["customer"]
     truth = {
@@ -110,7 +113,6 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
                   "frequency": contract["frequency"], "pcs": contract["pcs"],
                   "kind": "regularisation" if regularisation else "normal"}
     if credit:
-        original = end + dt.timedelta(days=rng.randint(3, 12))
         decoration.update(original_number=f"GEP-F-{original:%y}-{rng.randint(1, 9999999):07d}",
                           original_date=original.isoformat(), reason=rng.choice(REASONS))
         contract["index"] = first
