@@ -29,7 +29,7 @@ from collecte.quality.suites.common import (
 
 PRM = matches("meter_id", PRM_REGEX, "prm_form", "meter_id is a 14-digit PRM")
 SEGMENTS = ["C1", "C2", "C3", "C4", "C5", "P1", "P2", "P3", "P4"]
-CURVE_STEPS = [10, 15, 30, 60]
+CURVE_STEPS = [5, 10, 15, 30, 60]
 
 
 def load_curve_rules() -> list[Rule]:

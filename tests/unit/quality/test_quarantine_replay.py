@@ -1,0 +1,93 @@
+"""Quarantine and replay against the real warehouse (PostgreSQL) and S3 API server."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from collecte.quality.quarantine import from_parquet, open_records, quarantine_failed_rows, quarantine_invoice
+from collecte.quality.replay import replay
+from collecte.quality.results import INDEX_KEY, store_validation
+from collecte.quality.validation import validate
+from tests.unit.quality.builders import invoice, load_curve
+
+pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
+RAW = "raw/source=enedis/kind=load_curve/account=30001234567890/received=2026-05-05/abc.json"
+
+
+def _bad_curve():
+    points = load_curve("30001234567890", date(2026, 5, 4), 1)
+    points.loc[[3, 4], "power_w"] = -10
+    points.loc[[3, 4], "energy_wh"] = -5
+    return points
+
+
+def test_failed_rows_are_quarantined_with_their_expectations_then_replayed_after_a_fix(raw_zone, warehouse):
+    outcome = validate("load_curve", _bad_curve())
+    receipt = quarantine_failed_rows(raw_zone, warehouse, outcome, raw_key=RAW)
+    stored = store_validation(raw_zone, warehouse, outcome, source="enedis", raw_key=RAW,
+                              quarantine_key=receipt.quarantine_key)
+    assert receipt.rows == 2 and receipt.quarantine_key.startswith(
+        "quarantine/source=enedis/kind=load_curve/account=30001234567890/received=2026-05-05/abc.json/dataset=load_curve/")
+    records = open_records(warehouse, raw_key=RAW)
+    assert [r["expectations"] for r in records] == [["power_w_in_range"], ["power_w_in_range"]]
+    assert "power_w between 0 and 50 MW" in records[0]["reason"]
+    summary = warehouse.execute("SELECT success, row_count, failed_rows, result_key FROM validation_result").fetchone()
+    assert summary == (False, 48, 2, stored.result_key)
+    assert b"expect_column_values_to_be_between" in raw_zone.get(stored.result_key)
+    assert b"2 rows quarantined" in raw_zone.get(stored.report_key)
+    assert outcome.validation_id.encode() in raw_zone.get(INDEX_KEY)
+
+    # replay before any fix: still failing, nothing loaded, records stay open
+    first = replay(raw_zone, warehouse, RAW)
+    assert (first[0].loaded, first[0].still_failing) == (0, 2)
+    assert len(open_records(warehouse, raw_key=RAW)) == 2
+
+    # a person fixes the quarantined rows in place, then replays
+    import pandas as pd
+
+    from collecte.quality.quarantine import to_parquet
+
+    key = first[0].quarantine_key
+    rows = from_parquet(raw_zone.get(key))
+    rows["power_w"], rows["energy_wh"] = 10, 5.0
+    raw_zone.put(key, to_parquet(rows))
+    second = replay(raw_zone, warehouse, RAW)
+    assert (second[0].loaded, second[0].still_failing) == (2, 0)
+    assert open_records(warehouse, raw_key=RAW) == []
+    loaded = warehouse.execute("SELECT power_w FROM load_curve ORDER BY interval_end").fetchall()
+    assert loaded == [(10,), (10,)]
+    released = warehouse.execute("SELECT status FROM quarantine_record").fetchall()
+    assert released == [("released",), ("released",)]
+    with pytest.raises(LookupError, match="nothing quarantined"):
+        replay(raw_zone, warehouse, RAW)
+    assert isinstance(rows, pd.DataFrame)
+
+
+def test_replay_from_the_raw_object_with_a_fixed_parser(raw_zone, warehouse):
+    outcome = validate("load_curve", _bad_curve())
+    quarantine_failed_rows(raw_zone, warehouse, outcome, raw_key=RAW)
+    fixed = load_curve("30001234567890", date(2026, 5, 4), 1)
+    reports = replay(raw_zone, warehouse, RAW, reparse=lambda key: {"load_curve": fixed})
+    assert reports[0].origin == "raw" and reports[0].loaded == 48
+    assert warehouse.execute("SELECT count(*) FROM load_curve").fetchone() == (48,)
+
+
+def test_rejected_invoice_is_quarantined_whole_and_replayed(raw_zone, warehouse):
+    raw = "raw/source=volta/kind=invoice_pdf/account=C-1/received=2026-04-06/f00.pdf"
+    bad = invoice("FV-2026-000777")
+    bad["total_incl_tax"] += 3
+    receipt = quarantine_invoice(raw_zone, warehouse, bad, raw_key=raw,
+                                 failed_rules=["invoice.total_incl_tax_adds_up"])
+    assert receipt.quarantine_key.endswith("/dataset=invoice/FV-2026-000777.json")
+    import orjson
+
+    stored = orjson.loads(raw_zone.get(receipt.quarantine_key))
+    assert stored["quarantine"]["failed_expectations"] == ["invoice.total_incl_tax_adds_up"]
+    stored["total_incl_tax"] -= 3  # the fix
+    raw_zone.put(receipt.quarantine_key, orjson.dumps(stored))
+    reports = replay(raw_zone, warehouse, raw)
+    assert (reports[0].loaded, reports[0].still_failing) == (1, 0)
+    assert warehouse.execute("SELECT count(*) FROM invoice_line WHERE invoice_number = 'FV-2026-000777'"
+                             ).fetchone() == (4,)
