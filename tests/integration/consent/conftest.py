@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -30,17 +29,40 @@ def seeded(pg_url, raw_zone):
 
 
 @pytest.fixture(scope="session")
-def consent_airflow_home(request):
-    """An initialised Airflow metadata DB: the lead's `airflow_home` fixture when present, else our own."""
-    try:
-        return request.getfixturevalue("airflow_home")
-    except pytest.FixtureLookupError:
-        pass
-    home = Path(tempfile.mkdtemp(prefix="collecte-consent-airflow-"))
-    os.environ["AIRFLOW_HOME"] = str(home)
-    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{home / 'airflow.db'}"
-    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-    from airflow.utils.db import initdb
+def consent_airflow_home(airflow_db):
+    """Airflow's metadata DB (the credential store), from the shared `airflow_db` fixture."""
+    return os.environ["AIRFLOW_HOME"]
 
-    initdb()
-    return home
+SECRET = b"consent-test-secret"
+STAFF_TOKEN = "staff-test-token"
+
+
+@pytest.fixture
+def consent_app(seeded, mailbox_dir, consent_airflow_home):
+    """The consent web app served by uvicorn on a free 127.0.0.1 port: (base_url, settings)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from collecte.consent.credentials import AirflowConnectionStore
+    from collecte.consent.mailer import MaildirMailer
+    from collecte.consent.web import WebSettings, create_app
+    from sandbox.services.common import free_port
+
+    pg_url, zone, _ = seeded
+    settings = WebSettings(warehouse_url=pg_url, zone=zone, mailer=MaildirMailer(mailbox_dir),
+                           credential_store=AirflowConnectionStore(), secret_key=SECRET,
+                           staff_token=STAFF_TOKEN, today=lambda: TODAY)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("consent app did not start within 15 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", settings
+    server.should_exit = True
+    thread.join(timeout=10)
