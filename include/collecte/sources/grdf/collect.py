@@ -82,10 +82,11 @@ class PceSummary:
 
 def collect_pce(client: AdictClient, pce: str, start: date, end: date, kinds: list[str] | tuple[str, ...],
                 raw_zone: Any, conn: Any, *, access_right: AccessRight | None = None,
-                published_lookback_months: int | None = None, today: date | None = None) -> PceSummary:
+                rights_listed: bool = False, published_lookback_months: int | None = None, today: date | None = None) -> PceSummary:
     """Collect `kinds` of `pce` over the Paris days [start, end); see the module docstring.
 
-    `access_right` saves the listing call when the caller already listed a batch;
+    `access_right` saves the listing call when the caller already listed a batch (then
+    `rights_listed=True` and None means no right was declared);
     `published_lookback_months` widens published data back to the first of an earlier month
     (daily runs: late publications, provisional -> definitive).
     """
@@ -93,7 +94,7 @@ def collect_pce(client: AdictClient, pce: str, start: date, end: date, kinds: li
     summary = PceSummary(pce)
     for kind in kinds:
         resource(kind)  # unknown kinds fail before any call
-    right = access_right if access_right is not None else access_right_state(client, pce)
+    right = access_right if access_right is not None or rights_listed else access_right_state(client, pce)
     if right is not None:
         upsert_access_rights(conn, [right])
         summary.access_right = f"{right.id} {right.state}"
