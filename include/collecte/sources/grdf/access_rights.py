@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from collecte.sources.grdf.client import AdictClient
 from collecte.sources.grdf.resources import resource
@@ -48,6 +48,12 @@ class MandateFields(BaseModel):
     perim_donnees_techniques: bool = True
     perim_donnees_informatives: bool = True
     perim_donnees_publiees: bool = True
+
+    @field_validator(*SCOPE_FLAGS, mode="before")
+    @classmethod
+    def _adict_boolean(cls, value: Any) -> Any:
+        """Accept ADICT's "Vrai"/"Faux" (e.g. from consent.operator_fields.adict_access_right_fields)."""
+        return {"Vrai": True, "Faux": False}.get(value, value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _coherent(self) -> MandateFields:
