@@ -1,0 +1,23 @@
+"""Staged Parquet → warehouse, by bulk COPY upserts on each dataset's natural key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collecte.metering.records import DATASETS
+from collecte.metering.staging import parquet_rows
+from collecte.warehouse.upsert import UpsertCount, copy_upsert
+
+
+def load_parquet(conn: Any, table: str, source: Any) -> UpsertCount:
+    """Upsert one dataset's Parquet (a path or bytes) into its table; a rerun changes 0 rows."""
+    dataset = DATASETS[table]
+    return copy_upsert(conn, table, dataset.column_names, parquet_rows(source, dataset), dataset.key)
+
+
+def load_staged(conn: Any, raw_zone: Any, staged: dict[str, str]) -> dict[str, UpsertCount]:
+    """Upsert every staged object of a batch (dataset -> staged key); one transaction per dataset."""
+    counts = {}
+    for table, key in sorted(staged.items()):
+        counts[table] = load_parquet(conn, table, raw_zone.get(key))
+    return counts

@@ -1,0 +1,69 @@
+"""Paris wall-clock times from the operator → UTC instants, vectorised with Arrow and NumPy.
+
+Data Connect gives `d` as local time without offset. In the repeated autumn hour the same
+wall-clock text appears twice in one day: the first occurrence is summer time (CEST), the
+second winter time (CET). Points of one response come in time order, so a point whose
+"earliest" reading is not after an earlier point of the same response is that second
+occurrence, and moves one hour later (checked against the zone, so a plain duplicate does not).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+PARIS_TZ = "Europe/Paris"
+PARIS = ZoneInfo(PARIS_TZ)
+WALL_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def _is_repeated_hour(utc_seconds: int) -> bool:
+    """Whether this instant (read as summer time) lies in an hour Paris lives twice."""
+    first = datetime.fromtimestamp(utc_seconds, UTC).astimezone(PARIS)
+    second = datetime.fromtimestamp(utc_seconds + 3600, UTC).astimezone(PARIS)
+    return first.replace(tzinfo=None) == second.replace(tzinfo=None)
+
+
+def wall_to_utc(wall: Any, group: Any | None = None) -> Any:
+    """UTC timestamps (timestamp[s, UTC]) of Paris wall-clock strings.
+
+    `wall` is a pyarrow string array in time order within each `group` (the response each point
+    came from, an int32 array of the same length, non-decreasing).
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    naive = pc.strptime(wall, format=WALL_FORMAT, unit="s")
+    earliest = pc.assume_timezone(naive, PARIS_TZ, ambiguous="earliest", nonexistent="raise")
+    seconds = earliest.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    if len(seconds) < 2:
+        return earliest.cast(pa.timestamp("s", tz="UTC"))
+    groups = np.zeros(len(seconds), np.int64) if group is None else \
+        np.asarray(group.to_numpy(zero_copy_only=False), np.int64)
+    ordered = (groups << 40) + (seconds - seconds.min())
+    before = np.maximum.accumulate(ordered)[:-1]
+    repeated = np.flatnonzero(ordered[1:] <= before) + 1
+    if len(repeated):
+        seconds = seconds.copy()
+        for index in repeated:
+            if _is_repeated_hour(int(seconds[index])):
+                seconds[index] += 3600
+    return pa.array(seconds, pa.int64()).cast(pa.timestamp("s", tz="UTC"))
+
+
+def paris_day_of(instants: Any, *, end_of_interval: bool = False) -> Any:
+    """Paris calendar days (date32) of UTC instants; with `end_of_interval`, midnight belongs to the day before."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if end_of_interval:
+        instants = pc.subtract(instants, pa.scalar(1, pa.duration("s")))
+    local = pc.local_timestamp(instants.cast(pa.timestamp("s", tz=PARIS_TZ)))
+    return local.cast(pa.date32())
+
+
+def utc_seconds(moment: datetime) -> int:
+    """Seconds since the epoch of an aware datetime."""
+    return int((moment - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(seconds=1))

@@ -1,0 +1,169 @@
+"""Collecting one meter from Data Connect into the raw zone, with every error given its meaning.
+
+For each data kind and direction, the span is cut into calls (newest first); each answer lands
+unchanged in the raw zone (`raw/source=enedis/kind=<resource>/account=<PRM>/…`). Then:
+
+- no consent / moved out → the meter is flagged for every kind and nothing else is asked;
+- history wall (before activation, history limit, before consent) → the day is remembered
+  (`meter_status.not_before`), paging back stops, later runs do not ask again;
+- no data → a gap is recorded, the next call goes on;
+- wrong direction → that kind is flagged, not retried;
+- transient (after the client's own retries) → the meter is marked ERROR and the batch task
+  fails at the end so that Airflow retries it (landed objects are not landed twice).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import orjson
+
+from collecte.sources.enedis.dataconnect import CONTRACT_RESOURCES, MEASURE_PATH, SOURCE, DataConnectClient
+from collecte.sources.enedis.errors import (
+    BeforeActivation,
+    EnedisError,
+    HistoryLimit,
+    HistoryWall,
+    MovedOut,
+    NoConsent,
+    NoData,
+    Transient,
+    WrongDirection,
+)
+from collecte.sources.enedis.spans import history_start, plan_calls
+
+log = logging.getLogger(__name__)
+
+KIND_RESOURCES: dict[str, dict[str, str]] = {
+    "daily": {"CONS": "consommation_quotidienne", "PROD": "production_quotidienne"},
+    "load_curve": {"CONS": "courbe_de_charge_consommation", "PROD": "courbe_de_charge_production"},
+    "max_power": {"CONS": "puissance_conso_max_quotidienne"},
+    "index": {"CONS": "index_consommation", "PROD": "index_production"},
+}
+
+
+@dataclass
+class KindOutcome:
+    """What happened to one data kind of one meter."""
+
+    status: str = "OK"            # OK, NO_DATA, HISTORY_WALL, WRONG_DIRECTION, NO_CONSENT, MOVED_OUT, ERROR
+    message: str | None = None
+    calls: int = 0
+    landed: int = 0
+    created: int = 0
+    gaps: list[tuple[str, str]] = field(default_factory=list)  # (first, last) inclusive, ISO days
+    not_before: str | None = None
+
+
+@dataclass
+class MeterOutcome:
+    """One meter's collection: landed raw objects (references) and per-kind outcomes."""
+
+    meter_id: str
+    refs: list[dict[str, Any]] = field(default_factory=list)
+    kinds: dict[str, KindOutcome] = field(default_factory=dict)
+
+    @property
+    def transient_failure(self) -> bool:
+        """Whether a kind failed for a reason worth retrying."""
+        return any(k.status == "ERROR" for k in self.kinds.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly summary (for logs and XCom: references and counts only)."""
+        return {"meter_id": self.meter_id, "refs": self.refs,
+                "kinds": {k: asdict(v) for k, v in self.kinds.items()}}
+
+
+def _land(zone: Any, body: bytes, resource: str, prm: str, first: date | None, end: date | None,
+          received: date) -> dict[str, Any]:
+    span = f"_{first}_{end}" if first else ""
+    origin = MEASURE_PATH.format(resource=resource) + (
+        f"?pointId={prm}&dateDebut={first}&dateFin={end}" if first else f" {prm}")
+    landed = zone.land(body, source=SOURCE, kind=resource, account=prm, received=received, ext="json",
+                       original_name=f"{resource}_{prm}{span}.json", origin=origin,
+                       extra_metadata={"resource": resource, **({"first": str(first), "end": str(end)}
+                                                               if first else {})})
+    return {"key": landed.key, "kind": resource, "account": prm, "created": landed.created}
+
+
+def _activation_date(client: DataConnectClient, prm: str) -> date | None:
+    try:
+        payload = orjson.loads(client.contract("synth_contrat_auto", prm))
+        return date.fromisoformat(payload["dateDerniereMiseEnService"])
+    except (EnedisError, KeyError, ValueError, orjson.JSONDecodeError):
+        return None
+
+
+def _collect_resource(client: DataConnectClient, zone: Any, prm: str, resource: str, first: date, last: date,
+                      *, today: date, received: date, not_before: date | None, outcome: KindOutcome,
+                      refs: list[dict[str, Any]]) -> None:
+    calls = plan_calls(resource, first, last, today=today, not_before=not_before)
+    answered = 0
+    for start, end in calls:
+        try:
+            outcome.calls += 1
+            body = client.measure(resource, prm, start, end)
+        except NoData:
+            outcome.gaps.append((start.isoformat(), (end - timedelta(days=1)).isoformat()))
+            continue
+        except HistoryWall as wall:
+            outcome.status, outcome.message = "HISTORY_WALL", str(wall)
+            boundary = end
+            if isinstance(wall, BeforeActivation):
+                boundary = _activation_date(client, prm) or end
+            elif isinstance(wall, HistoryLimit):
+                boundary = max(end, history_start(resource, today) + timedelta(days=1))
+            outcome.not_before = max(boundary, date.fromisoformat(outcome.not_before)
+                                     if outcome.not_before else boundary).isoformat()
+            if start < boundary < end:  # the wall falls inside this call: fetch the part after it
+                _collect_resource(client, zone, prm, resource, boundary, end - timedelta(days=1), today=today,
+                                  received=received, not_before=boundary, outcome=outcome, refs=refs)
+            break
+        ref = _land(zone, body, resource, prm, start, end, received)
+        refs.append(ref)
+        answered += 1
+        outcome.landed += 1
+        outcome.created += int(ref["created"])
+    if calls and not answered and outcome.status == "OK" and outcome.gaps:
+        outcome.status, outcome.message = "NO_DATA", "no data (meter not communicating or recording not activated)"
+
+
+def collect_meter(client: DataConnectClient, zone: Any, meter_id: str, kinds: list[str], first: date,
+                  last: date, *, directions: tuple[str, ...] | list[str] = ("CONS",), today: date,
+                  received: date | None = None, walls: dict[str, date] | None = None) -> MeterOutcome:
+    """Collect `kinds` of one PRM over Paris days [first, last] into the raw zone."""
+    received = received or today
+    walls = walls or {}
+    result = MeterOutcome(meter_id)
+    for kind in kinds:
+        outcome = result.kinds[kind] = KindOutcome()
+        try:
+            if kind == "contract":
+                for resource in CONTRACT_RESOURCES:
+                    outcome.calls += 1
+                    ref = _land(zone, client.contract(resource, meter_id), resource, meter_id, None, None, received)
+                    result.refs.append(ref)
+                    outcome.landed += 1
+                    outcome.created += int(ref["created"])
+                continue
+            for direction in directions:
+                resource = KIND_RESOURCES[kind].get(direction)
+                if resource is None:
+                    continue
+                _collect_resource(client, zone, meter_id, resource, first, last, today=today, received=received,
+                                  not_before=walls.get(kind), outcome=outcome, refs=result.refs)
+        except NoConsent as exc:
+            status = "MOVED_OUT" if isinstance(exc, MovedOut) else "NO_CONSENT"
+            for other in kinds:
+                result.kinds[other] = KindOutcome(status=status, message=str(exc))
+            log.warning("enedis %s: %s; not retried, other kinds skipped", meter_id, exc)
+            return result
+        except WrongDirection as exc:
+            outcome.status, outcome.message = "WRONG_DIRECTION", str(exc)
+        except Transient as exc:
+            outcome.status, outcome.message = "ERROR", str(exc)
+            log.warning("enedis %s %s: %s (will be retried)", meter_id, kind, exc)
+    return result

@@ -1,0 +1,79 @@
+"""The Enedis operator configuration: include/config/operators/enedis.yaml, validated by pydantic.
+
+Read from the files shipped beside the code only (no connection, variable or network), so DAG
+files may load it at parse time; a bad file fails naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from collecte.config.loader import ConfigError, config_dir
+
+KINDS = ("daily", "load_curve", "max_power", "index", "contract")
+PRM = re.compile(r"^\d{14}$")
+
+
+class MeterConfig(BaseModel):
+    """One delivery point: which data to collect, in which directions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="PRM, 14 digits")
+    kinds: list[Literal["daily", "load_curve", "max_power", "index", "contract"]] = Field(
+        default_factory=lambda: list(KINDS))
+    directions: list[Literal["CONS", "PROD"]] = Field(default_factory=lambda: ["CONS"])
+    demo_mandate: bool = True
+    label: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _prm(cls, value: str) -> str:
+        if not PRM.match(value):
+            raise ValueError(f"PRM {value!r} must be exactly 14 digits (quote it in YAML)")
+        return value
+
+
+class OperatorConfig(BaseModel):
+    """The Enedis operator: connections, pool, batching, meters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Literal["enedis"]
+    conn_id: str = "enedis_dataconnect"
+    sge_conn_id: str = "enedis_sge"
+    sftp_conn_id: str = "collecte_sftp"
+    m023_remote_dir: str = "enedis/m023"
+    pool: str = "enedis"
+    pool_slots: int = Field(1, ge=1)
+    calls_per_second: float = 5.0
+    batch_size: int = Field(4, ge=1, description="meters per mapped task")
+    threads_per_task: int = Field(4, ge=1)
+    schedule: str = "0 9 * * *"
+    start_date: str = "2026-01-01"
+    meters: list[MeterConfig] = Field(default_factory=list)
+
+    def meter(self, prm: str) -> MeterConfig:
+        """The configured meter, or a default one (all kinds, consumption)."""
+        return next((m for m in self.meters if m.id == prm), MeterConfig(id=prm))
+
+
+@functools.cache
+def _load(path: str) -> OperatorConfig:
+    file = Path(path)
+    try:
+        return OperatorConfig.model_validate(yaml.safe_load(file.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{file}: {problems}") from None
+
+
+def load_enedis(path: Path | None = None) -> OperatorConfig:
+    """include/config/operators/enedis.yaml (cached per process)."""
+    return _load(str(path or config_dir() / "operators" / "enedis.yaml"))

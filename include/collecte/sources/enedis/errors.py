@@ -1,0 +1,104 @@
+"""Enedis answers mapped to what they mean for collection.
+
+| answer | class | what the collection does |
+|---|---|---|
+| 403 ADAM-DC-0008 | NoConsent | meter flagged NO_CONSENT, no retry, other kinds skipped |
+| 403 ADAM-DC-0007 | MovedOut | meter flagged MOVED_OUT (customer left), no retry |
+| 403 ADAM-DC-0009 | BeforeConsent | a history wall: paging back stops, remembered |
+| 400 ADAM-DC-0016 | HistoryLimit | a history wall at the operator's limit |
+| 400 ADAM-ERR0123 | BeforeActivation | a history wall at the meter's last activation date |
+| 400 ADAM-ERR0069 | WrongDirection | kind flagged WRONG_DIRECTION (e.g. production-only point) |
+| 404 no_data_found | NoData | gap recorded, not a failure |
+| 400 ADAM-DC-0015, invalid_request | RequestRejected | a bug on our side: fail, no retry |
+| 401 invalid_client | AuthenticationFailed | credentials wrong: fail, no retry |
+| 429, 5xx (ADAM-DC-0500), timeouts | Transient | retried with backoff, then Airflow retries |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class EnedisError(RuntimeError):
+    """An Enedis answer that is not data; `code` is the operator's error code."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class NoConsent(EnedisError):
+    """No or revoked consent for this point (ADAM-DC-0008)."""
+
+    meter_status = "NO_CONSENT"
+
+
+class MovedOut(NoConsent):
+    """The customer moved out of the point (ADAM-DC-0007)."""
+
+    meter_status = "MOVED_OUT"
+
+
+class HistoryWall(EnedisError):
+    """Nothing can be asked before some day for this point: stop paging back."""
+
+
+class HistoryLimit(HistoryWall):
+    """Before the operator's history limit (ADAM-DC-0016)."""
+
+
+class BeforeActivation(HistoryWall):
+    """Before the meter's last activation date (ADAM-ERR0123)."""
+
+
+class BeforeConsent(HistoryWall):
+    """Before the consent's start (ADAM-DC-0009)."""
+
+
+class WrongDirection(EnedisError):
+    """This point has no measures in this direction (ADAM-ERR0069)."""
+
+
+class NoData(EnedisError):
+    """No measure for this point and period (404 no_data_found): a gap, not a failure."""
+
+
+class RequestRejected(EnedisError):
+    """A malformed request (invalid_request, ADAM-DC-0015): our bug, never retried."""
+
+
+class AuthenticationFailed(EnedisError):
+    """Client credentials refused."""
+
+
+class Transient(EnedisError):
+    """Worth retrying later: 429, 5xx, timeouts."""
+
+    retryable = True
+
+
+class SgeFault(EnedisError):
+    """An SGE SOAP Fault; `code` is the SGT result code."""
+
+
+_BY_CODE: dict[str, type[EnedisError]] = {
+    "ADAM-DC-0008": NoConsent, "ADAM-DC-0007": MovedOut, "ADAM-DC-0009": BeforeConsent,
+    "ADAM-DC-0016": HistoryLimit, "ADAM-ERR0123": BeforeActivation, "ADAM-ERR0069": WrongDirection,
+    "no_data_found": NoData, "ADAM-DC-0015": RequestRejected, "invalid_request": RequestRejected,
+    "invalid_client": AuthenticationFailed, "unsupported_grant_type": AuthenticationFailed,
+    "ADAM-DC-0500": Transient,
+}
+
+
+def error_for(status: int, body: dict[str, Any] | None, what: str) -> EnedisError:
+    """The exception an error answer stands for; `what` names the call (no secrets)."""
+    body = body or {}
+    code = str(body.get("error") or "")
+    description = str(body.get("error_description") or "")
+    kind = _BY_CODE.get(code)
+    if kind is None:
+        kind = Transient if status == 429 or status >= 500 else \
+            NoData if status == 404 else AuthenticationFailed if status == 401 else RequestRejected
+    return kind(f"{what}: HTTP {status} {code} {description}".strip(), status=status, code=code or None)

@@ -1,0 +1,31 @@
+"""Fixtures of the Enedis integration tests: the sandbox on a free port, a Data Connect client."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def enedis(tmp_path):
+    """A fresh Enedis sandbox (Data Connect + SGE) whose 'today' is fixed; M023 files go to tmp_path."""
+    from sandbox.enedis import start_enedis
+
+    sandbox = start_enedis(0, tmp_path / "m023", today=TODAY, m023_delay_seconds=0.3)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def dc_client(enedis):
+    """A Data Connect client on the sandbox with short backoffs."""
+    from collecte.sources.enedis.dataconnect import DataConnectClient
+    from sandbox.enedis.state import CLIENT_ID, CLIENT_SECRET
+
+    client = DataConnectClient(enedis.base_url, CLIENT_ID, CLIENT_SECRET, timeout=2.0, backoff_base=0.05,
+                               max_backoff=0.5)
+    yield client
+    client.close()
