@@ -8,6 +8,7 @@ page by page with pypdf.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 
@@ -39,10 +40,8 @@ def _style(path: str, invoice: dict | None) -> tuple[tuple[float, float, float],
         return SUMMARY_COLOR, f"summary {int(summary) + 1} {SHORT.get(name, name)}"
     if kind == "lines":
         category = "other"
-        try:
+        with contextlib.suppress(TypeError, KeyError, IndexError, ValueError):
             category = invoice["sites"][int(site)]["lines"][int(idx)]["category"]  # type: ignore[index]
-        except (TypeError, KeyError, IndexError, ValueError):
-            pass
         color = CATEGORY_COLORS.get(category, CATEGORY_COLORS["other"])
         if name == "label":
             return color, f"s{site}.lines[{idx}] {category}"
@@ -54,7 +53,9 @@ def _style(path: str, invoice: dict | None) -> tuple[tuple[float, float, float],
     return HEADER_COLOR, name
 
 
-def _overlay(size: tuple[float, float], items: list[tuple[tuple, str, tuple[float, float, float, float]]], note: str):
+def _overlay(
+    size: tuple[float, float], items: list[tuple[tuple, str, tuple[float, float, float, float]]], note: str
+):
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()

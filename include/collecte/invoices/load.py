@@ -136,7 +136,9 @@ def load_invoices(conn: Any, items: Iterable[tuple[ExtractionResult, str]]) -> L
         key = (result.invoice["supplier"], result.invoice["invoice_number"])
         if key in seen:  # the same invoice twice in one batch: the last extraction wins
             invoices = [r for r in invoices if (r[0], r[1]) != key]
-            sites, readings, lines = ([r for r in rows if (r[0], r[1]) != key] for rows in (sites, readings, lines))
+            sites, readings, lines = (
+                [r for r in rows if (r[0], r[1]) != key] for rows in (sites, readings, lines)
+            )
         seen.add(key)
         i, s, r, ln = _rows(result, raw_key)
         invoices += i
@@ -149,7 +151,11 @@ def load_invoices(conn: Any, items: Iterable[tuple[ExtractionResult, str]]) -> L
         n_inv = copy_upsert(conn, "invoice", INVOICE_COLUMNS, invoices, INVOICE_KEY).changed
         deleted = _delete_stale(conn, invoices, sites, readings, lines)
         n_sites = copy_upsert(conn, "invoice_site", SITE_COLUMNS, sites, SITE_KEY).changed
-        n_read = copy_upsert(conn, "invoice_reading", READING_COLUMNS, readings, ITEM_KEY).changed if readings else 0
+        n_read = (
+            copy_upsert(conn, "invoice_reading", READING_COLUMNS, readings, ITEM_KEY).changed
+            if readings
+            else 0
+        )
         n_lines = copy_upsert(conn, "invoice_line", LINE_COLUMNS, lines, ITEM_KEY).changed if lines else 0
     return LoadCount(n_inv, n_sites, n_read, n_lines, deleted)
 
