@@ -89,7 +89,9 @@ def erase_mandate_subject(conn: Any, zone: Any, mandate_id: str, *, requested_by
     mandate = get_mandate(conn, mandate_id)
     person = [f"{mandate.first_name} {mandate.surname}", f"{mandate.surname} {mandate.first_name}"] \
         if mandate.person_type == "natural" and mandate.surname and mandate.first_name else []
-    needles = _needles(mandate.signatory_name, mandate.signatory_email, *person)
+    # a natural person's surname alone identifies them in their own data (entity name, holder, ...)
+    surname = mandate.surname if mandate.person_type == "natural" else None
+    needles = _needles(mandate.signatory_name, mandate.signatory_email, *person, surname)
     if mandate.contact_id:
         needles = sorted(set(needles) | set(_contact_needles(conn, mandate.contact_id)), key=len, reverse=True)
     report = _start(conn, "mandate", mandate_id, requested_by, reason)

@@ -95,8 +95,8 @@ def create_app(settings: WebSettings | Callable[[], WebSettings], *, root_path: 
     def base(request: Request) -> str:
         return str(request.scope.get("root_path", "")).rstrip("/")
 
-    def page(name: str, request: Request, status: int = 200, **ctx: Any) -> HTMLResponse:
-        return HTMLResponse(render(name, home=ctx.pop("home", base(request) + "/"), **ctx), status_code=status)
+    def page(name: str, request: Request, http_status: int = 200, **ctx: Any) -> HTMLResponse:
+        return HTMLResponse(render(name, home=ctx.pop("home", base(request) + "/"), **ctx), status_code=http_status)
 
     # -- who may do what ----------------------------------------------------------------------
     def contact_for(conn: Any, token: str) -> dict[str, Any]:
@@ -193,7 +193,7 @@ def create_app(settings: WebSettings | Callable[[], WebSettings], *, root_path: 
                 send_code(conn, cfg().mailer, mandate.id, secret=cfg().secret_key, actor=actor(contact),
                           ip=client_ip(request))
             except MandateError as exc:
-                return page("mandate", request, status=409, title=f"Mandat {mandate_id}", m=mandate,
+                return page("mandate", request, http_status=409, title=f"Mandat {mandate_id}", m=mandate,
                             error=str(exc), prefix=f"{base(request)}/c/{token}")
         return RedirectResponse(f"{base(request)}/c/{token}/mandates/{mandate_id}/confirm", status_code=303)
 
@@ -212,7 +212,7 @@ def create_app(settings: WebSettings | Callable[[], WebSettings], *, root_path: 
                 confirm_code(conn, mandate_id, code, secret=cfg().secret_key, actor=actor(contact),
                              ip=client_ip(request))
             except MandateError as exc:  # the attempt is counted: commit, do not roll back
-                return page("confirm", request, status=400, title="Code de confirmation", m=mandate,
+                return page("confirm", request, http_status=400, title="Code de confirmation", m=mandate,
                             error=str(exc), prefix=f"{base(request)}/c/{token}")
         return RedirectResponse(f"{base(request)}/c/{token}/mandates/{mandate_id}/sign", status_code=303)
 
@@ -229,12 +229,12 @@ def create_app(settings: WebSettings | Callable[[], WebSettings], *, root_path: 
             contact = contact_for(conn, token)
             mandate = mandate_for(conn, contact, mandate_id)
             if accept != "1":
-                return page("sign", request, status=400, title=f"Signature du mandat {mandate_id}", m=mandate,
+                return page("sign", request, http_status=400, title=f"Signature du mandat {mandate_id}", m=mandate,
                             error="cochez la case d'acceptation", prefix=f"{base(request)}/c/{token}")
             try:
                 sign(conn, cfg().zone, mandate_id, signer_ip=client_ip(request), actor=actor(contact))
             except MandateError as exc:
-                return page("sign", request, status=409, title=f"Signature du mandat {mandate_id}", m=mandate,
+                return page("sign", request, http_status=409, title=f"Signature du mandat {mandate_id}", m=mandate,
                             error=str(exc), prefix=f"{base(request)}/c/{token}")
         return RedirectResponse(f"{base(request)}/c/{token}/mandates/{mandate_id}?notice=Mandat+sign%C3%A9",
                                 status_code=303)
