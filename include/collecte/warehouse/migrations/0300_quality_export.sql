@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS export_delivery (
     content_sha256   text        NOT NULL,   -- hash of the canonical invoice JSON: a corrected invoice is a new version
     version          integer     NOT NULL,   -- 1, 2, ... per (exporter, supplier, invoice_number)
     idempotency_key  text        NOT NULL UNIQUE,
-    status           text        NOT NULL,   -- pending | delivered | failed
+    status           text        NOT NULL,   -- pending | delivered | failed | superseded (a newer version replaced it unsent)
     attempts         integer     NOT NULL DEFAULT 0,
     target_ref       text,                   -- file name, ERP document id, target row key
     last_error       text,
