@@ -32,7 +32,7 @@ class SandboxAccount:
     contracts: int = 1
     lock_after: int = 3
     delay: float = 1.5
-    session_requests: int = 4
+    session_requests: int = 8
     api_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
