@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,11 +147,14 @@ def _database(conn: Any, config: DatabaseExporterConfig, deliveries: list[ledger
 
 
 def run_exports(conn: Any, config: ExportConfig, invoices: Iterable[Mapping[str, Any]],
-                connectors: Connectors) -> ExportReport:
-    """Deliver the organization's invoices through each of its exporters; failures are recorded, not raised."""
+                connectors: Connectors, *, only: Collection[str] | None = None) -> ExportReport:
+    """Deliver the organization's invoices through its exporters (`only`: these names); failures are
+    recorded in the ledger and the report, not raised."""
     selected = [doc for doc in invoices if config.select.matches(doc)]
     report = ExportReport(config.organization)
     for exporter in config.exporters:
+        if only is not None and exporter.name not in only:
+            continue
         exporter_id = config.exporter_id(exporter)
         item = ExporterReport(exporter_id)
         report.exporters.append(item)
