@@ -112,7 +112,11 @@ def collect_pce(client: AdictClient, pce: str, start: date, end: date, kinds: li
             continue
         try:
             if resource(kind).is_consumption:
-                _consumption(client, pce, kind, *right.clip(first, last), raw_zone, conn, ks, today)
+                clipped = right.clip(first, last)
+                if clipped != (first, last):
+                    ks.notes.append(f"access right {right.id} perimeter: {kind} asked for "
+                                    f"{clipped[0].isoformat()} to {clipped[1].isoformat()} only")
+                _consumption(client, pce, kind, *clipped, raw_zone, conn, ks, today)
             else:
                 answer = client.point_data(kind, pce)
                 contract_answers[kind] = (answer, _land(raw_zone, client, pce, kind, answer, ks, today, None))
