@@ -120,8 +120,23 @@ def cii_xml(truth: dict) -> bytes:
 
 
 def embed_facturx(pdf: bytes, truth: dict) -> bytes:
-    """The PDF with the truth's CII XML embedded as factur-x.xml (profile EN 16931)."""
+    """The PDF with the truth's CII XML embedded as factur-x.xml (profile EN 16931).
+
+    The package stamps the PDF and XMP metadata with the current time; the clock is pinned to the
+    invoice date so that the output is deterministic."""
+    import datetime as dt
+    from unittest import mock
+
+    import facturx.facturx as facturx_module
     from facturx import generate_from_binary
 
-    return generate_from_binary(pdf, cii_xml(truth), flavor="factur-x", level="en16931", check_xsd=True,
-                                lang="fr-FR")
+    issued = dt.date.fromisoformat(truth["invoice_date"])
+
+    class _InvoiceClock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(issued.year, issued.month, issued.day, 12, 0, 0, tzinfo=dt.UTC)
+
+    with mock.patch.object(facturx_module, "datetime", _InvoiceClock):
+        return generate_from_binary(pdf, cii_xml(truth), flavor="factur-x", level="en16931", check_xsd=True,
+                                    lang="fr-FR")

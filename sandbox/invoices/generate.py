@@ -73,13 +73,17 @@ def generate_account_history(supplier: str, account_seed: int, months: int = 24,
     customer = options.pop("customer", None)
     contracts = []
     for _ in range(n_contracts):
-        contract = module.new_contract(rng, {**options, "customer": copy.deepcopy(customer)})
-        customer = customer or contract["customer"]
+        contract = module.new_contract(rng, {**options, "customer": customer})
+        contract["steady"] = True
+        customer = contract["customer"]
         contracts.append(contract)
+    step = getattr(module, "billing_step", lambda contract: 1)
     invoices = []
     for i in range(months):
         month = add_months(end, i - months + 1)
         for contract in contracts:
+            if (months - 1 - i) % step(contract):
+                continue
             truth, decoration = module.draw_invoice(contract, month, rng, document_type="invoice",
                                                     regularisation=False)
             invoices.append(_package(supplier, truth, decoration, facturx))

@@ -43,6 +43,11 @@ def new_contract(rng: random.Random, options: dict) -> dict:
     }
 
 
+def billing_step(contract: dict) -> int:
+    """Months between two invoices of the contract (T1 meters are read every two months here)."""
+    return TARIFFS[contract["tariff"]]["months"]
+
+
 def _days_lines(label: str, category: str, slices, unit_price: float, vat: Decimal) -> list[dict]:
     return [line(category, label, days(a, b), "day", unit_price, vat=vat) for a, b in slices]
 

@@ -128,7 +128,12 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
     credit = document_type == "credit_note"
     sites, powers, advances = [], [], []
     for site in contract["sites"]:
-        start, end = _site_period(rng, month) if not regularisation else (add_months(month, -5), month_end(month))
+        if regularisation:
+            start, end = add_months(month, -5), month_end(month)
+        elif contract.get("steady"):
+            start, end = month, month_end(month)
+        else:
+            start, end = _site_period(rng, month)
         kwh = _kwh(site, start, end, rng)
         top = max(site["powers"].values())
         max_kva = int(round(top * rng.uniform(0.75, 1.06))) if site["print_max"] else None
