@@ -34,10 +34,16 @@ class SandboxAccount:
     delay: float = 1.5
     session_requests: int = 8
     api_key: str | None = field(default=None, repr=False)
+    account_id: str = ""  # id in include/config (defaults to the login)
 
     def __post_init__(self) -> None:
         if self.scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {self.scenario!r}; known: {SCENARIOS}")
+
+    @property
+    def id(self) -> str:
+        """The account id of the config files, raw-zone keys and task names."""
+        return self.account_id or self.login
 
     @property
     def email(self) -> str:
@@ -67,10 +73,13 @@ def default_accounts() -> list[SandboxAccount]:
         _acc("azur", "AZ-4410023", "layout", seed=23, months=3),
         _acc("azur", "AZ-4410024", "maintenance", seed=24, months=3),
         # gazelec: cookie banner, collapsible years, short sessions
-        _acc("gazelec", "gestion@lambert-frigo.example", seed=31, months=24, contracts=2),
-        _acc("gazelec", "compta@boulangerie-roux.example", "session_expiry", seed=32, months=12),
-        _acc("gazelec", "achats@hotel-des-pins.example", "layout", seed=33, months=3),
-        _acc("gazelec", "dsi@clinique-saint-roch.example", "slow", seed=34, months=3),
+        _acc("gazelec", "gestion@lambert-frigo.example", seed=31, months=24, contracts=2,
+             account_id="GZ-lambert-frigo"),
+        _acc("gazelec", "compta@boulangerie-roux.example", "session_expiry", seed=32, months=12,
+             account_id="GZ-boulangerie-roux"),
+        _acc("gazelec", "achats@hotel-des-pins.example", "layout", seed=33, months=3, account_id="GZ-hotel-des-pins"),
+        _acc("gazelec", "dsi@clinique-saint-roch.example", "slow", seed=34, months=3,
+             account_id="GZ-clinique-saint-roch"),
     ]
 
 
@@ -80,16 +89,20 @@ def demo_connections(base_urls: dict[str, str], accounts: list[SandboxAccount] |
     The road connection (`portal_<code>`, `api_<code>`) holds the site's base URL as host; the
     account connection (`<code>_<login>`) holds login and password (for an API: the key).
     """
-    from sandbox.portals.ids import account_conn_id, account_id
-
     conns: dict[str, dict] = {}
     for code in ("volta", "azur", "gazelec"):
         conns[f"portal_{code}"] = {"conn_type": "http", "host": base_urls[code]}
     conns["api_azur"] = {"conn_type": "http", "host": base_urls["azur_api"]}
     for acc in accounts or default_accounts():
-        conns[account_conn_id(acc.portal, acc.login)] = {
-            "conn_type": "generic", "login": acc.login, "password": acc.password}
+        conns[account_conn_id(acc)] = {"conn_type": "generic", "login": acc.login, "password": acc.password}
         if acc.api_key:
-            conns[account_conn_id(acc.portal, acc.login, api=True)] = {
-                "conn_type": "generic", "login": account_id(acc.login), "password": acc.api_key}
+            conns[account_conn_id(acc, api=True)] = {"conn_type": "generic", "login": acc.id, "password": acc.api_key}
     return conns
+
+
+def account_conn_id(account: SandboxAccount, *, api: bool = False) -> str:
+    """Airflow connection id of one account's credentials: `<portal>[_api]_<id in snake case>`."""
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "_", account.id.lower()).strip("_")
+    return f"{account.portal}{'_api' if api else ''}_{slug}"

@@ -95,6 +95,10 @@ class DocumentStore:
         return sorted({inv.contract for inv in self.invoices(account)})
 
 
+def _fr(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
 def consumption_csv(invoices: list[PortalInvoice], contract: str, first: date, last: date) -> bytes:
     """Volta's consumption export: kWh per billing period and time class, periods ending in [first, last].
 
@@ -111,9 +115,10 @@ def consumption_csv(invoices: list[PortalInvoice], contract: str, first: date, l
             continue
         for site in inv.truth.get("sites", []):
             for reading in site.get("readings") or []:
-                rows.append([site["meter_id"], site.get("site_name") or "", site["period_start"],
-                             site["period_end"], reading["period"], str(reading["kwh"]).replace(".", ","),
-                             inv.number])
-    rows.sort(key=lambda r: (r[2], r[4]))
+                rows.append([site["meter_id"], site.get("site_name") or "", _fr(site["period_start"]),
+                             _fr(site["period_end"]), reading["period"], str(reading["kwh"]).replace(".", ","),
+                             inv.number, site["period_start"]])
+    rows.sort(key=lambda r: (r[7], r[4]))
+    rows = [r[:7] for r in rows]
     writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

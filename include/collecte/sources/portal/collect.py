@@ -45,19 +45,32 @@ def gateway_class(name: str) -> type:
     return importlib.import_module(f"collecte.sources.portal.{name}").Gateway
 
 
-def known_documents(raw_zone: Any, source: str, account: str) -> tuple[set[str], set[str]]:
-    """Invoice numbers and export ids already in the raw zone for this account (from object metadata)."""
-    numbers: set[str] = set()
+def known_documents(raw_zone: Any, source: str, account: str) -> tuple[dict[str, str], dict[str, str]]:
+    """What is already in the raw zone for this account, from object metadata:
+    invoice number -> raw key, and export id (`contract:first..last`) -> raw key."""
+    numbers: dict[str, str] = {}
     for key in raw_zone.keys(raw_zone.account_prefix(source, "invoice_pdf", account)):
         number = raw_zone.metadata(key).get("invoice-number")
         if number:
-            numbers.add(number)
-    exports: set[str] = set()
+            numbers.setdefault(number, key)
+    exports: dict[str, str] = {}
     for key in raw_zone.keys(raw_zone.account_prefix(source, "consumption_csv", account)):
         meta = raw_zone.metadata(key)
         if meta.get("export-period") and meta.get("contract"):
-            exports.add(f"{meta['contract']}:{meta['export-period']}")
+            exports.setdefault(f"{meta['contract']}:{meta['export-period']}", key)
     return numbers, exports
+
+
+def already_landed(numbers: dict[str, str], exports: dict[str, str], *, listed: list[str], first: date, last: date,
+                   account: str) -> list[dict[str, Any]]:
+    """References (created False) of the known documents of this interval: a rerun of a run that failed
+    half-way passes them on to the next stages, which are idempotent, without downloading them again."""
+    period = f"{first.isoformat()}..{last.isoformat()}"
+    refs = [{"key": numbers[n], "kind": "invoice_pdf", "account": account, "created": False}
+            for n in listed if n in numbers]
+    refs += [{"key": key, "kind": "consumption_csv", "account": account, "created": False}
+             for export, key in exports.items() if export.endswith(":" + period)]
+    return refs
 
 
 def land_document(raw_zone: Any, doc: FetchedDocument, *, source: str, account: str, received: date) -> dict[str, Any]:
@@ -96,4 +109,5 @@ def collect_portal_account(gateway: Any, browser: Any, raw_zone: Any, *, account
         return AccountRun(source, account, exc.status, message, landed, exc.evidence_key, exc)
     created = sum(1 for obj in landed if obj["created"])
     status = AccountStatus.OK if created else AccountStatus.NO_NEW_DOCUMENTS
+    landed += already_landed(numbers, exports, listed=result.known_listed, first=first, last=last, account=account)
     return AccountRun(source, account, status, result.summary() + f", {created} new in the raw zone", landed)

@@ -212,6 +212,7 @@ class PortalGateway:
                 result.listed = len(wanted)
                 todo = [ref for ref in wanted if ref.number not in known_numbers]
                 result.skipped_known = len(wanted) - len(todo)
+                result.known_listed = [ref.number for ref in wanted if ref.number in known_numbers]
                 for ref in todo:
                     keep(self._with_relogin(page, credentials, result, lambda ref=ref: self.fetch_invoice(page, ref)))
                 for doc in self._with_relogin(page, credentials, result,

@@ -13,6 +13,7 @@ gateway stops with MFA_REQUIRED. Supported locations:
 from __future__ import annotations
 
 import email.policy
+import logging
 import mailbox
 import os
 import re
@@ -22,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Protocol
 
+log = logging.getLogger(__name__)
 _CODE = re.compile(r"(?i)\bcode\b\D{0,40}?(?<!\d)(\d{4,8})(?!\d)")  # the digits after the word "code"
 
 
@@ -87,7 +89,12 @@ def otp_source(location: str | None) -> OtpSource | None:
         return None
     scheme, _, rest = location.partition(":")
     if scheme == "maildir" and rest:
-        return MaildirOtpSource(os.path.expandvars(rest.removeprefix("//")))
+        path = os.path.expandvars(rest.removeprefix("//"))
+        if "$" in path:
+            log.warning("mfa_mailbox %r names an unset environment variable: one-time codes cannot be read",
+                        location)
+            return None
+        return MaildirOtpSource(path)
     if scheme == "imap":
         raise NotImplementedError("mfa_mailbox imap:// is not implemented yet (see collecte.sources.portal.mfa)")
     raise ValueError(f"mfa_mailbox {location!r}: expected maildir:<path> or imap://<conn_id>")

@@ -52,6 +52,7 @@ class CollectionResult:
     documents: list[FetchedDocument] = field(default_factory=list)
     listed: int = 0  # invoices listed within the interval
     skipped_known: int = 0  # of those, already in the raw zone
+    known_listed: list[str] = field(default_factory=list)  # their numbers
     relogins: int = 0
     message: str = ""
 

@@ -1,0 +1,161 @@
+"""The portal road: one mapped task per customer account, logging into the supplier's site.
+
+Each mapped task (named after its account in the grid, `map_index_template`) asks the consent
+gate, reads the account's credentials from its Airflow connection, collects with the supplier's
+gateway in a browser context of its own, lands documents in the raw zone, and records the
+account status. One failing account never stops the others; the road's `landed` task
+(trigger rule all_done) passes on what every successful account landed.
+
+Connections: the road's `conn_id` holds the site's base URL as host (e.g. `https://espace.volta.fr`
+or the sandbox `http://127.0.0.1:8700/volta`); each account's `conn_id` holds login and password.
+Retries: SITE_DOWN raises for a retry with exponential backoff (the DAG's default_args);
+LOGIN_FAILED, ACCOUNT_LOCKED, MFA_REQUIRED and LAYOUT_CHANGED fail at once (AirflowFailException):
+retrying cannot fix them and would lock the account.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from airflow.sdk import XComArg, get_current_context, task
+
+from collecte.config.models import AccountConfig, RoadConfig, SupplierConfig
+
+log = logging.getLogger("collecte.portal")
+
+
+def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
+    """Add one mapped `collect_account` task per account and the `landed` task; return its output."""
+
+    @task(task_id="collect_account", pool=road.pool or "default_pool", map_index_template="{{ account_id }}")
+    def collect_account(account_id: str) -> list[dict[str, Any]]:
+        """Collect one account's invoices (and exports) for the run's interval."""
+        context = get_current_context()
+        context["account_id"] = account_id  # type: ignore[typeddict-unknown-key]  # map_index_template
+        return run_portal_account(supplier, road, account_id, context)
+
+    return landed_objects(collect_account.expand(account_id=[a.id for a in road.accounts]))
+
+
+@task(task_id="landed", trigger_rule="all_done")
+def landed_objects(per_account: Any) -> list[dict[str, Any]]:
+    """Raw objects landed by every account that succeeded (failed accounts pushed nothing)."""
+    return [ref for refs in (per_account or []) if refs for ref in refs]
+
+
+# -- task bodies (plain functions: testable without a scheduler) -----------------------------------
+def account_config(road: RoadConfig, account_id: str) -> AccountConfig:
+    """The account of `road` with this id."""
+    for account in road.accounts:
+        if account.id == account_id:
+            return account
+    raise KeyError(f"account {account_id!r} is not configured on this road")
+
+
+def base_url(conn_id: str) -> str:
+    """The site's base URL from the road connection's host (scheme, port and path kept)."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(conn_id)
+    host = (conn.host or "").rstrip("/")
+    if not host:
+        raise ValueError(f"connection {conn_id!r} has no host: set it to the site's base URL")
+    if "://" not in host:
+        host = f"{conn.schema or 'https'}://{host}{f':{conn.port}' if conn.port else ''}"
+    return host
+
+
+def credentials(account: AccountConfig) -> Any:
+    """Login and password (or API key) of the account's connection; never logged."""
+    from airflow.sdk import BaseHook
+
+    from collecte.sources.portal.models import Credentials
+
+    if not account.conn_id:
+        raise ValueError(f"account {account.id!r} has no conn_id in its config")
+    conn = BaseHook.get_connection(account.conn_id)
+    if not conn.password:
+        raise ValueError(f"connection {account.conn_id!r} of account {account.id!r} has no password")
+    return Credentials(conn.login or account.id, conn.password)
+
+
+def consent_gate(supplier: SupplierConfig, account_id: str, data_kind: str = "invoices") -> None:
+    """Skip the task (AirflowSkipException, status NO_CONSENT) unless a mandate covers the account today."""
+    from datetime import datetime
+
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from collecte.consent.gate import collectable_accounts
+    from collecte.dags.interval import PARIS
+    from collecte.dags.runtime import warehouse_url
+    from collecte.sources.portal.status import AccountStatus, record_account_status
+    from collecte.warehouse.db import connect
+
+    today = datetime.now(PARIS).date()  # the day the site is accessed on the customer's behalf
+    with connect(warehouse_url()) as conn:
+        decision = collectable_accounts(conn, supplier=supplier.code, data_kind=data_kind, on=today,
+                                        candidates=[account_id])
+        if account_id in decision.allowed:
+            return
+        reason = decision.refused.get(account_id, "no valid mandate")
+        record_account_status(conn, source=supplier.code, account_id=account_id, status=AccountStatus.NO_CONSENT,
+                              message=reason)
+    raise AirflowSkipException(f"{supplier.code}/{account_id}: NO_CONSENT - {reason}")
+
+
+def finish(supplier: SupplierConfig, run: Any, context: Any) -> list[dict[str, Any]]:
+    """Record the account status, log it, and end the task the way the status asks."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.dags.runtime import warehouse_url
+    from collecte.sources.portal.status import record_account_status
+    from collecte.warehouse.db import connect
+
+    ti = context.get("ti")
+    run_id = f"{context.get('run_id')}#try{getattr(ti, 'try_number', '?')}"
+    with connect(warehouse_url()) as conn:
+        record_account_status(conn, source=supplier.code, account_id=run.account, status=run.status,
+                              message=run.message, new_documents=run.new_documents, evidence_key=run.evidence_key,
+                              run_id=run_id)
+    line = f"{supplier.code}/{run.account}: {run.status.value} - {run.message}"
+    if run.evidence_key:
+        line += f" [evidence: {run.evidence_key}.png / .html]"
+    if run.status.succeeded:
+        log.info(line)
+        return run.landed
+    log.error(line)
+    if run.status.retryable:
+        raise SiteUnavailable(line)
+    raise AirflowFailException(line)
+
+
+class SiteUnavailable(RuntimeError):
+    """SITE_DOWN: raised so that Airflow retries the account with backoff."""
+
+
+def run_portal_account(supplier: SupplierConfig, road: RoadConfig, account_id: str,
+                       context: Any) -> list[dict[str, Any]]:
+    """Task body of `collect_account`: gate, credentials, browser, collection, status."""
+    from datetime import datetime
+
+    from collecte.dags.interval import PARIS, run_interval
+    from collecte.dags.runtime import raw_zone
+    from collecte.sources.portal.browser import chromium
+    from collecte.sources.portal.collect import collect_portal_account, gateway_class
+    from collecte.sources.portal.mfa import otp_source
+
+    account = account_config(road, account_id)
+    consent_gate(supplier, account_id)
+    interval = run_interval(context)
+    options = account.options
+    gateway = gateway_class(road.gateway or supplier.code)(
+        base_url(road.conn_id), otp_source=otp_source(account.mfa_mailbox),
+        timeout_ms=int(options.get("timeout_ms", 10_000)),
+        navigation_timeout_ms=int(options.get("navigation_timeout_ms", 30_000)))
+    log.info("%s/%s: invoices dated %s to %s", supplier.code, account_id, interval.first_day, interval.last_day)
+    with chromium() as browser:
+        run = collect_portal_account(gateway, browser, raw_zone(), account=account_id, credentials=credentials(account),
+                                     first=interval.first_day, last=interval.last_day,
+                                     received=datetime.now(PARIS).date())
+    return finish(supplier, run, context)
