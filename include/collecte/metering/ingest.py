@@ -1,4 +1,4 @@
-"""Raw Data Connect objects → staged Parquet → warehouse, in bounded batches.
+"""Raw Enedis objects (Data Connect answers, M023 files) → staged Parquet → warehouse, in bounded batches.
 
     counts = ingest_raw(zone, conn, refs)   # refs: [{"key", "kind", "account", ...}] from collection
 
@@ -19,10 +19,12 @@ import orjson
 from collecte.metering.contract import contract_rows, dataconnect_contract
 from collecte.metering.dataconnect import SOURCE, parse_measures
 from collecte.metering.loading import load_staged
+from collecte.metering.m023 import parse_m023_csv
 from collecte.metering.records import METER_CONTRACT, RESOURCES
 from collecte.metering.staging import ParquetStream, batch_id
 from collecte.warehouse.upsert import copy_upsert
 
+M023_KIND = "m023_curve"
 CONTRACT_KINDS = ("situation_contrat_auto", "synth_contrat_auto", "comptage_auto", "donnees_generales_auto")
 
 
@@ -30,13 +32,16 @@ def stage_measures(zone: Any, refs: list[dict[str, Any]], *, objects_per_batch: 
                    source: str = SOURCE) -> dict[str, str]:
     """Parse measure objects into staged Parquet; dataset -> staged key."""
     measures = sorted((r for r in refs if r["kind"] in RESOURCES), key=lambda r: r["key"])
-    if not measures:
+    history = sorted((r for r in refs if r["kind"] == M023_KIND), key=lambda r: r["key"])
+    if not measures and not history:
         return {}
     stream = ParquetStream()
     for start in range(0, len(measures), objects_per_batch):
         chunk = measures[start:start + objects_per_batch]
         stream.write(parse_measures((r["kind"], r["key"], zone.get(r["key"])) for r in chunk))
-    return stream.upload(zone, source, batch_id(r["key"] for r in measures))
+    for ref in history:
+        stream.write({"load_curve": parse_m023_csv(zone.get(ref["key"]), ref["key"])})
+    return stream.upload(zone, source, batch_id(r["key"] for r in measures + history))
 
 
 def load_contracts(zone: Any, conn: Any, refs: list[dict[str, Any]]):  # noqa: ANN201 - UpsertCount
