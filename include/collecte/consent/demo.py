@@ -57,7 +57,8 @@ def seed_demo(conn: Any, zone: Any, *, org_path: Path | None = None, today: date
     excluded_meters |= {(m.operator, m.id) for _, _, m in org.meters() if not m.demo_mandate}
     excluded_accounts = {(a.supplier, a.account_id) for a in [*org.supplier_accounts, *extra_accounts]
                          if not a.demo_mandate}
-    start = date(today.year - 1, today.month, 1)
+    # two years back, so that backfills of recent history pass the gate; ends about a year from now
+    start = date(today.year - 2, today.month, 1)
     signed: list[str] = []
     for entity in org.entities:
         in_force = conn.execute("SELECT count(*) FROM mandate WHERE entity_id = %s AND status = 'signed'"

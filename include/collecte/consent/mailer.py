@@ -17,7 +17,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 DEFAULT_SENDER = "collecte <no-reply@collecte.local>"
 
@@ -96,11 +96,8 @@ class SmtpMailer:
         return str(msg["Message-ID"])
 
     @classmethod
-    def from_airflow_connection(cls, conn_id: str = "smtp_default") -> SmtpMailer:
-        """An SmtpMailer from an Airflow `smtp` connection (extra: from_email, disable_tls, disable_ssl)."""
-        from airflow.models import Connection
-
-        conn = Connection.get_connection_from_secrets(conn_id)
+    def from_connection(cls, conn: Any) -> SmtpMailer:
+        """An SmtpMailer from an Airflow `smtp` connection object (extra: from_email, disable_tls, disable_ssl)."""
         extra = conn.extra_dejson
         disable_ssl = bool(extra.get("disable_ssl", True))
         return cls(host=conn.host or "localhost", port=int(conn.port or 587), login=conn.login or None,

@@ -92,3 +92,22 @@ def test_expiry_reminder_is_sent_once(seeded, mailbox_dir):
         assert set(sent) == set(result["signed"])
         assert send_expiry_reminders(conn, mailer, day) == []
         assert len(mailer.messages_to("claire.martin@demo-energie.example")) == 2  # siège + agence
+
+
+def test_seed_demo_covers_every_configured_meter_and_account(pg_url, raw_zone):
+    from collecte.consent.demo import seed_demo
+    from collecte.consent.gate import collectable_accounts
+    from collecte.consent.organizations import configured_accounts, configured_meters
+
+    meters, accounts = configured_meters(), configured_accounts()
+    with connect(pg_url) as conn:
+        seed_demo(conn, raw_zone, today=TODAY)
+        for operator in {m["operator"] for m in meters}:
+            wanted = [m["id"] for m in meters if m["operator"] == operator]
+            d = collectable_meters(conn, operator=operator, data_kind="daily", on=TODAY, candidates=wanted)
+            expected = [m["id"] for m in meters if m["operator"] == operator and m["demo_mandate"]]
+            assert d.allowed == expected, d.refused
+        for account in accounts:
+            d = collectable_accounts(conn, supplier=account.supplier, data_kind="invoices", on=TODAY,
+                                     candidates=[account.account_id])
+            assert bool(d.allowed) == account.demo_mandate, d.refused

@@ -1,0 +1,84 @@
+"""Command line of the consent package.
+
+    python -m collecte.consent seed-demo --warehouse URL [--s3-endpoint URL --bucket NAME]
+    python -m collecte.consent erase-contact CONTACT_ID --requested-by WHO --warehouse URL ...
+    python -m collecte.consent purge --warehouse URL ...          # retention, as the DAG does
+    python -m collecte.consent contact-link CONTACT_ID            # personal link of a contact
+
+S3 keys come from COLLECTE_S3_ACCESS_KEY / COLLECTE_S3_SECRET_KEY (or AWS_*), the endpoint from
+--s3-endpoint or COLLECTE_S3_ENDPOINT, the warehouse from --warehouse or COLLECTE_WAREHOUSE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+
+def _zone(args: argparse.Namespace) -> Any:
+    from collecte.landing.raw_zone import RawZone
+    from collecte.storage.s3 import s3_client
+
+    client = s3_client(
+        endpoint_url=args.s3_endpoint,
+        aws_access_key_id=os.environ.get("COLLECTE_S3_ACCESS_KEY") or os.environ.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=os.environ.get("COLLECTE_S3_SECRET_KEY") or os.environ.get("AWS_SECRET_ACCESS_KEY"))
+    return RawZone(client, args.bucket)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; print its result as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m collecte.consent", description=__doc__.split("\n")[0])
+    parser.add_argument("--warehouse", default=os.environ.get("COLLECTE_WAREHOUSE_URL"))
+    parser.add_argument("--s3-endpoint", default=os.environ.get("COLLECTE_S3_ENDPOINT"))
+    parser.add_argument("--bucket", default=os.environ.get("COLLECTE_BUCKET", "collecte"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    seed = commands.add_parser("seed-demo", help="save the demo organization and sign its mandates")
+    seed.add_argument("--no-config", action="store_true", help="ignore include/config suppliers/operators")
+    erase = commands.add_parser("erase-contact", help="erasure request for a contact")
+    erase.add_argument("contact_id")
+    erase.add_argument("--requested-by", required=True)
+    erase.add_argument("--reason", default="")
+    commands.add_parser("purge", help="delete what is past retention (S3 and warehouse)")
+    link = commands.add_parser("contact-link", help="the personal link token of a contact")
+    link.add_argument("contact_id")
+    args = parser.parse_args(argv)
+
+    if args.command == "contact-link":
+        from collecte.consent.web import contact_token
+
+        secret = os.environ.get("COLLECTE_CONSENT_SECRET")
+        if not secret:
+            parser.error("set COLLECTE_CONSENT_SECRET")
+        print(f"/c/{contact_token(secret.encode(), args.contact_id)}")
+        return 0
+    if not args.warehouse:
+        parser.error("--warehouse or COLLECTE_WAREHOUSE_URL is required")
+    from collecte.warehouse.db import connect, migrate
+
+    with connect(args.warehouse) as conn:
+        migrate(conn)
+        zone = _zone(args)
+        if args.command == "seed-demo":
+            from collecte.consent.demo import seed_demo
+
+            result: Any = seed_demo(conn, zone, with_config=not args.no_config)
+        elif args.command == "erase-contact":
+            from collecte.consent.erasure import erase_contact
+
+            result = erase_contact(conn, zone, args.contact_id, requested_by=args.requested_by,
+                                   reason=args.reason).__dict__
+        else:
+            from collecte.consent.retention import load_retention, purge_past_retention
+
+            result = purge_past_retention(conn, zone, load_retention(), datetime.now(UTC).date()).__dict__
+    print(json.dumps(result, default=str, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
