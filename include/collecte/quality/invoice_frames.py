@@ -26,26 +26,33 @@ def invoice_rows(invoice: Mapping[str, Any], *, raw_key: str | None = None,
         "due_date": invoice.get("due_date"), "customer_account": invoice.get("customer_account"),
         "customer_name": invoice.get("customer_name"), "energy": invoice.get("energy"),
         "totals": {k: invoice.get(k) for k in (*TOTALS, "currency")},
-        "status": invoice.get("status"), "reasons": invoice.get("reasons"), "source": invoice.get("source"),
+        "status": invoice.get("status") or "ok", "reasons": invoice.get("reasons") or [],
+        "source": invoice.get("source") or "unknown",
         "raw_key": raw_key or invoice.get("raw_key"), "staged_key": staged_key or invoice.get("staged_key"),
+        # the invoice tables (migration 0100) keep the totals as columns, and count the sites
+        **{k: invoice.get(k) for k in TOTALS}, "currency": invoice.get("currency") or "EUR",
+        "site_count": len(invoice.get("sites") or []),
     }
     rows: dict[str, list[dict[str, Any]]] = {"invoice": [header], "invoice_site": [], "invoice_reading": [],
                                              "invoice_line": []}
-    for site in invoice.get("sites") or []:
+    # `position` (0-based, printed order) is how migration 0100 numbers sites, readings and lines
+    for s_pos, site in enumerate(invoice.get("sites") or []):
         key = {"supplier": supplier, "invoice_number": number, "meter_id": site.get("meter_id")}
-        rows["invoice_site"].append({**key, **{c: site.get(c) for c in DATASETS["invoice_site"].values}})
-        for reading in site.get("readings") or []:
+        rows["invoice_site"].append({**key, **{c: site.get(c) for c in DATASETS["invoice_site"].values},
+                                     "position": s_pos})
+        for r_pos, reading in enumerate(site.get("readings") or []):
             rows["invoice_reading"].append({**key, **{c: reading.get(c) for c in DATASETS["invoice_reading"].values},
-                                            "period": reading.get("period")})
-        for line_no, line in enumerate(site.get("lines") or [], start=1):
-            rows["invoice_line"].append({**key, "line_no": line_no,
+                                            "period": reading.get("period"), "position": r_pos})
+        for l_pos, line in enumerate(site.get("lines") or []):
+            rows["invoice_line"].append({**key, "line_no": l_pos + 1, "position": l_pos,
                                          **{c: line.get(c) for c in DATASETS["invoice_line"].values}})
     return rows
 
 
 def invoice_frames(invoices: Sequence[Mapping[str, Any]], *, raw_keys: Sequence[str | None] | None = None,
                    staged_keys: Sequence[str | None] | None = None) -> dict[str, Any]:
-    """DataFrames of the four invoice tables for a batch of invoice dicts (columns per DATA_MODEL)."""
+    """DataFrames of the four invoice tables for a batch of invoice dicts: the columns of DATA_MODEL, plus
+    those migration 0100 adds (`position`, totals as columns, `currency`, `site_count`)."""
     import pandas as pd
 
     collected: dict[str, list[dict[str, Any]]] = {name: [] for name in INVOICE_DATASETS}
@@ -54,7 +61,11 @@ def invoice_frames(invoices: Sequence[Mapping[str, Any]], *, raw_keys: Sequence[
                             staged_key=staged_keys[i] if staged_keys else None)
         for name in INVOICE_DATASETS:
             collected[name].extend(rows[name])
-    return {name: pd.DataFrame(collected[name], columns=list(DATASETS[name].columns)) for name in INVOICE_DATASETS}
+    frames = {}
+    for name in INVOICE_DATASETS:
+        extra = [c for c in (collected[name][0] if collected[name] else {}) if c not in DATASETS[name].columns]
+        frames[name] = pd.DataFrame(collected[name], columns=[*DATASETS[name].columns, *extra])
+    return frames
 
 
 @dataclass

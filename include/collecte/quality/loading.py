@@ -33,16 +33,33 @@ def _cell(value: Any, as_json: bool) -> Any:
     return value
 
 
+def primary_key(conn: Any, table: str) -> list[str]:
+    """Primary-key columns of a warehouse table, in key order."""
+    rows = conn.execute(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+        " WHERE i.indrelid = to_regclass(%s) AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)",
+        (table,)).fetchall()
+    return [r[0] for r in rows]
+
+
 def upsert_frame(conn: Any, dataset: str, frame: Any) -> Any:
-    """Upsert `frame` (DATA_MODEL columns) into the dataset's table; returns the UpsertCount."""
+    """Upsert `frame` into the dataset's table, on the table's primary key; returns the UpsertCount.
+
+    Every frame column the table has is written (DATA_MODEL's, plus e.g. `position` where the owner's
+    migration numbers rows); the conflict key is the table's own primary key, DATA_MODEL's key if none.
+    """
     from collecte.warehouse.upsert import copy_upsert
 
     spec = dataset_spec(dataset)
-    existing = set(table_columns(conn, spec.table))
+    existing = table_columns(conn, spec.table)
     if not existing:
         raise LookupError(f"table {spec.table} does not exist in the warehouse (its migration has not run)")
-    columns = [c for c in spec.columns if c in existing and c in frame.columns]
-    json_cols = [c in spec.json_columns for c in columns]
+    columns = [c for c in existing if c in frame.columns]
+    key = primary_key(conn, spec.table) or list(spec.key)
+    json_types = {r[0] for r in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = %s AND data_type IN ('json', 'jsonb')", (spec.table,)).fetchall()}
+    json_cols = [c in json_types or c in spec.json_columns for c in columns]
     rows = ([_cell(v, j) for v, j in zip(values, json_cols, strict=True)]
             for values in frame[columns].itertuples(index=False, name=None))
-    return copy_upsert(conn, spec.table, columns, rows, list(spec.key))
+    return copy_upsert(conn, spec.table, columns, rows, key)

@@ -31,6 +31,12 @@ SITE_KEY = ["supplier", "invoice_number", "meter_id"]
 CATEGORIES = ["energy", "subscription", "network", "capacity", "tax", "other"]
 
 
+def _warning(rule: Rule) -> Rule:
+    from dataclasses import replace
+
+    return replace(rule, severity="warning")
+
+
 def invoice_rules() -> list[Rule]:
     """Header: key, types, totals TTC = HT + VAT, sites add up to the total, credit notes negative."""
     return [
@@ -185,7 +191,8 @@ def prepare_invoice_site(df: Any, related: Mapping[str, Any]) -> Any:
 def invoice_reading_rules() -> list[Rule]:
     """Readings: key, class, unit, type, index difference (x coefficient for gas) = kWh."""
     return [
-        unique_key(DATASETS["invoice_reading"].key), in_set("period", [*TIME_CLASSES, "GAS"]),
+        # a meter replaced mid-period gives two readings of one class: flagged, not rejected
+        _warning(unique_key(DATASETS["invoice_reading"].key)), in_set("period", [*TIME_CLASSES, "GAS"]),
         in_set("unit", ["kWh", "m3"]), in_set("reading_type", ["actual", "estimated"]), not_null("kwh"),
         holds("_chk_index_order", "index_not_decreasing", "index_end is not below index_start"),
         holds("_chk_reading_kwh", "reading_adds_up",
