@@ -1,0 +1,46 @@
+"""The Airflow UI plugin: its FastAPI app mounted as Airflow's API server mounts it, settings from connections."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import pytest
+
+from collecte.warehouse.db import connect
+from tests.conftest import REPO
+
+pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
+
+
+def _plugin_module():
+    spec = importlib.util.spec_from_file_location("collecte_plugin_under_test", REPO / "plugins" / "collecte_plugin.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plugin_serves_contact_pages_from_airflow_connections(airflow_home, monkeypatch):
+    from airflow.api_fastapi.app import RESERVED_URL_PREFIXES
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from collecte.consent.demo import seed_demo
+    from collecte.consent.web import contact_token
+    from collecte.landing.raw_zone import RawZone
+
+    monkeypatch.setenv("COLLECTE_CONSENT_SECRET", "plugin-secret")
+    plugin = _plugin_module().CollectePlugin
+    (entry,) = plugin.fastapi_apps
+    assert not any(entry["url_prefix"].startswith(p) for p in RESERVED_URL_PREFIXES)
+    assert plugin.external_views[0]["href"] == "collecte-consent/status"
+    with connect(airflow_home.pg_url) as conn:
+        seed_demo(conn, RawZone(airflow_home.s3, airflow_home.bucket), with_config=False)
+    parent = FastAPI()
+    parent.mount(entry["url_prefix"], entry["app"])  # what airflow.api_fastapi.app.init_plugins does
+    client = TestClient(parent)
+    page = client.get(f"/collecte-consent/c/{contact_token(b'plugin-secret', 'referent')}")
+    assert page.status_code == 200 and "Agence de Lyon" in page.text
+    links = re.findall(r'href="([^"]+)"', page.text)
+    assert links and all(link.startswith("/collecte-consent/") for link in links)
+    assert client.get("/collecte-consent/status").status_code == 401  # no Airflow session
