@@ -104,3 +104,10 @@ def pce(rng: random.Random) -> str:
     if rng.random() < 0.2:
         return "GI" + "".join(str(rng.randint(0, 9)) for _ in range(6))
     return str(rng.randint(10, 99)) + "".join(str(rng.randint(0, 9)) for _ in range(12))
+
+
+def complete_customer(rng: random.Random, given: dict | None, long_ratio: float = 0.1) -> dict:
+    """The customer passed by the caller (a portal serving one account), completed where fields are missing,
+    or a new one."""
+    drawn = customer(rng, long_ratio)
+    return {**drawn, **(given or {})}

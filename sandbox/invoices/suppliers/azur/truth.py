@@ -33,7 +33,7 @@ def _powers(rng: random.Random, option: str) -> dict[str, int]:
 def new_contract(rng: random.Random, options: dict) -> dict:
     """An Azur contract: customer, one C4 site, per-period powers, prices, running indexes."""
     option = options.get("tariff_option") or rng.choice(["4P", "4P", "HPHC"])
-    customer = options.get("customer") or identities.customer(rng)
+    customer = identities.complete_customer(rng, options.get("customer"), 0.1)
     customer.setdefault("account", f"AZ-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}")
     powers = _powers(rng, option)
     top = max(powers.values())

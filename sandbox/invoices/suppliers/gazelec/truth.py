@@ -25,7 +25,7 @@ def new_contract(rng: random.Random, options: dict) -> dict:
     """A GazÉlec contract: customer, one PCE, tariff, prices, running m³ index."""
     tariff = options.get("tariff_option") or rng.choice(["T1", "T1", "T2", "T2", "T3"])
     spec = TARIFFS[tariff]
-    customer = options.get("customer") or identities.customer(rng)
+    customer = identities.complete_customer(rng, options.get("customer"), 0.1)
     customer.setdefault("account", f"{rng.randint(100, 999)} {rng.randint(100, 999)} {rng.randint(100, 999)}")
     car = rng.randint(*spec["car"])
     return {

@@ -45,11 +45,11 @@ def _site(rng: random.Random, option: str, meter_id: str | None) -> dict:
 
 def new_contract(rng: random.Random, options: dict) -> dict:
     """A Nordis contract: a customer group with 2-40 sites (4P or 5P), running indexes."""
-    n_sites = int(options.get("n_sites") or rng.choice([2, 3, 4, 5, 6, 8, 12, 15, 20, 30, 40]))
-    n_sites = max(2, min(40, n_sites))
-    customer = options.get("customer") or identities.customer(rng, 0.15)
-    customer.setdefault("account", f"NC{rng.randint(10**7, 10**8 - 1)}")
     meter_ids = list(options.get("meter_ids") or [])
+    n_sites = int(options.get("n_sites") or len(meter_ids) or rng.choice([2, 3, 4, 5, 6, 8, 12, 15, 20, 30, 40]))
+    n_sites = max(2, min(40, n_sites))
+    customer = identities.complete_customer(rng, options.get("customer"), 0.15)
+    customer.setdefault("account", f"NC{rng.randint(10**7, 10**8 - 1)}")
     forced = options.get("tariff_option")
     sites = [_site(rng, forced or ("5P" if rng.random() < 0.2 else "4P"),
                    meter_ids[i] if i < len(meter_ids) else None) for i in range(n_sites)]

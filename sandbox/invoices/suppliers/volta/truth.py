@@ -21,7 +21,7 @@ def new_contract(rng: random.Random, options: dict) -> dict:
     """A Volta contract: customer, one site, meter, prices, running indexes."""
     option = options.get("tariff_option") or rng.choice(["BASE", "HPHC"])
     power = rng.choice(POWERS)
-    customer = options.get("customer") or identities.customer(rng)
+    customer = identities.complete_customer(rng, options.get("customer"), 0.1)
     customer.setdefault("account", str(rng.randint(10**9, 10**10 - 1)))
     meter_ids = options.get("meter_ids") or [identities.prm(rng)]
     periods = ["BASE"] if option == "BASE" else ["HP", "HC"]
