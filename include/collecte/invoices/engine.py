@@ -52,7 +52,7 @@ def _read_fields(
     out: dict[str, object] = {}
     for name, spec in specs.items():
         others = [p for n, p in anchors.items() if n != name] + extra
-        value, chunks = read_field(scope, spec, others, tpl.dates)
+        value, chunks = read_field(scope, spec, others, tpl.dates, tpl.decimal)
         out[name] = value
         if chunks:
             ex.cite(f"{prefix}{name}", chunks)
@@ -81,36 +81,36 @@ def _unit(spec: LinesSpec, text: str) -> str | None:
     return spec.units.get(word, spec.units.get(word.lower(), word))
 
 
-def _line(spec: LinesSpec, row: Row) -> dict:
+def _line(spec: LinesSpec, row: Row, decimal: str) -> dict:
     label = _label(spec, row.get("label"))
     category = _first_match(spec.categories, label) or "other"
     period = row.get("period").strip() or None
     if period is None and category in spec.period_categories:
         period = _first_match(spec.periods, label)
     qty_text = f"{row.get('quantity')} {row.get('unit')}".strip()
-    quantity = parse_number(qty_text)
+    quantity = parse_number(qty_text, decimal)
     return {
         "category": category,
         "label": label,
         "period": period,
         "quantity": quantity,
         "unit": _unit(spec, qty_text) if quantity is not None else None,
-        "unit_price": parse_number(row.get("unit_price")),
-        "amount_excl_tax": parse_number(row.get("amount")),
-        "vat_rate": parse_percent(row.get("vat")) if row.get("vat") else None,
+        "unit_price": parse_number(row.get("unit_price"), decimal),
+        "amount_excl_tax": parse_number(row.get("amount"), decimal),
+        "vat_rate": parse_percent(row.get("vat"), decimal) if row.get("vat") else None,
     }
 
 
-def _reading(spec: ReadingsSpec, row: Row) -> dict:
-    coef = parse_number(row.get("coefficient")) if row.get("coefficient") else None
+def _reading(spec: ReadingsSpec, row: Row, decimal: str) -> dict:
+    coef = parse_number(row.get("coefficient"), decimal) if row.get("coefficient") else None
     return {
         "period": _first_match(spec.periods, row.get("period")) or row.get("period"),
-        "index_start": parse_number(row.get("index_start")),
-        "index_end": parse_number(row.get("index_end")),
+        "index_start": parse_number(row.get("index_start"), decimal),
+        "index_end": parse_number(row.get("index_end"), decimal),
         "unit": spec.unit,
         "conversion_coefficient": coef,
         "reading_type": _first_match(spec.types, row.get("type")),
-        "kwh": parse_number(row.get("kwh")),
+        "kwh": parse_number(row.get("kwh"), decimal),
     }
 
 
@@ -164,13 +164,13 @@ def _site(tpl: Template, lines: list[Line], ex: Extraction, idx: int, invoice: d
     if tpl.sites.readings is not None:
         rows, pos = find_table(tpl.sites.readings.table, lines)
         for j, row in enumerate(rows):
-            site["readings"].append(_reading(tpl.sites.readings, row))
+            site["readings"].append(_reading(tpl.sites.readings, row, tpl.decimal))
             _cite_row(ex, f"{prefix}readings[{j}]", row, _READING_CELLS)
     rows, _ = find_table(tpl.sites.lines.table, lines, pos)
     if not rows and pos:
         rows, _ = find_table(tpl.sites.lines.table, lines)
     for j, row in enumerate(rows):
-        line = _line(tpl.sites.lines, row)
+        line = _line(tpl.sites.lines, row, tpl.decimal)
         site["lines"].append(line)
         _cite_row(ex, f"{prefix}lines[{j}]", row, _LINE_CELLS)
     if site["consumption_kwh"] is None and site["readings"]:
@@ -191,8 +191,8 @@ def _summary(tpl: Template, lines: list[Line], ex: Extraction) -> None:
             {
                 "meter_id": normalize_id(row.get("meter_id")),
                 "site_name": squash(row.get("site_name")) or None,
-                "consumption_kwh": parse_number(row.get("consumption")),
-                "total_excl_tax": parse_number(row.get("amount")),
+                "consumption_kwh": parse_number(row.get("consumption"), tpl.decimal),
+                "total_excl_tax": parse_number(row.get("amount"), tpl.decimal),
             }
         )
         _cite_row(ex, f"summary[{j}]", row, {"meter_id": "meter_id", "amount": "total_excl_tax"})

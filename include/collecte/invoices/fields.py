@@ -133,7 +133,7 @@ def find_raw(scope: Scope, spec: FieldSpec, other_anchors: list[re.Pattern[str]]
     return results
 
 
-def convert(spec: FieldSpec, text: str, date_formats: list[str]) -> object:
+def convert(spec: FieldSpec, text: str, date_formats: list[str], decimal: str = ",") -> object:
     """Turn a field's raw text into its typed value (None when it does not parse)."""
     if text == "":
         return None
@@ -142,11 +142,11 @@ def convert(spec: FieldSpec, text: str, date_formats: list[str]) -> object:
     if spec.type == "id":
         return normalize_id(text)
     if spec.type == "number":
-        return parse_number(text)
+        return parse_number(text, decimal)
     if spec.type == "percent":
-        return parse_percent(text)
+        return parse_percent(text, decimal)
     if spec.type == "max_number":
-        nums = [parse_number(m) for m in re.findall(r"\d+(?:,\d+)?", text)]
+        nums = [parse_number(m, decimal) for m in re.findall(r"\d+(?:[.,]\d+)?", text)]
         nums = [n for n in nums if n is not None]
         return max(nums) if nums else None
     if spec.type == "code":
@@ -163,11 +163,15 @@ def convert(spec: FieldSpec, text: str, date_formats: list[str]) -> object:
 
 
 def read_field(
-    scope: Scope, spec: FieldSpec, other_anchors: list[re.Pattern[str]], date_formats: list[str]
+    scope: Scope,
+    spec: FieldSpec,
+    other_anchors: list[re.Pattern[str]],
+    date_formats: list[str],
+    decimal: str = ",",
 ) -> tuple[object, list[Chunk]]:
     """The field's value (typed) and its evidence runs; (None, []) when absent."""
     found = find_raw(scope, spec, other_anchors)
-    values = [(convert(spec, f.text, date_formats), f) for f in found]
+    values = [(convert(spec, f.text, date_formats, decimal), f) for f in found]
     values = [(v, f) for v, f in values if v is not None]
     if not values:
         return None, []

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 _SPACES = " \u00a0\u202f\u2009\u2007"
 _NUMBER_RE = re.compile(r"[-\u2212]?\s?\d[\d \u00a0\u202f\u2009\u2007.]*(?:,\d+)?")
+_NUMBER_DOT_RE = re.compile(r"[-\u2212]?\s?\d[\d \u00a0\u202f\u2009\u2007,]*(?:\.\d+)?")
 _MONTHS = {
     "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
     "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
@@ -26,16 +27,16 @@ _FORMAT_RES = {
 }
 
 
-def parse_number(text: str | None) -> int | float | None:
-    """Parse the first number of a French-formatted string.
+def parse_number(text: str | None, decimal: str = ",") -> int | float | None:
+    """Parse the first number of a formatted string ("1 234,56 €", "-25,540 MWh", "0,18375 €/kWh").
 
-    Spaces (also no-break and narrow no-break) are thousands separators, the comma is the
-    decimal separator; a number printed without decimals stays an ``int``.
-    Returns None when the text holds no number.
+    Spaces (also no-break and narrow no-break) group thousands; ``decimal`` is the decimal
+    separator ("," for French invoices, "." otherwise, the other sign then grouping thousands).
+    A number printed without decimals stays an ``int``. None when the text holds no number.
     """
     if text is None:
         return None
-    m = _NUMBER_RE.search(text)
+    m = (_NUMBER_RE if decimal == "," else _NUMBER_DOT_RE).search(text)
     if not m:
         return None
     raw = m.group(0).strip()
@@ -43,19 +44,19 @@ def parse_number(text: str | None) -> int | float | None:
     digits = raw.lstrip("-\u2212").strip()
     for sp in _SPACES:
         digits = digits.replace(sp, "")
-    if "," in digits:
-        digits = digits.replace(".", "").replace(",", ".")
-        value: int | float = float(digits)
-    elif digits.count(".") == 1 and len(digits.split(".")[1]) != 3:
+    group = "." if decimal == "," else ","
+    if decimal in digits:
+        value: int | float = float(digits.replace(group, "").replace(decimal, "."))
+    elif decimal == "," and digits.count(".") == 1 and len(digits.split(".")[1]) != 3:
         value = float(digits)
     else:
-        value = int(digits.replace(".", ""))
+        value = int(digits.replace(group, ""))
     return -value if neg else value
 
 
-def parse_percent(text: str | None) -> float | None:
+def parse_percent(text: str | None, decimal: str = ",") -> float | None:
     """'20 %' → 0.2, '5,5 %' → 0.055 (a fraction, rounded to 6 places)."""
-    n = parse_number(text)
+    n = parse_number(text, decimal)
     return None if n is None else round(n / 100, 6)
 
 

@@ -132,6 +132,7 @@ class Template(_Spec):
     detect: DetectSpec
     margins: tuple[float, float] = (60.0, 45.0)  # (top, bottom) in pt: page header and footer
     dates: list[str]
+    decimal: Literal[",", "."] = ","  # decimal separator of printed numbers
     credit_note: str  # regex on a first-page run marking a credit note
     fields: dict[str, FieldSpec]
     labels: list[str] = Field(default_factory=list)  # other printed labels that end a value zone

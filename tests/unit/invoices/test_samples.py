@@ -28,3 +28,12 @@ def test_sample_exact(pdf: Path) -> None:
 @pytest.mark.skipif(SAMPLES is None, reason="../shared/samples/invoices is absent (set COLLECTE_SHARED_DIR)")
 def test_every_supplier_has_samples() -> None:
     assert {p.parent.name for p in PDFS} >= {"volta", "azur", "gazelec", "nordis"}
+
+
+@pytest.mark.skipif(SAMPLES is None, reason="../shared/samples/invoices is absent (set COLLECTE_SHARED_DIR)")
+def test_extractions_follow_the_shared_schema() -> None:
+    import jsonschema
+
+    schema = load_json(SAMPLES.parent.parent / "contracts" / "invoice.schema.json")
+    for pdf in PDFS:
+        jsonschema.validate(extract_invoice(pdf.read_bytes()).invoice, schema)
