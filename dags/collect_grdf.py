@@ -1,4 +1,5 @@
-"""Daily gas data from GRDF ADICT: published and informative consumption, contract and technical data.
+"""Airflow DAG `collect_grdf`: daily gas data from GRDF ADICT (published and informative consumption,
+contract and technical data).
 
 PCEs come from `include/config/operators/grdf.yaml`, filtered by the consent gate; each one is
 collected only while GRDF reports an Active access right covering the data. Mapped in batches over
