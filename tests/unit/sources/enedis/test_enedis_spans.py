@@ -1,0 +1,36 @@
+"""Requests cut to the endpoints' limits: 7 days per curve call, history limits, walls, newest first."""
+
+from datetime import date
+
+from collecte.sources.enedis.spans import history_start, months_back, plan_calls
+
+TODAY = date(2026, 11, 20)
+
+
+def test_curve_calls_last_at_most_seven_days_newest_first():
+    calls = plan_calls("courbe_de_charge_consommation", date(2026, 1, 1), date(2026, 1, 31), today=TODAY)
+    assert all((end - start).days <= 7 for start, end in calls)
+    assert calls[0][1] == date(2026, 2, 1) and calls[-1][0] == date(2026, 1, 1)
+    assert sorted(calls) == calls[::-1]
+    covered = sum((end - start).days for start, end in calls)
+    assert covered == 31
+
+
+def test_daily_data_in_year_long_calls_and_end_not_after_today():
+    calls = plan_calls("consommation_quotidienne", date(2025, 1, 1), date(2026, 12, 31), today=TODAY)
+    assert calls[0][1] == TODAY
+    assert all((end - start).days <= 365 for start, end in calls)
+
+
+def test_history_limits_and_walls_clip_the_start():
+    assert history_start("courbe_de_charge_consommation", TODAY) > months_back(TODAY, 24) - date.resolution * 15
+    calls = plan_calls("courbe_de_charge_consommation", date(2020, 1, 1), date(2026, 1, 7), today=TODAY)
+    assert calls[-1][0] == history_start("courbe_de_charge_consommation", TODAY)
+    walled = plan_calls("index_consommation", date(2026, 1, 1), date(2026, 6, 30), today=TODAY,
+                        not_before=date(2026, 5, 4))
+    assert walled == [(date(2026, 5, 4), date(2026, 7, 1))]
+
+
+def test_one_day_is_one_call():
+    assert plan_calls("courbe_de_charge_consommation", date(2026, 3, 29), date(2026, 3, 29), today=TODAY) == [
+        (date(2026, 3, 29), date(2026, 3, 30))]
