@@ -163,6 +163,7 @@ def router(state: PortalState) -> APIRouter:
         inv = state.documents.invoice(state.accounts[("azur", sess.login)], number)
         if inv is None:
             return shell("Introuvable", "<p>Document introuvable</p>", 404)
+        state.served("azur")
         return Response(inv.pdf, media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{inv.filename}"'})
 

@@ -61,6 +61,7 @@ def router(state: PortalState) -> APIRouter:
         inv = state.documents.invoice(acc, number)
         if inv is None:
             return JSONResponse({"error": "not_found"}, status_code=404)
+        state.served("azur_api")
         return Response(inv.pdf, media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{inv.filename}"'})
 

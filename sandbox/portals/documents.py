@@ -40,12 +40,6 @@ def _as_date(value: Any) -> date | None:
 def _generate(account: SandboxAccount) -> list[Any]:
     from sandbox.invoices import generate_account_history
 
-    try:
-        from sandbox.invoices.registry import layout_module, truth_module
-
-        truth_module(account.portal), layout_module(account.portal)
-    except (ImportError, KeyError, ValueError):  # TEMPORARY: layout not written yet (see standin.py)
-        from sandbox.portals.standin import generate_account_history
     return generate_account_history(account.portal, account_seed=account.seed, months=account.months,
                                     n_contracts=account.contracts)
 

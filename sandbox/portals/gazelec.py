@@ -132,6 +132,7 @@ def router(state: PortalState) -> APIRouter:
         inv = state.documents.invoice(state.accounts[("gazelec", sess.login)], number)
         if inv is None:
             return shell("Introuvable", "<p>Document introuvable.</p>", request, 404)
+        state.served("gazelec")
         return Response(inv.pdf, media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{inv.filename}"'})
 

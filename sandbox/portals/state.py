@@ -47,6 +47,7 @@ class PortalState:
         self.devices: dict[str, str] = {}  # device cookie -> login trusted on it
         self.maintenance: set[str] = set()  # portals answering 503 everywhere
         self.logins: dict[str, int] = {}  # successful logins per portal (tests, benchmark)
+        self.downloads: dict[str, int] = {}  # documents served per portal (tests: a rerun downloads nothing)
         self._lock = threading.Lock()
 
     def account(self, portal: str, login: str) -> SandboxAccount | None:
@@ -92,6 +93,11 @@ class PortalState:
         device = secrets.token_urlsafe(16)
         self.devices[device] = login
         return device
+
+    def served(self, portal: str) -> None:
+        """Count one document served by `portal`."""
+        with self._lock:
+            self.downloads[portal] = self.downloads.get(portal, 0) + 1
 
     # -- sessions -------------------------------------------------------------------------------
     def open_session(self, portal: str, login: str, *, authenticated: bool) -> str:

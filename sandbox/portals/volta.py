@@ -162,6 +162,7 @@ def router(state: PortalState) -> APIRouter:
         inv = state.documents.invoice(state.accounts[("volta", sess.login)], number)
         if inv is None:
             return shell("Introuvable", "<h1>Facture introuvable</h1>", 404)
+        state.served("volta")
         return Response(inv.pdf, media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{inv.filename}"'})
 
@@ -188,6 +189,7 @@ def router(state: PortalState) -> APIRouter:
         if first is None or last is None:
             return shell("Export", "<div class='alert'>Choisissez une période.</div>", 400)
         content = consumption_csv(state.documents.invoices(acc), contrat, first, last)
+        state.served("volta")
         name = f"consommation_{contrat}_{first:%Y%m%d}_{last:%Y%m%d}.csv"
         return Response(content, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
