@@ -21,6 +21,8 @@ def new_code() -> str:
 
 def send_code(maildir: Path, *, portal: str, login: str, recipient: str, code: str) -> None:
     """Deliver the mail carrying `code` for `login` to the sandbox Maildir."""
+    for sub in ("tmp", "new", "cur"):  # an existing empty folder becomes a Maildir too
+        (Path(maildir) / sub).mkdir(parents=True, exist_ok=True)
     box = mailbox.Maildir(str(maildir), create=True)
     msg = EmailMessage()
     msg["From"] = f"no-reply@{portal}.example"

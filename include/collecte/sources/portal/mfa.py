@@ -43,8 +43,8 @@ class MaildirOtpSource:
         self.poll_interval = poll_interval
 
     def _find(self, login: str, sender_domain: str, since: datetime) -> str | None:
-        if not self.path.exists():
-            return None
+        if not all((self.path / sub).is_dir() for sub in ("new", "cur")):
+            return None  # nothing delivered yet
         box = mailbox.Maildir(str(self.path), factory=None, create=False)
         try:
             best: tuple[datetime, str, str] | None = None

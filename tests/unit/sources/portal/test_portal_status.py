@@ -1,0 +1,51 @@
+"""account_status / account_attempt recording on a real warehouse."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from collecte.sources.portal.status import AccountStatus, account_statuses, record_account_status
+from collecte.warehouse.db import connect
+
+pytestmark = [pytest.mark.services, pytest.mark.timeout(60)]
+
+
+def test_latest_state_keeps_last_success_and_counts_consecutive_failures(pg_url):
+    t0 = datetime(2026, 11, 1, 6, tzinfo=UTC)
+    with connect(pg_url) as conn:
+        record_account_status(conn, source="volta", account_id="V-1", status=AccountStatus.OK,
+                              message="3 new", new_documents=3, at=t0)
+        record_account_status(conn, source="volta", account_id="V-1", status="SITE_DOWN", message="HTTP 503",
+                              at=t0 + timedelta(days=1))
+        record_account_status(conn, source="volta", account_id="V-1", status="LAYOUT_CHANGED",
+                              message="table gone", evidence_key="debug/source=volta/account=V-1/x",
+                              at=t0 + timedelta(days=2))
+        row = account_statuses(conn, "volta")["V-1"]
+        attempts = conn.execute("SELECT status FROM account_attempt WHERE account_id = 'V-1'"
+                                " ORDER BY attempted_at").fetchall()
+
+    assert row["status"] == "LAYOUT_CHANGED" and row["message"] == "table gone"
+    assert row["last_success"] == t0 and row["last_attempt"] == t0 + timedelta(days=2)
+    assert row["consecutive_failures"] == 2
+    assert row["evidence_key"] == "debug/source=volta/account=V-1/x"
+    assert [a[0] for a in attempts] == ["OK", "SITE_DOWN", "LAYOUT_CHANGED"]
+
+
+def test_success_resets_failures(pg_url):
+    with connect(pg_url) as conn:
+        record_account_status(conn, source="azur", account_id="A", status="LOGIN_FAILED", message="x")
+        record_account_status(conn, source="azur", account_id="A", status="NO_NEW_DOCUMENTS", message="0 new")
+        row = account_statuses(conn, "azur")["A"]
+    assert row["consecutive_failures"] == 0 and row["last_success"] is not None
+
+
+def test_unknown_status_is_refused(pg_url):
+    with connect(pg_url) as conn, pytest.raises(ValueError):
+        record_account_status(conn, source="azur", account_id="A", status="CAPTCHA?", message="x")
+
+
+def test_only_site_down_is_retried():
+    assert {s for s in AccountStatus if s.retryable} == {AccountStatus.SITE_DOWN}
+    assert {s for s in AccountStatus if s.succeeded} == {AccountStatus.OK, AccountStatus.NO_NEW_DOCUMENTS}
