@@ -34,16 +34,13 @@ def sge_consent_fields(mandate: Mandate, on: date | None = None) -> dict[str, An
     """`declarationAccordClient` and `cadreAcces` of an SGE order, from a signed mandate.
 
     Legal person: `{"accord": True, "personneMorale": {"denominationSociale": ...}}`; natural person:
-    `{"accord": True, "personnePhysique": {"civilite", "nom", "prenom"}}`. `siret` / `naf` are added
-    for a legal person when known (some services accept them).
+    `{"accord": True, "personnePhysique": {"civilite", "nom", "prenom"}}` (the SGE schema's elements,
+    nothing more). `mandat` carries the mandate's id, dates, SIRET / NAF and evidence key for the
+    caller's own records; it is not sent to SGE.
     """
     _require_signed(mandate, on)
     if mandate.person_type == "legal":
         person: dict[str, Any] = {"personneMorale": {"denominationSociale": mandate.company_name}}
-        if mandate.siret:
-            person["personneMorale"]["siret"] = mandate.siret
-        if mandate.naf:
-            person["personneMorale"]["naf"] = mandate.naf
     else:
         person = {"personnePhysique": {"civilite": mandate.civility or "", "nom": mandate.surname,
                                        "prenom": mandate.first_name}}
@@ -51,7 +48,8 @@ def sge_consent_fields(mandate: Mandate, on: date | None = None) -> dict[str, An
         "declarationAccordClient": {"accord": True, **person},
         "cadreAcces": SGE_ACCESS_FRAME,
         "mandat": {"id": mandate.id, "dateDebut": mandate.start_date.isoformat(),
-                   "dateFin": mandate.end_date.isoformat(), "signeLe": mandate.signed_at.isoformat()
+                   "dateFin": mandate.end_date.isoformat(), "siret": mandate.siret, "naf": mandate.naf,
+                   "signeLe": mandate.signed_at.isoformat()
                    if mandate.signed_at else None, "preuve": mandate.evidence_key},
     }
 

@@ -69,8 +69,8 @@ def test_code_sign_and_operator_fields(seeded, mailbox_dir):
         assert zone.metadata(signed.evidence_key)["text-sha256"] == signed.text_sha256
         sge = sge_consent_fields(signed, on=TODAY)
         assert sge["declarationAccordClient"] == {
-            "accord": True, "personneMorale": {"denominationSociale": "Démo Énergie Sud SAS",
-                                               "siret": "81234567800019", "naf": "35.14Z"}}
+            "accord": True, "personneMorale": {"denominationSociale": "Démo Énergie Sud SAS"}}
+        assert sge["mandat"]["siret"] == "81234567800019"
         assert sge["cadreAcces"] == "ACCORD_CLIENT"
         adict = adict_access_right_fields(signed)
         assert adict["code_postal"] == "13008" and adict["raison_sociale"] == "Démo Énergie Sud SAS"
