@@ -10,12 +10,10 @@ from collecte.invoices.engine import apply_template
 from collecte.invoices.facturx import read_facturx
 from collecte.invoices.match import describe, rank
 from collecte.invoices.model import Invoice
-from collecte.invoices.pdftext import Document, UnreadablePdf, read_document
+from collecte.invoices.pdftext import FEW_CHARS, Document, UnreadablePdf, read_document
 from collecte.invoices.reconcile import reconcile
 from collecte.invoices.result import Evidence, ExtractionResult
 from collecte.invoices.template import Template, load_templates
-
-MIN_CHARS_PER_PAGE = 20  # fewer characters than this on a page: it is an image (scan)
 
 
 def _to_pdf_space(
@@ -68,8 +66,13 @@ def extract_invoice(
             len(doc.pages),
         )
 
-    blank = [p.index for p in doc.pages if p.char_count < MIN_CHARS_PER_PAGE]
-    if len(blank) == len(doc.pages):
+    textless = [p for p in doc.pages if p.char_count < FEW_CHARS]
+    scanned = [p.index for p in textless if p.images]
+    if len(textless) == len(doc.pages):
+        if not scanned:
+            return ExtractionResult(
+                "unreadable", reasons=[f"{name}: no text and no image on any page (blank PDF)"], name=name
+            )
         return ExtractionResult(
             "needs_ocr",
             reasons=[f"{name}: no text layer on any page (image-only PDF): OCR needed"],
@@ -87,13 +90,12 @@ def extract_invoice(
     tpl = best.template
     ex = apply_template(tpl, doc)
     reasons = list(ex.problems)
-    if blank:
-        reasons.append(
-            f"{name}: pages {', '.join(str(i + 1) for i in blank)} have no text (image-only): OCR needed"
-        )
+    if scanned:
+        pages = ", ".join(str(i + 1) for i in scanned)
+        reasons.append(f"{name}: page(s) {pages} have no text layer (image only): OCR needed")
     reasons += reconcile(ex.invoice, name, ex.summary)
     status = "needs_review" if reasons else "ok"
-    if blank and len(blank) * 2 >= len(doc.pages):
+    if scanned and len(scanned) * 2 >= len(doc.pages):
         status = "needs_ocr"
     return ExtractionResult(
         status,

@@ -55,6 +55,7 @@ class Page:
     height: float
     chunks: list[Chunk] = field(default_factory=list)
     char_count: int = 0
+    images: int = 0  # image objects, counted only on pages with almost no text
 
 
 @dataclass(slots=True)
@@ -86,6 +87,7 @@ def _tight(text: str, x0: float, x1: float) -> tuple[str, float, float]:
     return stripped, x0 + lead * per, x1 - trail * per
 
 
+FEW_CHARS = 20  # a page with fewer characters has no real text layer
 MERGE_GAP = 4.0  # pt: pdfium sometimes splits one run (e.g. before "(" or ">"); a cell gap is wider
 
 
@@ -142,6 +144,10 @@ def read_document(data: bytes) -> Document:
             width, height = page.get_size()
             tp = page.get_textpage()
             out = Page(index=i, width=width, height=height, char_count=tp.count_chars())
+            if out.char_count < FEW_CHARS:
+                out.images = sum(
+                    1 for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3)
+                )
             for left, bottom, right, top in _merged_rects(tp):
                 text, x0, x1 = _tight(_clean(tp.get_text_bounded(left, bottom, right, top)), left, right)
                 if text:
@@ -161,16 +167,4 @@ def read_document(data: bytes) -> Document:
         pdf.close()
 
 
-def count_images(data: bytes, page_index: int) -> int:
-    """Number of image objects on a page (used to tell image-only pages from blank ones)."""
-    pdf = pdfium.PdfDocument(data)
-    try:
-        page = pdf[page_index]
-        n = sum(1 for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)))
-        page.close()
-        return n
-    finally:
-        pdf.close()
-
-
-__all__ = ["Chunk", "Document", "Page", "UnreadablePdf", "count_images", "read_document"]
+__all__ = ["Chunk", "Document", "Page", "UnreadablePdf", "read_document"]

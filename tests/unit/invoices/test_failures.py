@@ -82,3 +82,25 @@ def test_reconciliation_failure_is_returned_for_review(monkeypatch: pytest.Monke
         in text
     )
     assert "lines[0]" in text  # quantity x unit price no longer gives the amount
+
+
+def test_blank_pdf_is_unreadable() -> None:
+    result = extract_invoice(text_pdf([]), name="blank.pdf")
+    assert result.status == "unreadable"
+    assert "blank" in result.reasons[0]
+
+
+def test_a_scanned_page_inside_a_text_invoice_is_reported() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    data = _sample("volta", "FV-2026-004016")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.add_page(PdfReader(io.BytesIO(image_only_pdf())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    result = extract_invoice(out.getvalue(), name="mixed.pdf")
+    assert result.status == "needs_review"
+    assert any("page(s) 3" in r and "OCR" in r for r in result.reasons)
+    assert result.invoice["invoice_number"] == "FV-2026-004016"
