@@ -44,3 +44,22 @@ def test_plugin_serves_contact_pages_from_airflow_connections(airflow_home, monk
     links = re.findall(r'href="([^"]+)"', page.text)
     assert links and all(link.startswith("/collecte-consent/") for link in links)
     assert client.get("/collecte-consent/status").status_code == 401  # no Airflow session
+
+
+def test_plugin_status_page_accepts_a_signed_in_airflow_user(airflow_home, monkeypatch):
+    from airflow.api_fastapi.app import init_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("COLLECTE_CONSENT_SECRET", "plugin-secret")
+    token = init_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
+    (entry,) = _plugin_module().CollectePlugin.fastapi_apps
+    parent = FastAPI()
+    parent.mount(entry["url_prefix"], entry["app"])
+    client = TestClient(parent)
+    assert client.get("/collecte-consent/status", cookies={"_token": "forged"}).status_code == 401
+    page = client.get("/collecte-consent/status", cookies={"_token": token})
+    assert page.status_code == 200 and "Mandats par entité" in page.text
+    with connect(airflow_home.pg_url) as conn:
+        assert conn.execute("SELECT actor FROM audit_log WHERE action = 'status.read'").fetchall() == [("staff:admin",)]
