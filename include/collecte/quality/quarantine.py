@@ -90,21 +90,44 @@ def from_parquet(content: bytes, json_columns: Iterable[str] = ()) -> Any:
     return frame
 
 
-def quarantine_failed_rows(zone: Any, conn: Any, outcome: Any, *, raw_key: str) -> QuarantineReceipt | None:
-    """Set aside the failed rows of a validation outcome (None when nothing failed)."""
+def quarantine_failed_rows(zone: Any, conn: Any, outcome: Any, *, raw_key: str | None = None,
+                           fallback_key: str | None = None) -> QuarantineReceipt | None:
+    """Set aside the failed rows of a validation outcome (None when nothing failed).
+
+    With `raw_key`, every failed row is filed under that raw object; without it, rows are filed under
+    their own `raw_key` column (a staged batch gathers many raw objects), else under `fallback_key`.
+    Returns the receipt of the last group written (every group gets its records).
+    """
+    if outcome.success:
+        return None
+    failed = outcome.failed
+    if raw_key is None and "raw_key" in failed.columns:
+        keys = failed["raw_key"].fillna(fallback_key or "raw/unknown").astype(str)
+        receipt = None
+        total = 0
+        for key, group in failed.groupby(keys, sort=True):
+            receipt = _quarantine_group(zone, conn, outcome, group, str(key))
+            total += len(group)
+        assert receipt is not None
+        return QuarantineReceipt(outcome.dataset, receipt.raw_key if failed["raw_key"].nunique() == 1 else "*",
+                                 receipt.quarantine_key, total, receipt.reason)
+    return _quarantine_group(zone, conn, outcome, failed, raw_key or fallback_key or "raw/unknown")
+
+
+def _quarantine_group(zone: Any, conn: Any, outcome: Any, failed: Any, raw_key: str) -> QuarantineReceipt:
     import orjson
 
     from collecte.quality.validation import FAILED_COLUMN
 
-    if outcome.success:
-        return None
     spec = dataset_spec(outcome.dataset)
     key = quarantine_base(raw_key, outcome.dataset) + f"{outcome.validation_id}.parquet"
     descriptions = {f["rule"]: f["description"] for f in outcome.failures}
-    failed = outcome.failed
     zone.put(key, to_parquet(failed, spec.json_columns), content_type="application/vnd.apache.parquet",
              metadata={"raw-key": raw_key, "dataset": outcome.dataset, "validation-id": outcome.validation_id})
-    counts = {f["rule"]: f["unexpected_count"] for f in outcome.failures if f["severity"] == "critical"}
+    counts: dict[str, int] = {}
+    for rules in failed[FAILED_COLUMN]:
+        for rule in rules:
+            counts[rule] = counts.get(rule, 0) + 1
     reason = _reason(counts, descriptions)
     zone.put(key.removesuffix(".parquet") + ".reason.json", orjson.dumps({
         "raw_key": raw_key, "dataset": outcome.dataset, "validation_id": outcome.validation_id,

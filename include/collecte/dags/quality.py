@@ -1,0 +1,197 @@
+"""Task builders for checking, cross-checking and exporting, and the `reprocess_quarantine` DAG.
+
+Called inside a DAG context by the supplier DAG factory (and the operator DAGs):
+
+    checked = check_dataset("load_curve", staged_refs, source="enedis")
+    report_quarantine(checked)                     # leaf: a run that quarantined something is red
+    crosscheck_invoices("volta")
+    export_invoices("volta", upstream=loaded)
+
+Only `airflow.sdk` is imported here; pandas, GX, psycopg and httpx are imported inside the tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from airflow.sdk import DAG, Param, task
+
+from collecte.dags.runtime import default_args
+
+log = logging.getLogger("collecte.quality")
+
+
+def _flatten(refs: Any) -> list[Any]:
+    """Refs from one task, or from a mapped task (a list of lists), as one list."""
+    flat: list[Any] = []
+    for item in refs or []:
+        if isinstance(item, list | tuple):
+            flat.extend(x for x in item if x)
+        elif item:
+            flat.append(item)
+    return flat
+
+
+@task
+def _check(dataset: str, staged_refs: Any, source: str | None, run_id: str | None = None) -> list[dict[str, Any]]:
+    from collecte.dags.runtime import raw_zone, warehouse_url
+    from collecte.quality.staged_check import check_staged, quarantine_summary
+    from collecte.warehouse.db import connect
+
+    refs = _flatten(staged_refs)
+    with connect(warehouse_url(), autocommit=True) as conn:
+        results = check_staged(raw_zone(), conn, dataset, refs, source=source, run_id=run_id)
+    for r in results:
+        log.info("%s %s: %s rows, %s passed, %s failed, %s warned - report %s", dataset, r["staged_key"], r["rows"],
+                 r["passed"], r["failed"], r["warned"], r.get("report_key") or "-")
+    notice = quarantine_summary(results)
+    if notice:
+        log.warning(notice)
+    return results
+
+
+def check_dataset(dataset: str, staged_refs: Any, *, source: str | None = None, task_id: str | None = None) -> Any:
+    """Add a task checking the staged objects of `dataset` (keys or `{"key", "raw_key"}` dicts).
+
+    Returns an XComArg: one summary per object; its `key` is what the loader reads next (None if
+    nothing passed). Failures are quarantined and the results kept (S3 + `validation_result`).
+    """
+    return _check.override(task_id=task_id or f"check_{dataset}")(dataset, staged_refs, source)
+
+
+@task(trigger_rule="all_done", retries=0)
+def _quarantine_notice(*checked: Any) -> dict[str, Any]:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.quality.staged_check import quarantine_summary
+
+    results = [r for group in checked for r in _flatten(group) if isinstance(r, dict)]
+    notice = quarantine_summary(results)
+    if notice:
+        raise AirflowFailException(notice)
+    return {"checked": len(results), "quarantined": 0}
+
+
+def report_quarantine(*checked: Any, task_id: str = "quarantine_notice") -> Any:
+    """Add a leaf task that fails, without retry, when any check quarantined something.
+
+    The loads do not wait for it; it makes the run red in the grid with the message saying what was
+    quarantined and how to replay it (the reprocess_quarantine DAG).
+    """
+    return _quarantine_notice.override(task_id=task_id)(*checked)
+
+
+@task
+def _crosscheck(supplier_code: str, upstream: Any = None) -> dict[str, int]:
+    from collecte.dags.runtime import warehouse_url
+    from collecte.quality.crosscheck import crosscheck
+    from collecte.warehouse.db import connect
+
+    with connect(warehouse_url(), autocommit=True) as conn:
+        report = crosscheck(conn, supplier=supplier_code)
+    log.info(report.summary())
+    if report.counts.get("mismatch"):
+        log.warning("%d invoice site(s) bill a different energy than the operator metered: see table discrepancy",
+                    report.counts["mismatch"])
+    return report.counts
+
+
+def crosscheck_invoices(supplier_code: str, upstream: Any = None, *, task_id: str = "crosscheck_invoices") -> Any:
+    """Add a task comparing the supplier's invoice kWh with operator metering (table `discrepancy`)."""
+    return _crosscheck.override(task_id=task_id)(supplier_code, upstream)
+
+
+@task
+def _export(supplier_code: str, upstream: Any = None) -> dict[str, Any]:
+    from airflow.sdk.exceptions import AirflowException
+
+    from collecte.config.loader import load_suppliers
+    from collecte.dags.runtime import warehouse_url
+    from collecte.export.config import exports_for_supplier
+    from collecte.export.from_warehouse import invoices_from_warehouse
+    from collecte.export.runner import airflow_connectors, run_exports
+    from collecte.warehouse.db import connect
+
+    supplier = next((s for s in load_suppliers() if s.code == supplier_code), None)
+    only = set(supplier.exports) if supplier is not None and supplier.exports else None
+    configs = exports_for_supplier(supplier_code)
+    summary: dict[str, Any] = {"organizations": len(configs), "delivered": 0, "failed": 0, "exporters": {}}
+    if not configs:
+        log.info("no organization exports %s invoices (include/config/exports/)", supplier_code)
+        return summary
+    with connect(warehouse_url(), autocommit=True) as conn:
+        invoices = invoices_from_warehouse(conn, supplier_code)
+        connectors = airflow_connectors()
+        for config in configs:
+            report = run_exports(conn, config, invoices, connectors, only=only)
+            for item in report.exporters:
+                log.info("export %s", item.summary())
+                summary["exporters"][item.exporter] = {"planned": item.planned, "delivered": item.delivered,
+                                                       "failed": item.failed}
+                summary["delivered"] += item.delivered
+                summary["failed"] += item.failed
+    if summary["failed"]:
+        # recorded in export_delivery; the retry (exponential backoff) sends them under the same keys
+        raise AirflowException(f"{summary['failed']} invoice deliveries failed: {summary['exporters']}")
+    return summary
+
+
+def export_invoices(supplier_code: str, upstream: Any = None, *, task_id: str = "export_invoices") -> Any:
+    """Add the export task: the supplier's invoices to every configured ERP, outbox and database.
+
+    A rerun sends nothing twice (ledger `export_delivery` + idempotency keys); a corrected invoice
+    goes as a new version; failed deliveries make the task fail after recording them, so Airflow's
+    retries (exponential backoff) resend them once the receiver is back.
+    """
+    return _export.override(task_id=task_id)(supplier_code, upstream)
+
+
+@task
+def _replay(**context: Any) -> list[str]:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.dags.runtime import raw_zone, warehouse_url
+    from collecte.quality.replay import replay, resolve_reparser
+    from collecte.warehouse.db import connect
+
+    params = context["params"]
+    raw_key = (params.get("raw_key") or "").strip()
+    if not raw_key.startswith("raw/"):
+        raise AirflowFailException(f"Params: raw_key must be a raw-zone key (raw/...), got {raw_key!r}")
+    with connect(warehouse_url(), autocommit=True) as conn:
+        reports = replay(raw_zone(), conn, raw_key, dataset=params.get("dataset") or None,
+                         reparse=resolve_reparser(params.get("reparser")), run_id=context.get("run_id"))
+    lines = [r.summary() for r in reports]
+    for line in lines:
+        log.info(line)
+    still = sum(r.still_failing for r in reports)
+    if still:
+        raise AirflowFailException(f"{still} record(s) still fail their checks and stay quarantined: "
+                                   + " | ".join(lines))
+    return lines
+
+
+def build_reprocess_quarantine(doc_md: str | None = None) -> DAG:
+    """The manual `reprocess_quarantine` DAG: replay one quarantined raw object after a fix."""
+    with DAG(
+        dag_id="reprocess_quarantine",
+        description="Replay a quarantined batch after a fix (data, rule or parser)",
+        doc_md=doc_md,
+        schedule=None,
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args(),
+        tags=["collecte", "quality", "quarantine", "manual"],
+        params={
+            "raw_key": Param("", type="string", minLength=5, title="Raw key",
+                             description="The quarantined raw object (raw/source=.../...), as in quarantine_record"),
+            "dataset": Param(None, type=["null", "string"], title="Dataset",
+                             description="Only this dataset (e.g. load_curve, invoice); empty: every one"),
+            "reparser": Param(None, type=["null", "string"], title="Reparser (module:function)",
+                              description="If the parser was fixed: a function rebuilding the records from the "
+                                          "raw object; empty: re-check the quarantined records themselves"),
+        },
+    ) as dag:
+        _replay.override(task_id="replay_quarantined", retries=0)()
+    return dag
