@@ -88,3 +88,16 @@ def font(name: str) -> str:
             return name
     _registered[name] = _FALLBACK[name]
     return _registered[name]
+
+
+def fit(text: str, para_style: ParagraphStyle, width: float):
+    """A table cell: the plain string when it fits on one line of `width`, else a wrapping Paragraph
+    (plain strings are much cheaper to lay out). Like a Paragraph, the plain string prints no-break
+    spaces as ordinary spaces."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph
+
+    plain = " ".join(text.split())
+    if "<" not in text and stringWidth(plain, para_style.fontName, para_style.fontSize) <= width:
+        return plain
+    return Paragraph(text, para_style)

@@ -295,7 +295,8 @@ def test_cli_writes_pdf_and_json_pairs(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_two_hundred_invoices_take_well_under_a_minute() -> None:
-    started = time.perf_counter()
+    """CPU time of this process (about 10 s on one core), so that a loaded machine does not fail the test."""
+    started = time.process_time()
     for seed in range(200):
         generate(SUPPLIERS[seed % 4], 1000 + seed)
-    assert time.perf_counter() - started < 60
+    assert time.process_time() - started < 40

@@ -7,7 +7,7 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyl
 
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, font, style
+from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, fit, font, style
 
 NNBSP = "\u202f"
 BLUE = colors.HexColor("#1D5FA8")
@@ -103,9 +103,9 @@ def _site(site: dict, decoration: dict) -> Table:
     option = site.get("tariff_option") or ""
     rows = [["Point de livraison (PRM)", _prm(site["meter_id"])]]
     if site.get("site_name"):
-        rows.append(["Site", Paragraph(site["site_name"], P_KV)])
+        rows.append(["Site", fit(site["site_name"], P_KV, 363)])
     if site.get("site_address"):
-        rows.append(["Adresse", Paragraph(site["site_address"], P_KV)])
+        rows.append(["Adresse", fit(site["site_address"], P_KV, 363)])
     rows.append(["Tarif", TARIFFS.get(option, option)])
     powers = decoration.get("powers")
     if option == "4P" and powers:
@@ -168,7 +168,7 @@ def _detail(site: dict) -> list:
             continue
         rows = [[title, "", "", "", "", ""]]
         for x in items:
-            rows.append([Paragraph(x["label"], P_CELL), "", _quantity(x), _price(x), _eur(x["amount_excl_tax"]),
+            rows.append([fit(x["label"], P_CELL, 210), "", _quantity(x), _price(x), _eur(x["amount_excl_tax"]),
                          _vat(x["vat_rate"])])
         total = round(sum(x["amount_excl_tax"] for x in items), 2)
         rows.append([f"Sous-total {subtotal}", "", "", "", _eur(total), ""])

@@ -7,7 +7,7 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyl
 
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, style
+from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, fit, style
 from sandbox.invoices.periods import month_slices
 
 GREEN = colors.HexColor("#2E6B30")
@@ -101,9 +101,9 @@ def _synthesis(truth: dict) -> Table:
 
 def _site(site: dict, decoration: dict) -> Table:
     rows = [["PCE", site["meter_id"], "Tarif d'acheminement", site.get("tariff_option") or ""],
-            ["Site", Paragraph(site.get("site_name") or "", P_CELL), "CAR",
+            ["Site", fit(site.get("site_name") or "", P_CELL, 209), "CAR",
              f"{_n(decoration['car'])} kWh/an" if decoration.get("car") else ""],
-            ["Adresse", Paragraph(site.get("site_address") or "", P_CELL), "Fréquence de relève",
+            ["Adresse", fit(site.get("site_address") or "", P_CELL, 209), "Fréquence de relève",
              decoration.get("frequency", "")]]
     return Table(rows, colWidths=[52, 215, 100, 120], style=_boxed([
         ("BACKGROUND", (0, 0), (0, -1), FILL), ("BACKGROUND", (2, 0), (2, -1), FILL),
@@ -148,7 +148,7 @@ def _detail(site: dict) -> Table:
              Paragraph("Montant HT (EUR)", P_HEAD8), "TVA"]]
     for x, (a, b) in zip(site["lines"], _line_dates(site), strict=True):
         q = x["quantity"]
-        rows.append([Paragraph(x["label"], P_CELL), a, b, "" if q is None else _n(q, 0 if float(q).is_integer() else 3),
+        rows.append([fit(x["label"], P_CELL, 146), a, b, "" if q is None else _n(q, 0 if float(q).is_integer() else 3),
                      UNITS.get(x["unit"], x["unit"] or "") if x["unit"] else "",
                      "" if x["unit_price"] is None else _n(x["unit_price"], PRICE_DECIMALS.get(x["unit"], 5)),
                      _n(x["amount_excl_tax"], 2), _vat(x["vat_rate"])])

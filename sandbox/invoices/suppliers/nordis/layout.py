@@ -8,7 +8,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table
 
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, font, style
+from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, fit, font, style
 
 NAVY = colors.HexColor("#1B2A49")
 GRID = colors.HexColor("#8A94A6")
@@ -103,7 +103,7 @@ def _amounts(truth: dict, decoration: dict) -> Table:
 def _summary(truth: dict) -> Table:
     rows = [["N°", "PDL", "Site", "Période", "Conso. (kWh)", "Montant HT (€)"]]
     for i, site in enumerate(truth["sites"], start=1):
-        rows.append([str(i), site["meter_id"], Paragraph(site.get("site_name") or "", P_CELL),
+        rows.append([str(i), site["meter_id"], fit(site.get("site_name") or "", P_CELL, 185),
                      f"{fr.d_dot(site['period_start'])} - {fr.d_dot(site['period_end'])}",
                      _n(site["consumption_kwh"]), _n(site["total_excl_tax"], 2)])
     rows.append(["", "", "Total", "", _n(sum(s["consumption_kwh"] for s in truth["sites"])),
@@ -129,8 +129,8 @@ def _site_header(site: dict, index: int, count: int, powers: dict | None) -> lis
                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 4.44)]))
     kva = site.get("max_power_kva")
     rows = [["PDL", site["meter_id"], "Option tarifaire", OPTIONS.get(site.get("tariff_option") or "", "")],
-            ["Adresse", Paragraph(site.get("site_address") or "", P_CELL), "Puissances souscrites",
-             Paragraph(_powers_text(powers), P_CELL)],
+            ["Adresse", fit(site.get("site_address") or "", P_CELL, 207), "Puissances souscrites",
+             fit(_powers_text(powers), P_CELL, 148)],
             ["Période", f"{fr.d_dot(site['period_start'])} - {fr.d_dot(site['period_end'])}", "Puissance atteinte",
              f"{_n(kva)} kVA" if kva is not None else ""]]
     info = Table(rows, colWidths=[48, 212, 98, 153], style=_grid([
@@ -157,7 +157,7 @@ def _lines(site: dict, index: int) -> Table:
     for x in site["lines"]:
         q = x["quantity"]
         decimals = 3 if x["unit"] == "MWh" else (0 if q is None or float(q).is_integer() else 2)
-        rows.append([Paragraph(x["label"], P_CELL), x.get("period") or "", "" if q is None else _n(q, decimals),
+        rows.append([fit(x["label"], P_CELL, 195), x.get("period") or "", "" if q is None else _n(q, decimals),
                      UNITS.get(x["unit"], x["unit"] or "") if x["unit"] else "",
                      "" if x["unit_price"] is None else _n(x["unit_price"], PRICE_DECIMALS.get(x["unit"], 5)),
                      _n(x["amount_excl_tax"], 2), "" if x["vat_rate"] is None else

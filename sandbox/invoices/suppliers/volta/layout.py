@@ -7,7 +7,7 @@ from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, style
+from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, fit, style
 from sandbox.invoices.periods import month_slices
 
 TEAL = colors.HexColor("#0E6B6B")
@@ -85,9 +85,9 @@ def _site_table(site: dict) -> Table:
     power = site.get("subscribed_power_kva")
     rows = [["Point de livraison (PDL)", site["meter_id"], "Option tarifaire",
              OPTION_NAMES.get(site.get("tariff_option") or "", site.get("tariff_option") or "")],
-            ["Nom du site", Paragraph(site.get("site_name") or "", P_CELL), "Puissance souscrite",
+            ["Nom du site", fit(site.get("site_name") or "", P_CELL, 164), "Puissance souscrite",
              f"{_number(power)} kVA" if power is not None else ""],
-            ["Adresse du site", Paragraph(site.get("site_address") or "", P_CELL), "Période facturée", period]]
+            ["Adresse du site", fit(site.get("site_address") or "", P_CELL, 164), "Période facturée", period]]
     return Table(rows, colWidths=[100, 170, 85, 148], style=_grid_style([
         ("BACKGROUND", (0, 0), (0, -1), LIGHT), ("BACKGROUND", (2, 0), (2, -1), LIGHT),
         ("FONT", (0, 0), (0, -1), "Helvetica-Bold", 7.8, 9.36),
@@ -144,7 +144,7 @@ def _detail_table(site: dict) -> Table:
                   ("FONT", (0, r), (-1, r), "Helvetica-Oblique", 7.8, 9.36), ("ALIGN", (0, r), (-1, r), "LEFT")]
         for x, p in items:
             q = x["quantity"]
-            rows.append([Paragraph(x["label"], P_CELL), p, "" if q is None else fr.number(q, _qdec(q)),
+            rows.append([fit(x["label"], P_CELL, 159), p, "" if q is None else fr.number(q, _qdec(q)),
                          UNITS.get(x["unit"], x["unit"] or "") if x["unit"] else "",
                          "" if x["unit_price"] is None else
                          fr.number(x["unit_price"], PRICE_DECIMALS.get(x["unit"], 5)),
