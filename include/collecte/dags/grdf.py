@@ -1,12 +1,15 @@
 """The `collect_grdf` DAG: daily gas data from GRDF ADICT for the PCEs the consent gate allows.
 
-    select_pces  ->  collect_batch (mapped, pool `grdf`)  ->  report
+    select_pces  ->  collect_batch (mapped, pool `grdf`)  ->  check_gas  ->  report
 
 `select_pces` asks the consent gate for each data kind; refused PCEs are recorded NO_CONSENT in
 meter_status with the gate's reason. `collect_batch` lists the batch's access rights in one call,
 then collects each PCE (`collecte.sources.grdf.collect_pce`): a PCE whose GRDF access right is not
 Active is flagged, not retried; a transient failure of one PCE does not stop the others, and fails
-the task at the end so that Airflow retries it (reruns land nothing twice). Each task calls ADICT at
+the task at the end so that Airflow retries it (reruns land nothing twice). `check_gas` runs the
+Great Expectations suite of `gas_consumption` over the Parquet staged by this run and keeps the
+results (validation_result, HTML report); collect_pce applied the same rules, stricter, before
+loading, so a failure there means a bug and fails the task. Each task calls ADICT at
 `rate_per_second / pool_slots`, so the pool's tasks together stay under GRDF's limit.
 """
 
@@ -98,7 +101,27 @@ def collect_batch(batch: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @task
-def report(results: list[list[dict[str, Any]]]) -> dict[str, Any]:
+def check_gas(results: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """GX suite `gas_consumption` over the Parquet staged by this run (nothing new: nothing to check)."""
+    refs = [ref for batch in results or [] for s in batch for k in s["kinds"].values() for ref in k["new_staged"]]
+    if not refs:
+        return []
+    from collecte.dags.runtime import raw_zone, warehouse_url
+    from collecte.quality.staged_check import check_staged, quarantine_summary
+    from collecte.warehouse.db import connect
+
+    context = get_current_context()
+    with connect(warehouse_url(), autocommit=True) as conn:
+        checked = check_staged(raw_zone(), conn, "gas_consumption", refs, source="grdf",
+                               run_id=context["run_id"])
+    problem = quarantine_summary(checked)
+    if problem:
+        raise RuntimeError(f"GRDF: loaded rows fail the gas_consumption suite: {problem}")
+    return [{k: c[k] for k in ("staged_key", "rows", "passed", "report_key")} for c in checked]
+
+
+@task
+def report(results: list[list[dict[str, Any]]], checked: list[dict[str, Any]]) -> dict[str, Any]:
     """One line per run: PCEs collected, flagged, rows changed, raw objects created."""
     import logging
 
@@ -111,7 +134,7 @@ def report(results: list[list[dict[str, Any]]]) -> dict[str, Any]:
         log.warning("GRDF %s not collected: %s", pce, reason)
     for what, reason in skipped.items():
         log.info("GRDF %s skipped: %s", what, reason)
-    out = {"pces": len(summaries), "flagged": flagged, "skipped": skipped,
+    out = {"pces": len(summaries), "flagged": flagged, "skipped": skipped, "checked_objects": len(checked or []),
            "rows_changed": sum(s["rows_changed"] for s in summaries),
            "raw_created": sum(s["raw_created"] for s in summaries)}
     log.info("GRDF run: %s", out)
@@ -139,5 +162,5 @@ def build_collect_grdf(config: GrdfConfig | None = None, doc_md: str | None = No
         batches = select_pces()
         results = collect_batch.override(pool=config.pool, outlets=[dataset_asset("gas_consumption")]
                                          ).expand(batch=batches)
-        report(results)
+        report(results, check_gas(results))
     return dag

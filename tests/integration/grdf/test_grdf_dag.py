@@ -35,7 +35,12 @@ def test_collect_grdf_dag(airflow_home, adict, monkeypatch):
     dag_run = run_dag(build_collect_grdf(), logical_date=yesterday)
     assert dag_run.state == "success"
 
+    tis = {ti.task_id: ti for ti in dag_run.get_task_instances()}
+    assert tis["collect_batch"].rendered_map_index == "21100000000001…21100000000004 (4)"
     with connect(airflow_home.pg_url) as conn:
+        validated = conn.execute("SELECT count(*), bool_and(success) FROM validation_result"
+                                 " WHERE dataset = 'gas_consumption' AND source = 'grdf'").fetchone()
+        assert validated == (4, True), "GX suite run on the 4 staged objects of this run"
         days = dict(conn.execute("SELECT pce, count(*) FROM gas_consumption WHERE kind = 'informative'"
                                  " GROUP BY pce").fetchall())
         assert days == {"21100000000001": 1, "21100000000002": 1}

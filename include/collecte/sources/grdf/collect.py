@@ -49,6 +49,7 @@ class KindSummary:
     raw_keys: list[str] = field(default_factory=list)
     raw_created: int = 0
     staged_keys: list[str] = field(default_factory=list)
+    new_staged: list[dict[str, str]] = field(default_factory=list)   # {"key", "raw_key"} written now
     records: int = 0
     rows_changed: int = 0
     quarantined: int = 0
@@ -184,6 +185,7 @@ def _consumption(client: AdictClient, pce: str, kind: str, start: date, end: dat
             if not raw_zone.keys(staged):
                 raw_zone.put(staged, gas.to_parquet(rows), content_type="application/vnd.apache.parquet",
                              metadata={"raw-key": raw_key})
+                ks.new_staged.append({"key": staged, "raw_key": raw_key})
             ks.staged_keys.append(staged)
             ks.rows_changed += gas.upsert_consumption(conn, rows).changed
 
