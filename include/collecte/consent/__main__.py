@@ -4,6 +4,7 @@
     python -m collecte.consent erase-contact CONTACT_ID --requested-by WHO --warehouse URL ...
     python -m collecte.consent purge --warehouse URL ...          # retention, as the DAG does
     python -m collecte.consent contact-link CONTACT_ID            # personal link of a contact
+                                   (secret: $COLLECTE_CONSENT_SECRET, else Airflow's [api] secret_key)
 
 S3 keys come from COLLECTE_S3_ACCESS_KEY / COLLECTE_S3_SECRET_KEY (or AWS_*), the endpoint from
 --s3-endpoint or COLLECTE_S3_ENDPOINT, the warehouse from --warehouse or COLLECTE_WAREHOUSE_URL.
@@ -49,12 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "contact-link":
+        from collecte.consent.deployment import consent_secret
         from collecte.consent.web import contact_token
 
-        secret = os.environ.get("COLLECTE_CONSENT_SECRET")
-        if not secret:
-            parser.error("set COLLECTE_CONSENT_SECRET")
-        print(f"/c/{contact_token(secret.encode(), args.contact_id)}")
+        print(f"/c/{contact_token(consent_secret(), args.contact_id)}")
         return 0
     if not args.warehouse:
         parser.error("--warehouse or COLLECTE_WAREHOUSE_URL is required")

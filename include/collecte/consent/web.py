@@ -411,8 +411,9 @@ def main(argv: list[str] | None = None) -> None:
     if not secret:
         parser.error("set COLLECTE_CONSENT_SECRET (signs contact links and one-time codes)")
     client = s3_client(endpoint_url=args.s3_endpoint,
-                       aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
-                       aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
+                       aws_access_key_id=os.environ.get("COLLECTE_S3_ACCESS_KEY") or os.environ.get("AWS_ACCESS_KEY_ID"),
+                       aws_secret_access_key=os.environ.get("COLLECTE_S3_SECRET_KEY")
+                       or os.environ.get("AWS_SECRET_ACCESS_KEY"))
     settings = WebSettings(warehouse_url=args.warehouse, zone=RawZone(client, args.bucket),
                            mailer=MaildirMailer(Path(args.mailbox)), credential_store=AirflowConnectionStore(),
                            secret_key=secret.encode(), staff_token=os.environ.get("COLLECTE_STAFF_TOKEN"))

@@ -111,3 +111,22 @@ def test_seed_demo_covers_every_configured_meter_and_account(pg_url, raw_zone):
             d = collectable_accounts(conn, supplier=account.supplier, data_kind="invoices", on=TODAY,
                                      candidates=[account.account_id])
             assert bool(d.allowed) == account.demo_mandate, d.refused
+
+
+def test_seed_demo_command_line(pg_url, s3_server, s3):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from sandbox.services.s3 import ACCESS_KEY, SECRET_KEY
+
+    _, bucket = s3
+    env = {**os.environ, "COLLECTE_S3_ACCESS_KEY": ACCESS_KEY, "COLLECTE_S3_SECRET_KEY": SECRET_KEY,
+           "PYTHONPATH": "include:."}
+    args = [sys.executable, "-m", "collecte.consent", "--warehouse", pg_url, "--s3-endpoint", s3_server.endpoint_url,
+            "--bucket", bucket, "seed-demo"]
+    first = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert len(json.loads(first.stdout)["signed"]) == 3
+    again = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(again.stdout)["signed"] == []
