@@ -54,7 +54,8 @@ class RoadConfig(_Strict):
     processed_dir: str = Field("processed", description="sftp: sub-folder files are moved to once safe in S3")
     wait_pattern: str | None = Field(None, description="sftp: glob the sensor waits for (default: first pattern)")
     min_age_seconds: int = Field(60, ge=0, description="sftp: a file modified more recently may still be uploading")
-    sensor_timeout_minutes: int = Field(60, ge=1, description="sftp: how long the sensor waits before skipping")
+    sensor_timeout_seconds: int = Field(3600, ge=1, description="sftp: how long the sensor waits before skipping")
+    sensor_poke_seconds: int = Field(60, ge=1, description="sftp: how often the sensor looks")
     # portal / api roads
     gateway: str | None = Field(None, description="portal/api: module name under collecte.sources")
     accounts: list[AccountConfig] = Field(default_factory=list)

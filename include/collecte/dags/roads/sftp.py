@@ -19,8 +19,8 @@ def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
         file_pattern=road.wait_pattern or next(iter(road.patterns.values())),
         sftp_conn_id=road.conn_id,
         mode="reschedule",
-        poke_interval=60,
-        timeout=road.sensor_timeout_minutes * 60,
+        poke_interval=road.sensor_poke_seconds,
+        timeout=road.sensor_timeout_seconds,
         soft_fail=True,  # nothing dropped today: the run skips its stages instead of failing
         pool=road.pool or "default_pool",
         deferrable=False,  # provider 7.0.0's deferred path returns no file list (STACK.md)
