@@ -134,14 +134,14 @@ def time_class(meter: MeterProfile, end_utc: datetime, step_minutes: int) -> str
 
 @functools.lru_cache(maxsize=65536)
 def day_energy_by_class(meter: MeterProfile, day: date) -> tuple[tuple[str, int], ...]:
-    """Energy of a Paris day per time class (Wh); zero on gap days (the meter still counts)."""
-    step = meter.step_minutes
+    """Energy of a Paris day per time class (Wh), as the registers count it (hourly resolution);
+    counted on gap days too (the meter keeps counting when it does not communicate)."""
     totals = dict.fromkeys(time_classes(meter), 0.0)
     start, end = paris_midnight(day), paris_midnight(day + timedelta(days=1))
-    moment = start + timedelta(minutes=step)
+    moment = start + timedelta(hours=1)
     while moment <= end:
-        totals[time_class(meter, moment, step)] += power_w(meter, moment, step) * step / 60
-        moment += timedelta(minutes=step)
+        totals[time_class(meter, moment, 60)] += power_w(meter, moment, 60)
+        moment += timedelta(hours=1)
     return tuple((k, round(v)) for k, v in totals.items())
 
 

@@ -29,3 +29,16 @@ def dc_client(enedis):
                                max_backoff=0.5)
     yield client
     client.close()
+
+
+@pytest.fixture
+def fast_client(enedis):
+    """A client and sandbox both allowing 10x the real rate: for tests about data, not about limits."""
+    from collecte.sources.enedis.dataconnect import DataConnectClient
+    from sandbox.enedis.state import CLIENT_ID, CLIENT_SECRET
+
+    enedis.state.limits.calls_per_second = 50
+    client = DataConnectClient(enedis.base_url, CLIENT_ID, CLIENT_SECRET, calls_per_second=40, timeout=5.0,
+                               backoff_base=0.05, max_backoff=0.5)
+    yield client
+    client.close()

@@ -122,8 +122,9 @@ def pick_up(sftp: Any, zone: Any, conn: Any, remote_dir: str, names: list[str], 
             conn.execute("UPDATE sge_order SET status = 'DELIVERED', updated_at = now(),"
                          " result_files = result_files || %s::jsonb WHERE affaire_id = %s",
                          (json.dumps([{"name": name, "raw_key": landed.key}]), match["affaire"]))
-            conn.execute("INSERT INTO file_status (source, remote_path, file_name, sha256, raw_key, status)"
-                         " VALUES ('enedis', %s, %s, %s, %s, 'landed') ON CONFLICT (source, file_name) DO NOTHING",
+            conn.execute("INSERT INTO file_status (source, kind, remote_path, file_name, sha256, raw_key, status)"
+                         " VALUES ('enedis', 'm023_curve', %s, %s, %s, %s, 'landed')"
+                         " ON CONFLICT (source, file_name) DO NOTHING",
                          (path, name, landed.sha256, landed.key))
         sftp.rename(path, posixpath.join(processed, name))
     return refs
