@@ -6,7 +6,7 @@
     sandbox.state.inject("500")         # next call fails
     sandbox.stop()
 
-`python -m sandbox.grdf.server --port 8602` runs it in the foreground for the demo.
+`python -m sandbox.grdf --port 8602` runs it in the foreground for the demo.
 """
 
 from __future__ import annotations
@@ -82,9 +82,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8602)
     parser.add_argument("--acceptance-delay", type=float, default=900.0,
                         help="seconds after which a declared access right is accepted by its holder")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="share of calls failing at random with a 500 or a timeout (seeded)")
     args = parser.parse_args()
     sandbox = start_grdf(args.port)
     sandbox.state.acceptance_delay_s = args.acceptance_delay
+    sandbox.state.fault_rate = args.fault_rate
     print(f"GRDF ADICT sandbox on {sandbox.api_url} (token {sandbox.token_url}, "
           f"client {DEMO_CLIENT_ID} / {DEMO_CLIENT_SECRET})", flush=True)
     try:

@@ -8,6 +8,7 @@ hourly quota; past them the call gets 429 with a Retry-After header and is count
 from __future__ import annotations
 
 import itertools
+import random
 import secrets
 import threading
 import time
@@ -61,6 +62,8 @@ class SandboxState:
     acceptance_delay_s: float | None = None
     timeout_delay_s: float = 5.0
     today_override: date | None = None
+    fault_rate: float = 0.0                     # share of data calls failing at random (500 or timeout)
+    fault_seed: int = 20261129
     clients: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
     rights: dict[str, AccessRight] = field(default_factory=dict)
@@ -70,6 +73,7 @@ class SandboxState:
     _window: dict[str, deque] = field(default_factory=dict)
     _hourly: dict[str, deque] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _random: random.Random = field(default_factory=random.Random)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -89,6 +93,8 @@ class SandboxState:
             self._hourly.clear()
             self._ids = itertools.count(1)
             self.acceptance_delay_s = None
+            self.fault_rate = 0.0
+            self._random = random.Random(self.fault_seed)
             self.token_ttl_s = 3600.0
             self.rate_per_second, self.hourly_quota = 5, 20_000
             for pce, state in DEMO_RIGHTS.items():
@@ -134,9 +140,13 @@ class SandboxState:
             self.faults.extend([fault] * count)
 
     def take_fault(self) -> str | None:
-        """The next injected fault, if any."""
+        """The next injected fault, if any; else a random one at `fault_rate` (seeded, reproducible)."""
         with self.lock:
-            return self.faults.popleft() if self.faults else None
+            if self.faults:
+                return self.faults.popleft()
+            if self.fault_rate and self._random.random() < self.fault_rate:
+                return self._random.choice(("500", "timeout"))
+            return None
 
     # -- tokens ---------------------------------------------------------------------------
     def issue_token(self, client_id: str, secret: str, scope: str) -> Token | None:

@@ -111,3 +111,14 @@ def test_error_meanings_from_the_sandbox(adict, client):
         client.consumption("daily", "21100000000088", today - timedelta(days=60), today, today=today)
     assert info.value.code == "1000000004"
     assert "secret" not in repr(client) and "collecte-demo-secret" not in repr(client)
+
+
+def test_random_fault_rate_is_survived(adict, client, raw_zone, conn):
+    adict.state.fault_rate = 0.3
+    adict.state.timeout_delay_s = 0.9
+    today = adict.state.today()
+    with make_client(adict, max_attempts=8) as patient:
+        summary = collect_pce(patient, T2, today - timedelta(days=30), today, ["daily", "contract"], raw_zone, conn,
+                              today=today)
+        assert summary.status == "OK" and summary.kinds["daily"].records == 30
+        assert adict.state.stats["status_500"] + patient.stats["retries"] > 0
