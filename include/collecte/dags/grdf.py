@@ -75,7 +75,14 @@ def collect_batch(batch: dict[str, Any]) -> list[dict[str, Any]]:
     pces = [item["pce"] for item in batch["pces"]]
     with AdictClient.from_connection(config.conn_id, rate_per_second=config.task_rate) as client, \
             connect(warehouse_url(), autocommit=True) as conn:
-        rights = access_rights(client, pces)
+        try:
+            rights = access_rights(client, pces)
+        except AdictError as exc:
+            if exc.retryable:
+                raise
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(f"GRDF access-right listing: {exc}") from exc
         for item in batch["pces"]:
             pce = item["pce"]
             try:
@@ -89,7 +96,10 @@ def collect_batch(batch: dict[str, Any]) -> list[dict[str, Any]]:
                 if exc.retryable:
                     transient.append(pce)
                     continue
-                raise
+                from airflow.sdk.exceptions import AirflowFailException
+
+                # wrong credentials, a rejected request: retrying cannot fix it
+                raise AirflowFailException(f"GRDF {pce}: {exc}") from exc
             log.info("GRDF %s: %s, %d raw object(s) new, %d row(s) changed%s", pce, summary.status,
                      summary.raw_created, summary.rows_changed, f" ({summary.reason})" if summary.reason else "")
             summaries.append(summary.as_dict())

@@ -93,6 +93,8 @@ def collect_pce(client: AdictClient, pce: str, start: date, end: date, kinds: li
     """
     today = today or datetime.now(PARIS).date()
     summary = PceSummary(pce)
+    if not kinds:
+        return summary
     for kind in kinds:
         resource(kind)  # unknown kinds fail before any call
     right = access_right if access_right is not None or rights_listed else access_right_state(client, pce)
