@@ -225,7 +225,7 @@ def apply_template(tpl: Template, doc: Document) -> Extraction:
         "sites": [],
     }
     ex.invoice = invoice
-    body = Scope.of(body_chunks(doc, *tpl.margins))
+    body = Scope.of(body_chunks(doc, [rx(f) for f in tpl.furniture], tpl.furniture_zone, tpl.margins))
     if tpl.sites.split:
         sections = split_sections(body.lines, rx(tpl.sites.split))
         first_site = body.lines.index(sections[0][0]) if sections else len(body.lines)

@@ -61,11 +61,24 @@ class Scope:
         return [c for ln in self.lines for c in ln.chunks if pattern.search(c.text)]
 
 
-def body_chunks(doc: Document, top: float, bottom: float) -> list[Chunk]:
-    """Runs outside the page header and footer margins (in pt from the page edges)."""
+def body_chunks(
+    doc: Document,
+    furniture: list[re.Pattern[str]],
+    zone: tuple[float, float],
+    margins: tuple[float, float] = (0.0, 0.0),
+) -> list[Chunk]:
+    """Runs of the page bodies: page furniture (header/footer runs matching ``furniture`` within
+    ``zone`` pt of the top/bottom edge) and anything inside ``margins`` left out."""
     out: list[Chunk] = []
+    top_zone, bottom_zone = zone
     for p in doc.pages:
-        out.extend(c for c in p.chunks if c.top >= top and c.bottom <= p.height - bottom)
+        for c in p.chunks:
+            if c.top < margins[0] or c.bottom > p.height - margins[1]:
+                continue
+            in_zone = c.top < top_zone or c.bottom > p.height - bottom_zone
+            if in_zone and any(f.search(c.text) for f in furniture):
+                continue
+            out.append(c)
     return out
 
 

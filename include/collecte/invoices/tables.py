@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass, field
 
 from collecte.invoices.layout import Line
-from collecte.invoices.parsing import parse_number
 from collecte.invoices.pdftext import Chunk
 from collecte.invoices.template import TableSpec, rx
 
@@ -81,6 +80,17 @@ def _is_header(spec: TableSpec, line: Line) -> bool:
     return any(pattern.search(c.text) for c in line.chunks)
 
 
+def _header_on_page(spec: TableSpec, lines: list[Line], k: int) -> int | None:
+    """Index of the table's header line on the page of ``lines[k]``, from ``k`` on (None if absent)."""
+    page = lines[k].page
+    for h in range(k, len(lines)):
+        if lines[h].page != page:
+            return None
+        if _is_header(spec, lines[h]):
+            return h
+    return None
+
+
 def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> tuple[list[Row], int]:
     """Read the first table matching ``spec`` in ``lines`` from ``start``.
 
@@ -102,13 +112,18 @@ def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> tuple[list
         if ln.page == cols.page and ln.yc <= cols.header_bottom:
             k += 1
             continue
-        if ln.page != cols.page and _is_header(spec, ln):
-            new = _columns(spec, lines, k)
+        if ln.page != cols.page:
+            # a new page: the table resumes under its repeated header when there is one
+            # (anything above it is page furniture or a title), else from the top
+            again = _header_on_page(spec, lines, k)
+            new = _columns(spec, lines, again) if again is not None else None
             if new is not None:
                 cols = new
                 last_y = (cols.page, cols.header_bottom)
-                k += 1
+                k = again + 1
                 continue
+            cols.page = ln.page
+            cols.header_bottom = -1.0
         if any(p.search(ln.first.text) for p in ends):
             break
         if ln.page == last_y[0] and ln.yc - last_y[1] > spec.max_row_gap:
@@ -120,7 +135,7 @@ def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> tuple[list
                 cells.setdefault(name, []).append(c)
         body.append((ln, cells))
         key_text = " ".join(c.text for c in cells.get(spec.key, []))
-        if parse_number(key_text) is not None and re.search(r"\d", key_text):
+        if rx(spec.key_pattern).search(key_text):
             last_y = (ln.page, ln.yc)
         k += 1
     return _rows(spec, body, skips), k
@@ -133,7 +148,7 @@ def _rows(
     loose: list[tuple[Line, dict[str, list[Chunk]]]] = []
     for ln, cells in body:
         key_text = " ".join(c.text for c in cells.get(spec.key, []))
-        is_row = bool(key_text) and parse_number(key_text) is not None
+        is_row = bool(rx(spec.key_pattern).search(key_text))
         if is_row and any(p.search(ln.text) for p in skips):
             continue
         if is_row:

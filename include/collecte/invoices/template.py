@@ -70,6 +70,8 @@ class TableSpec(_Spec):
     header: str  # regex of a run of the header row
     columns: dict[str, ColumnSpec]
     key: str
+    # the key cell must look like an amount or a quantity (a number, maybe a sign and a unit)
+    key_pattern: str = r"^[-\u2212]?\d[\d \u00a0\u202f.]*(?:,\d+)?(?:\s*(?:€|EUR|kWh|MWh|m³|kvarh))?$"
     label: str | None = None  # column that wrapped fragments attach to
     end: list[str] = Field(default_factory=list)  # regexes on a line's first run
     skip: list[str] = Field(default_factory=list)  # regexes on a row's text: not rows
@@ -130,7 +132,12 @@ class Template(_Spec):
     name: str
     energy: Literal["electricity", "gas"]
     detect: DetectSpec
-    margins: tuple[float, float] = (60.0, 45.0)  # (top, bottom) in pt: page header and footer
+    # Page furniture (repeated page header and footer): runs matching ``furniture`` regexes inside
+    # the top/bottom ``furniture_zone`` (pt) are left out of tables and site sections; ``margins``
+    # (pt) cut everything above/below, for layouts whose furniture cannot be described.
+    furniture: list[str] = Field(default_factory=list)
+    furniture_zone: tuple[float, float] = (130.0, 90.0)
+    margins: tuple[float, float] = (0.0, 0.0)
     dates: list[str]
     decimal: Literal[",", "."] = ","  # decimal separator of printed numbers
     credit_note: str  # regex on a first-page run marking a credit note
@@ -156,7 +163,7 @@ def _check_patterns(tpl: Template) -> None:
     """Compile every regex of the template now, so a typo fails at load time, not mid-run."""
     rule_lists: list[list[tuple[str, str]]] = [tpl.sites.lines.categories, tpl.sites.lines.periods]
     rule_lists.append([(p, "") for p, _ in tpl.detect.keywords])
-    rule_lists.append([(p, "") for p in [*tpl.labels, *tpl.sites.labels]])
+    rule_lists.append([(p, "") for p in [*tpl.labels, *tpl.sites.labels, *tpl.furniture]])
     if tpl.sites.readings is not None:
         rule_lists += [tpl.sites.readings.periods, tpl.sites.readings.types]
     for spec in [*tpl.fields.values(), *tpl.sites.fields.values()]:
