@@ -29,6 +29,14 @@ def _month(value: str | dt.date | None, rng: random.Random) -> dt.date:
     return dt.date(int(year), int(month), 1)
 
 
+def _check_options(supplier: str, options: dict) -> None:
+    n_sites = options.get("n_sites")
+    if n_sites is not None and supplier != "nordis" and n_sites != 1:
+        raise ValueError(f"{supplier} invoices have one site; n_sites={n_sites} applies to nordis only")
+    if n_sites is not None and supplier == "nordis" and not 2 <= n_sites <= 40:
+        raise ValueError(f"nordis invoices have 2 to 40 sites, not {n_sites}")
+
+
 def _package(supplier: str, truth: dict, decoration: dict, facturx: bool) -> GeneratedInvoice:
     pdf = render(supplier, truth, decoration)
     if facturx:
@@ -48,6 +56,7 @@ def generate(supplier: str, seed: int, **options) -> GeneratedInvoice:
     rng = random.Random(f"{supplier}:{seed}")
     module = truth_module(supplier)
     options = copy.deepcopy(options)
+    _check_options(supplier, options)
     contract = module.new_contract(rng, options)
     month = _month(options.get("period"), rng)
     document_type = options.get("document_type") or ("credit_note" if rng.random() < 0.12 else "invoice")
@@ -68,6 +77,7 @@ def generate_account_history(supplier: str, account_seed: int, months: int = 24,
     rng = random.Random(f"{supplier}:account:{account_seed}")
     module = truth_module(supplier)
     options = copy.deepcopy(options)
+    _check_options(supplier, options)
     end = _month(last_month, rng) if last_month is not None else add_months(
         DEFAULT_FIRST_MONTH, DEFAULT_MONTHS - 1)
     customer = options.pop("customer", None)
