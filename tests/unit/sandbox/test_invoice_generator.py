@@ -15,6 +15,7 @@ import pytest
 
 from sandbox.invoices import SUPPLIERS, generate, generate_account_history, render
 from sandbox.invoices.__main__ import main as cli_main
+from sandbox.invoices.lines import vat_breakdown
 from sandbox.invoices.money import ROUND_HALF_UP
 from sandbox.invoices.pdfkit import font
 
@@ -222,6 +223,11 @@ def test_generated_pdf_prints_the_truth(generated: dict, supplier: str, seed: in
     for site in invoice.truth["sites"]:
         assert site["meter_id"] in compact
     assert (invoice.truth["customer_name"] or "").split()[0] in text
+    amounts = [invoice.truth["total_excl_tax"], invoice.truth["total_incl_tax"]]
+    amounts += [x["amount_excl_tax"] for site in invoice.truth["sites"] for x in site["lines"]]
+    amounts += [float(vat) for _, _, vat in vat_breakdown(invoice.truth["sites"])]  # VAT is printed per rate
+    for amount in amounts:
+        assert f"{amount:.2f}".replace(".", ",") in compact, amount
 
 
 def test_options_are_honoured() -> None:
