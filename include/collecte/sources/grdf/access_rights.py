@@ -137,16 +137,23 @@ def _rights(answer_lines: Iterable[dict[str, Any]]) -> list[AccessRight]:
     return [AccessRight.from_adict(line) for line in answer_lines]
 
 
+def _relevance(right: AccessRight) -> tuple[int, date, str]:
+    # an Active right wins, then a live one, then the most recent declaration
+    rank = 2 if right.state == ACTIVE else 1 if right.state in LIVE_STATES else 0
+    return rank, right.declared_on or date.min, right.id
+
+
 def access_rights(client: AdictClient, pces: Sequence[str]) -> dict[str, AccessRight]:
-    """The latest right of each PCE that has one, in one listing call."""
-    latest: dict[str, AccessRight] = {}
+    """The right that governs each PCE that has one (Active first, else the latest), in one listing call."""
+    chosen: dict[str, AccessRight] = {}
     for right in _rights(client.list_rights(pces=pces).records):
-        latest[right.pce] = right  # ADICT lists oldest first
-    return latest
+        if right.pce not in chosen or _relevance(right) >= _relevance(chosen[right.pce]):
+            chosen[right.pce] = right
+    return chosen
 
 
 def access_right_state(client: AdictClient, pce: str) -> AccessRight | None:
-    """The latest access right on `pce` (state, proof status, perimeter), None if never declared."""
+    """The access right governing `pce` (state, proof status, perimeter), None if never declared."""
     return access_rights(client, [pce]).get(pce)
 
 
