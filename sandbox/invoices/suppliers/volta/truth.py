@@ -9,7 +9,7 @@ from decimal import Decimal
 from sandbox.invoices import identities, rates
 from sandbox.invoices.lines import finish_invoice, line, negate, price
 from sandbox.invoices.money import dec, round_amount
-from sandbox.invoices.periods import add_months, days, month_slices
+from sandbox.invoices.periods import add_months, days, month_end, month_slices
 from sandbox.invoices.seasons import energy_over
 
 PERIOD_NAMES = {"BASE": "Base", "HP": "Heures pleines", "HC": "Heures creuses"}
@@ -95,6 +95,16 @@ def _lines(contract: dict, start: dt.date, end: dt.date, kwh: dict[str, int], in
     return out
 
 
+def _past_months(contract: dict, month: dt.date, rng: random.Random) -> list[tuple[str, int, bool]]:
+    """A plausible printed consumption history (latest first) for a contract drawn without one."""
+    out = []
+    for back in range(1, 13):
+        start = add_months(month, -back)
+        used = energy_over(start, month_end(start), contract["per_day"], rng)
+        out.append((start.strftime("%m/%Y"), used, rng.random() < 0.1))
+    return out
+
+
 def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_type: str = "invoice",
                  regularisation: bool = False) -> tuple[dict, dict]:
     """Truth and decoration of the invoice billing `month`; advances the contract's indexes."""
@@ -133,6 +143,8 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
     }
     finish_invoice(truth)
     history = list(reversed(contract["history"][-12:]))
+    if not contract["history"] and not contract.get("steady"):
+        history = _past_months(contract, month, rng)
     contract["history"].append((end.strftime("%m/%Y"), sum(kwh.values()), estimated))
     decoration = {"customer_address": customer["address_lines"], "iban4": contract["iban4"],
                   "kind": "regularisation" if regularisation else "normal",
