@@ -155,9 +155,9 @@ class AdictClient:
     def _call_once(self, method: str, path: str, params: Any, json: Any, files: Any,
                    what: str) -> NdjsonAnswer:
         for refreshed in (False, True):
-            self.limiter.acquire()
-            self.stats["calls"] += 1
             headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/x-ndjson"}
+            self.limiter.acquire()  # after the token: the gap between the two would eat the margin
+            self.stats["calls"] += 1
             try:
                 with self._http.stream(method, self.api_url + path, params=params, json=json,
                                        files=files, headers=headers) as response:

@@ -3,7 +3,7 @@
 ADICT allows 5 calls per second per client. Airflow's pool `grdf` bounds how many tasks call at
 once; each process divides the rate by the pool's slots (see `collecte.dags.grdf`), so all of
 them together stay under the limit. The limiter is a sliding window, like the server's, with a
-margin for network jitter; a 429 pauses every caller of the process for its Retry-After.
+margin (0.2 s) for network jitter; a 429 pauses every caller of the process for its Retry-After.
 Hand-written because it is 40 lines and must also honour server-imposed pauses.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable
 class RateLimiter:
     """At most `rate` calls in any `window` seconds (thread-safe, blocking)."""
 
-    def __init__(self, rate: float, window: float = 1.0, *, margin: float = 0.1,
+    def __init__(self, rate: float, window: float = 1.0, *, margin: float = 0.2,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
