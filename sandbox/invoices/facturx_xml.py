@@ -1,12 +1,17 @@
 """Factur-X (EN 16931, CII syntax): the truth as structured XML, embedded in the PDF.
 
 Credit notes use type code 381 and keep the signs printed on the PDF (negative quantities and
-amounts, positive unit prices). One CII line per truth line; the line's delivery point (PRM/PCE) is
-in the line note ("PDL <id>" / "PCE <id>") and its billing period in the line settlement period.
+amounts, positive unit prices). One CII line per truth line, with the site's billing period in the
+line settlement period and a line note "PDL <id>" / "PCE <id>". The delivery point (PRM/PCE, name,
+address) is the ShipToTradeParty: in the header for single-site invoices (profile EN 16931); per
+line for multi-site invoices, which the EN 16931 profile does not allow, so Nordis invoices use the
+EXTENDED profile (a superset of EN 16931), where CTA lines also carry no quantity. In EN 16931 a
+line needs a quantity: CTA lines are 1 (-1 for a credit note) "C62" at the CTA amount.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -19,6 +24,8 @@ SELLERS = {
     "gazelec": ("GazÉlec Pro SAS", "FR00800000003", "8 rue des Gazomètres", "69007", "Lyon"),
     "nordis": ("Nordis Énergies SAS", "FR00800000004", "5 place du Septentrion", "59000", "Lille"),
 }
+GUIDELINES = {False: "urn:cen.eu:en16931:2017",
+              True: "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended"}
 UNIT_CODES = {"kWh": "KWH", "MWh": "MWH", "day": "DAY", "month": "MON", "kVA": "KVA", "kvarh": "K3",
               "unit": "C62", "m3": "MTQ"}
 NS = ('xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" '
@@ -39,10 +46,33 @@ def _pct(rate) -> str:
     return f"{(dec(rate) * 100).normalize():f}"
 
 
-def _line_item(number: int, site: dict, x: dict, energy: str) -> str:
+def _address(site: dict) -> str:
+    text = site.get("site_address") or ""
+    street, _, place = text.rpartition(", ")
+    found = re.fullmatch(r"(\d{5}) (.+)", place)
+    if not found:
+        return "<ram:PostalTradeAddress><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>" if not text else (
+            f"<ram:PostalTradeAddress><ram:LineOne>{escape(text)}</ram:LineOne>"
+            "<ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>")
+    return (f"<ram:PostalTradeAddress><ram:PostcodeCode>{found.group(1)}</ram:PostcodeCode>"
+            + (f"<ram:LineOne>{escape(street)}</ram:LineOne>" if street else "")
+            + f"<ram:CityName>{escape(found.group(2))}</ram:CityName><ram:CountryID>FR</ram:CountryID>"
+            "</ram:PostalTradeAddress>")
+
+
+def _ship_to(site: dict) -> str:
+    name = f"<ram:Name>{escape(site['site_name'])}</ram:Name>" if site.get("site_name") else ""
+    return f"<ram:ShipToTradeParty><ram:ID>{escape(site['meter_id'])}</ram:ID>{name}{_address(site)}</ram:ShipToTradeParty>"
+
+
+def _line_item(number: int, site: dict, x: dict, energy: str, extended: bool) -> str:
     quantity, unit, price = x["quantity"], x["unit"], x["unit_price"]
-    if quantity is None:  # CTA: a lump sum
-        quantity, unit, price = (-1 if x["amount_excl_tax"] < 0 else 1), "unit", abs(x["amount_excl_tax"])
+    if price is None:  # CTA: a lump sum
+        price = abs(x["amount_excl_tax"])
+    if quantity is None and not extended:
+        quantity, unit = (-1 if x["amount_excl_tax"] < 0 else 1), "unit"
+    billed = ("" if quantity is None else
+              f'<ram:BilledQuantity unitCode="{UNIT_CODES.get(unit, "C62")}">{dec(quantity).normalize():f}</ram:BilledQuantity>')
     point = "PCE" if energy == "gas" else "PDL"
     return (
         "<ram:IncludedSupplyChainTradeLineItem>"
@@ -53,9 +83,7 @@ def _line_item(number: int, site: dict, x: dict, energy: str) -> str:
         "<ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice>"
         f"<ram:ChargeAmount>{dec(price).normalize():f}</ram:ChargeAmount>"
         "</ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement>"
-        "<ram:SpecifiedLineTradeDelivery>"
-        f'<ram:BilledQuantity unitCode="{UNIT_CODES.get(unit, "C62")}">{dec(quantity).normalize():f}</ram:BilledQuantity>'
-        "</ram:SpecifiedLineTradeDelivery>"
+        f"<ram:SpecifiedLineTradeDelivery>{billed}{_ship_to(site) if extended else ''}</ram:SpecifiedLineTradeDelivery>"
         "<ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode>"
         f"<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>{_pct(x['vat_rate'])}</ram:RateApplicablePercent>"
         "</ram:ApplicableTradeTax>"
@@ -71,11 +99,12 @@ def cii_xml(truth: dict) -> bytes:
     """The EN 16931 CII XML of an invoice truth."""
     name, vat_id, street, postcode, city = SELLERS[truth["supplier"]]
     credit = truth["document_type"] == "credit_note"
+    extended = len(truth["sites"]) > 1
     items, number = [], 0
     for site in truth["sites"]:
         for x in site["lines"]:
             number += 1
-            items.append(_line_item(number, site, x, truth["energy"]))
+            items.append(_line_item(number, site, x, truth["energy"], extended))
     taxes = "".join(
         f"<ram:ApplicableTradeTax><ram:CalculatedAmount>{_amount(vat)}</ram:CalculatedAmount>"
         f"<ram:TypeCode>VAT</ram:TypeCode><ram:BasisAmount>{_amount(base)}</ram:BasisAmount>"
@@ -91,7 +120,7 @@ def cii_xml(truth: dict) -> bytes:
     xml = (
         f'<?xml version="1.0" encoding="UTF-8"?><rsm:CrossIndustryInvoice {NS}>'
         "<rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter>"
-        "<ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>"
+        f"<ram:ID>{GUIDELINES[extended]}</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>"
         "</rsm:ExchangedDocumentContext>"
         f"<rsm:ExchangedDocument><ram:ID>{escape(truth['invoice_number'])}</ram:ID>"
         f"<ram:TypeCode>{381 if credit else 380}</ram:TypeCode>"
@@ -105,7 +134,9 @@ def cii_xml(truth: dict) -> bytes:
         "</ram:SellerTradeParty>"
         f"<ram:BuyerTradeParty><ram:Name>{escape(truth.get('customer_name') or '')}</ram:Name>"
         "<ram:PostalTradeAddress><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress></ram:BuyerTradeParty>"
-        "</ram:ApplicableHeaderTradeAgreement><ram:ApplicableHeaderTradeDelivery/>"
+        "</ram:ApplicableHeaderTradeAgreement>"
+        f"<ram:ApplicableHeaderTradeDelivery>{'' if extended else _ship_to(truth['sites'][0])}"
+        "</ram:ApplicableHeaderTradeDelivery>"
         "<ram:ApplicableHeaderTradeSettlement><ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>"
         f"{taxes}<ram:BillingSpecifiedPeriod><ram:StartDateTime>{_date(starts)}</ram:StartDateTime>"
         f"<ram:EndDateTime>{_date(ends)}</ram:EndDateTime></ram:BillingSpecifiedPeriod>{terms}"
@@ -120,7 +151,8 @@ def cii_xml(truth: dict) -> bytes:
 
 
 def embed_facturx(pdf: bytes, truth: dict) -> bytes:
-    """The PDF with the truth's CII XML embedded as factur-x.xml (profile EN 16931).
+    """The PDF with the truth's CII XML embedded as factur-x.xml (profile EN 16931, or EXTENDED for
+    multi-site invoices).
 
     The package stamps the PDF and XMP metadata with the current time; the clock is pinned to the
     invoice date so that the output is deterministic."""
@@ -138,5 +170,6 @@ def embed_facturx(pdf: bytes, truth: dict) -> bytes:
             return cls(issued.year, issued.month, issued.day, 12, 0, 0, tzinfo=dt.UTC)
 
     with mock.patch.object(facturx_module, "datetime", _InvoiceClock):
-        return generate_from_binary(pdf, cii_xml(truth), flavor="factur-x", level="en16931", check_xsd=True,
+        level = "extended" if len(truth["sites"]) > 1 else "en16931"
+        return generate_from_binary(pdf, cii_xml(truth), flavor="factur-x", level=level, check_xsd=True,
                                     lang="fr-FR")

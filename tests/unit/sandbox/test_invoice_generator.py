@@ -278,6 +278,14 @@ def test_facturx_xml_carries_the_truth_totals() -> None:
                                  "ExchangedDocument")) == truth["invoice_number"]
             lines = root.findall(f".//{ram}IncludedSupplyChainTradeLineItem")
             assert len(lines) == sum(len(s["lines"]) for s in truth["sites"])
+            # The delivery point: per line (EXTENDED) for multi-site invoices, in the header otherwise.
+            meters = [s["meter_id"] for s in truth["sites"] for _ in s["lines"]]
+            if len(truth["sites"]) > 1:
+                found = [line.findtext(f"{ram}SpecifiedLineTradeDelivery/{ram}ShipToTradeParty/{ram}ID")
+                         for line in lines]
+                assert found == meters
+            else:
+                assert root.findtext(f".//{ram}ApplicableHeaderTradeDelivery/{ram}ShipToTradeParty/{ram}ID") == meters[0]
 
 
 @pytest.mark.parametrize("supplier", SUPPLIERS)
