@@ -14,6 +14,7 @@ that sorting by ``top`` reads a page from top to bottom.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -106,6 +107,68 @@ def _merged_rects(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, flo
     return [(a, b, c, d) for a, b, c, d in out]
 
 
+MAX_RUN_HEIGHT = 30.0  # pt: a taller text object holds several lines: read that page by rectangles
+
+
+def _object_runs(
+    page: pdfium.PdfPage, tp: pdfium.PdfTextPage
+) -> list[tuple[str, float, float, float, float]] | None:
+    """Text objects of the page as (text, left, bottom, right, top), or None to use rectangles.
+
+    A born-digital invoice draws each cell with one text object (one ``BT .. Tj .. ET``), so the
+    objects are the cells; asking pdfium for each object's text is 2-3x faster than bounding
+    text by rectangles (each ``FPDFText_GetBoundedText`` call scans the whole page). Pages where
+    an object spans several lines (paragraphs set in one object) fall back to rectangles.
+    """
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    runs: list[tuple[str, float, float, float, float]] = []
+    raw_page, raw_tp = page.raw, tp.raw
+    for k in range(pdfium_c.FPDFPage_CountObjects(raw_page)):
+        obj = pdfium_c.FPDFPage_GetObject(raw_page, k)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            return None  # text inside form XObjects: let pdfium's text page handle it
+        if kind != pdfium_c.FPDF_PAGEOBJ_TEXT:
+            continue
+        if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            continue
+        if top.value - bottom.value > MAX_RUN_HEIGHT:
+            return None
+        size = pdfium_c.FPDFTextObj_GetText(obj, raw_tp, None, 0)
+        if size <= 2:
+            continue
+        buf = ctypes.create_string_buffer(size)
+        pdfium_c.FPDFTextObj_GetText(obj, raw_tp, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), size)
+        text = buf.raw[: size - 2].decode("utf-16-le", errors="replace")
+        if "\r" in text or "\n" in text:
+            return None
+        runs.append((text, left.value, bottom.value, right.value, top.value))
+    return _merge_touching(runs)
+
+
+def _merge_touching(
+    runs: list[tuple[str, float, float, float, float]],
+) -> list[tuple[str, float, float, float, float]]:
+    """Join consecutive objects of one line that touch (one cell drawn in pieces)."""
+    out: list[tuple[str, float, float, float, float]] = []
+    for text, left, bottom, right, top in runs:
+        if out:
+            ptext, pl, pb, pr, pt = out[-1]
+            gap = left - pr
+            same_line = abs((pb + pt) / 2 - (bottom + top) / 2) < 1.6
+            if same_line and 0 <= gap < MERGE_GAP:
+                joiner = "" if gap < 0.25 * max(pt - pb, top - bottom) or ptext.endswith(" ") else " "
+                out[-1] = (ptext + joiner + text, pl, min(pb, bottom), max(pr, right), max(pt, top))
+                continue
+        out.append((text, left, bottom, right, top))
+    return out
+
+
+def _rect_runs(tp: pdfium.PdfTextPage) -> list[tuple[str, float, float, float, float]]:
+    """pdfium's text rectangles with their text (the general, slower road)."""
+    return [(tp.get_text_bounded(a, b, c, d), a, b, c, d) for a, b, c, d in _merged_rects(tp)]
+
+
 def _is_encrypted(pdf: pdfium.PdfDocument) -> bool:
     try:
         rev = pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw)
@@ -148,8 +211,11 @@ def read_document(data: bytes) -> Document:
                 out.images = sum(
                     1 for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3)
                 )
-            for left, bottom, right, top in _merged_rects(tp):
-                text, x0, x1 = _tight(_clean(tp.get_text_bounded(left, bottom, right, top)), left, right)
+            runs = _object_runs(page, tp) if out.char_count else []
+            if runs is None:
+                runs = _rect_runs(tp)
+            for raw_text, left, bottom, right, top in runs:
+                text, x0, x1 = _tight(_clean(raw_text), left, right)
                 if text:
                     out.chunks.append(Chunk(text, x0, height - top, x1, height - bottom, i))
             out.chunks.sort(key=lambda c: (round(c.yc), c.x0))
