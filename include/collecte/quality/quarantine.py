@@ -103,14 +103,11 @@ def quarantine_failed_rows(zone: Any, conn: Any, outcome: Any, *, raw_key: str |
     failed = outcome.failed
     if raw_key is None and "raw_key" in failed.columns:
         keys = failed["raw_key"].fillna(fallback_key or "raw/unknown").astype(str)
-        receipt = None
-        total = 0
-        for key, group in failed.groupby(keys, sort=True):
-            receipt = _quarantine_group(zone, conn, outcome, group, str(key))
-            total += len(group)
-        assert receipt is not None
-        return QuarantineReceipt(outcome.dataset, receipt.raw_key if failed["raw_key"].nunique() == 1 else "*",
-                                 receipt.quarantine_key, total, receipt.reason)
+        receipts = [_quarantine_group(zone, conn, outcome, group, str(key))
+                    for key, group in failed.groupby(keys, sort=True)]
+        last = receipts[-1]
+        return QuarantineReceipt(outcome.dataset, last.raw_key if len(receipts) == 1 else "*", last.quarantine_key,
+                                 sum(r.rows for r in receipts), "; ".join(dict.fromkeys(r.reason for r in receipts)))
     return _quarantine_group(zone, conn, outcome, failed, raw_key or fallback_key or "raw/unknown")
 
 

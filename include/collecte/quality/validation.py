@@ -89,6 +89,22 @@ def _rows_of(result: Any, batch: Any, expectation: Any) -> list[int] | None:
     return [int(i) for i in complete.result.get("unexpected_index_list") or []]
 
 
+def _vectorizable(frame: Any, rules: Mapping[str, Rule]) -> Any:
+    """GX 1.24 checks a range vectorized only on int64/float64 columns (int32 goes value by value,
+    about 10x slower): range-checked numeric columns of other widths are widened, in the checked copy."""
+    import pandas as pd
+
+    columns = {r.kwargs["column"] for r in rules.values() if r.expectation == "ExpectColumnValuesToBeBetween"}
+    narrow = [c for c in columns if c in frame.columns and pd.api.types.is_numeric_dtype(frame[c])
+              and not pd.api.types.is_bool_dtype(frame[c]) and str(frame[c].dtype) not in ("int64", "float64")]
+    if not narrow:
+        return frame
+    frame = frame.copy(deep=False)
+    for column in narrow:
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
 def validate(dataset: str, df: Any, *, related: Mapping[str, Any] | None = None) -> ValidationOutcome:
     """Run the dataset's suite on `df`; `related` gives other frames multi-table rules need."""
     import orjson
@@ -98,6 +114,7 @@ def validate(dataset: str, df: Any, *, related: Mapping[str, Any] | None = None)
     complete_columns = all(c in frame.columns for c in spec.columns)
     prepared = suite_of(dataset).prepare(frame, related or {}) if complete_columns else frame
     gx_suite, rules = _gx_suite(dataset, complete_columns)
+    prepared = _vectorizable(prepared, rules)
     batch = batch_definition(dataset).get_batch(batch_parameters={"dataframe": prepared})
     run = batch.validate(gx_suite, result_format="SUMMARY")
 

@@ -91,3 +91,20 @@ def test_rejected_invoice_is_quarantined_whole_and_replayed(raw_zone, warehouse)
     assert (reports[0].loaded, reports[0].still_failing) == (1, 0)
     assert warehouse.execute("SELECT count(*) FROM invoice_line WHERE invoice_number = 'FV-2026-000777'"
                              ).fetchone() == (4,)
+
+
+def test_staged_batch_of_many_raw_objects_is_quarantined_per_raw_object(raw_zone, warehouse):
+    import pandas as pd
+
+    from collecte.quality.staged_check import check_staged, checked_key
+
+    first = _bad_curve()
+    second = load_curve("30001234567891", date(2026, 5, 4), 1).assign(raw_key="raw/source=enedis/other.json")
+    second.loc[0, "meter_id"] = "ABC"
+    staged = "staged/source=enedis/dataset=load_curve/b1.parquet"
+    raw_zone.put(staged, pd.concat([first.assign(raw_key=RAW), second], ignore_index=True).to_parquet(index=False))
+    (result,) = check_staged(raw_zone, warehouse, "load_curve", [staged], source="enedis")
+    assert (result["rows"], result["passed"], result["failed"]) == (96, 93, 3)
+    assert result["key"] == checked_key(staged) and len(from_parquet(raw_zone.get(result["key"]))) == 93
+    per_raw = dict(warehouse.execute("SELECT raw_key, count(*) FROM quarantine_record GROUP BY raw_key").fetchall())
+    assert per_raw == {RAW: 2, "raw/source=enedis/other.json": 1}
