@@ -28,7 +28,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _select(conn: Any, table: str, supplier: str, numbers: Sequence[str] | None) -> list[dict[str, Any]]:
+def _select(conn: Any, table: str, supplier: str, numbers: Sequence[str] | None,
+            statuses: Sequence[str] | None = None) -> list[dict[str, Any]]:
     from psycopg import sql
     from psycopg.rows import dict_row
 
@@ -41,16 +42,23 @@ def _select(conn: Any, table: str, supplier: str, numbers: Sequence[str] | None)
     if numbers is not None:
         query += sql.SQL(" AND invoice_number = ANY(%s)")
         params.append(list(numbers))
+    if statuses is not None and "status" in columns:
+        query += sql.SQL(" AND status = ANY(%s)")
+        params.append(list(statuses))
     query += sql.SQL(" ORDER BY ") + sql.SQL(", ").join(map(sql.Identifier, order))
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(query, params).fetchall()
 
 
-def invoices_from_warehouse(conn: Any, supplier: str, invoice_numbers: Sequence[str] | None = None
-                            ) -> list[dict[str, Any]]:
-    """Invoice dicts (per the invoice contract) of `supplier` (optionally only these numbers)."""
+def invoices_from_warehouse(conn: Any, supplier: str, invoice_numbers: Sequence[str] | None = None, *,
+                            statuses: Sequence[str] | None = ("ok",)) -> list[dict[str, Any]]:
+    """Invoice dicts (per the invoice contract) of `supplier` (optionally only these numbers).
+
+    Only invoices whose extraction `status` is in `statuses` (default: `ok`; `needs_review` ones go
+    once a person has reviewed them); None for every status.
+    """
     invoices = {}
-    for row in _select(conn, "invoice", supplier, invoice_numbers):
+    for row in _select(conn, "invoice", supplier, invoice_numbers, statuses):
         totals = row.get("totals") or {}
         doc = {f: _plain(row.get(f, totals.get(f))) for f in INVOICE_FIELDS}
         doc["currency"] = doc["currency"] or "EUR"
