@@ -36,11 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--account-history", type=int, metavar="MONTHS",
                         help="one account over MONTHS consecutive months instead of independent invoices")
     parser.add_argument("--contracts", type=int, default=1, help="contracts of the account (with --account-history)")
+    parser.add_argument("--credit-notes", type=float, default=0.0,
+                        help="share of the account's invoices followed by a credit note (with --account-history)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.account_history:
         invoices = generate_account_history(args.supplier, args.seed, months=args.account_history,
-                                            n_contracts=args.contracts, facturx=args.facturx)
+                                            n_contracts=args.contracts, facturx=args.facturx,
+                                            credit_notes=args.credit_notes)
     else:
         invoices = [generate(args.supplier, args.seed + i, **_options(args)) for i in range(args.count)]
     for invoice in invoices:

@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import random
 
+from sandbox.invoices.credits import credit_note_for
 from sandbox.invoices.model import GeneratedInvoice
 from sandbox.invoices.periods import add_months
 from sandbox.invoices.registry import layout_module, truth_module
@@ -70,10 +71,11 @@ def generate(supplier: str, seed: int, **options) -> GeneratedInvoice:
 
 def generate_account_history(supplier: str, account_seed: int, months: int = 24, n_contracts: int = 1,
                              *, last_month: str | dt.date | None = None, facturx: bool = False,
-                             **options) -> list[GeneratedInvoice]:
+                             credit_notes: float = 0.0, **options) -> list[GeneratedInvoice]:
     """Consecutive monthly invoices of one customer account: `n_contracts` contracts (sites or site
     groups) billed over `months` months ending at `last_month`, with consistent meters, names and
-    indexes continuing from one invoice to the next."""
+    indexes continuing from one invoice to the next. With `credit_notes` > 0, that share of the
+    invoices is followed by a credit note cancelling it (referring to its number and date)."""
     rng = random.Random(f"{supplier}:account:{account_seed}")
     module = truth_module(supplier)
     options = copy.deepcopy(options)
@@ -97,4 +99,7 @@ def generate_account_history(supplier: str, account_seed: int, months: int = 24,
             truth, decoration = module.draw_invoice(contract, month, rng, document_type="invoice",
                                                     regularisation=False)
             invoices.append(_package(supplier, truth, decoration, facturx))
+            if credit_notes > 0 and rng.random() < credit_notes:
+                credit, extra = credit_note_for(module, truth, decoration, rng)
+                invoices.append(_package(supplier, credit, extra, facturx))
     return invoices

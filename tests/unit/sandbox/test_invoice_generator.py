@@ -311,6 +311,22 @@ def test_account_history_is_consistent(supplier: str) -> None:
     assert len({key[0] for key in last_index}) >= 2
 
 
+@pytest.mark.parametrize("supplier", SUPPLIERS)
+def test_account_history_credit_notes_cancel_their_invoice(supplier: str) -> None:
+    options = {"n_sites": 2} if supplier == "nordis" else {}
+    history = generate_account_history(supplier, 9, months=4, credit_notes=1.0, **options)
+    credits = [i for i, h in enumerate(history) if h.truth["document_type"] == "credit_note"]
+    assert credits
+    for i in credits:
+        invoice, credit = history[i - 1].truth, history[i].truth
+        assert credit["total_incl_tax"] == -invoice["total_incl_tax"] and credit["due_date"] is None
+        assert credit["invoice_date"] > invoice["invoice_date"]
+        assert [s["meter_id"] for s in credit["sites"]] == [s["meter_id"] for s in invoice["sites"]]
+        assert all(s["readings"] == [] for s in credit["sites"])
+        with pdfplumber.open(io.BytesIO(history[i].pdf)) as doc:
+            assert invoice["invoice_number"] in "".join(page.extract_text() or "" for page in doc.pages)
+
+
 def test_cli_writes_pdf_and_json_pairs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert cli_main(["--supplier", "volta", "--count", "3", "--seed", "1", "--out", str(tmp_path)]) == 0
     pdfs, jsons = sorted(tmp_path.glob("*.pdf")), sorted(tmp_path.glob("*.json"))

@@ -164,3 +164,8 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
         truth["sites"][0]["max_power_kva"] = None
         negate(truth)
     return truth, decoration
+
+
+def credit_note_number(day: dt.date, rng: random.Random) -> str:
+    """An Azur credit note number issued on `day`."""
+    return f"AZC{day:%y%m}{rng.randint(1000, 2000):06d}"

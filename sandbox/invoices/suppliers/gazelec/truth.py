@@ -123,3 +123,8 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
         contract["index"] = first
         negate(truth)
     return truth, decoration
+
+
+def credit_note_number(day: dt.date, rng: random.Random) -> str:
+    """A GazÉlec credit note number issued on `day`."""
+    return f"GEP-A-{day:%y}-{rng.randint(1, 9999999):07d}"

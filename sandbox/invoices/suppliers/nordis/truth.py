@@ -174,3 +174,8 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
             s["max_power_kva"] = None
         negate(truth)
     return truth, decoration
+
+
+def credit_note_number(day: dt.date, rng: random.Random) -> str:
+    """A Nordis credit note number issued on `day`."""
+    return f"NRD-AV-{day.year}-{rng.randint(1, 999999):07d}"

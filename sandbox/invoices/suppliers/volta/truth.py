@@ -162,3 +162,8 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
         contract["history"].pop()
         negate(truth)
     return truth, decoration
+
+
+def credit_note_number(day: dt.date, rng: random.Random) -> str:
+    """A Volta credit note number issued on `day`."""
+    return f"AV-{day.year}-{rng.randint(1000, 999999):06d}"
