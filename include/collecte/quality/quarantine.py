@@ -102,7 +102,8 @@ def quarantine_failed_rows(zone: Any, conn: Any, outcome: Any, *, raw_key: str |
         return None
     failed = outcome.failed
     if raw_key is None and "raw_key" in failed.columns:
-        keys = failed["raw_key"].fillna(fallback_key or "raw/unknown").astype(str)
+        raw = failed["raw_key"].astype(object)  # may be categorical (dictionary-encoded Parquet)
+        keys = raw.where(raw.notna(), fallback_key or "raw/unknown").astype(str)
         receipts = [_quarantine_group(zone, conn, outcome, group, str(key))
                     for key, group in failed.groupby(keys, sort=True)]
         last = receipts[-1]

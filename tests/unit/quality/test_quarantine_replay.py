@@ -102,7 +102,10 @@ def test_staged_batch_of_many_raw_objects_is_quarantined_per_raw_object(raw_zone
     second = load_curve("30001234567891", date(2026, 5, 4), 1).assign(raw_key="raw/source=enedis/other.json")
     second.loc[0, "meter_id"] = "ABC"
     staged = "staged/source=enedis/dataset=load_curve/b1.parquet"
-    raw_zone.put(staged, pd.concat([first.assign(raw_key=RAW), second], ignore_index=True).to_parquet(index=False))
+    batch = pd.concat([first.assign(raw_key=RAW), second], ignore_index=True)
+    # dictionary-encoded strings, as collecte.metering.staging writes them (read back as categoricals)
+    batch = batch.astype({c: "category" for c in ("meter_id", "direction", "source", "raw_key")})
+    raw_zone.put(staged, batch.to_parquet(index=False))
     (result,) = check_staged(raw_zone, warehouse, "load_curve", [staged], source="enedis")
     assert (result["rows"], result["passed"], result["failed"]) == (96, 93, 3)
     assert result["key"] == checked_key(staged) and len(from_parquet(raw_zone.get(result["key"]))) == 93
