@@ -27,7 +27,7 @@ class UnreadablePdf(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """One text run (a cell) on a page, with its box (top-left origin)."""
+    """One text run (a cell) on a page, with its box (top-left origin) and vertical centre."""
 
     text: str
     x0: float
@@ -35,11 +35,12 @@ class Chunk:
     x1: float
     bottom: float
     page: int
+    yc: float = -1.0  # vertical centre, filled in by ``make``
 
-    @property
-    def yc(self) -> float:
-        """Vertical centre of the run."""
-        return (self.top + self.bottom) / 2
+    @classmethod
+    def make(cls, text: str, x0: float, top: float, x1: float, bottom: float, page: int) -> Chunk:
+        """A run with its centre computed once (it is read very often)."""
+        return cls(text, x0, top, x1, bottom, page, (top + bottom) / 2)
 
     @property
     def xc(self) -> float:
@@ -217,7 +218,7 @@ def read_document(data: bytes) -> Document:
             for raw_text, left, bottom, right, top in runs:
                 text, x0, x1 = _tight(_clean(raw_text), left, right)
                 if text:
-                    out.chunks.append(Chunk(text, x0, height - top, x1, height - bottom, i))
+                    out.chunks.append(Chunk.make(text, x0, height - top, x1, height - bottom, i))
             out.chunks.sort(key=lambda c: (round(c.yc), c.x0))
             tp.close()
             page.close()

@@ -37,3 +37,14 @@ def test_shifted_samples_read_exactly(shift: tuple[float, float, float]) -> None
                 f"{pdf.name} [{result.status}]: " + "; ".join(differences[:4] + result.reasons[:2])
             )
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.skipif(SAMPLES is None, reason="../shared/samples/invoices is absent (set COLLECTE_SHARED_DIR)")
+def test_rectangle_road_reads_the_samples_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback for pages whose text objects span several lines gives the same records."""
+    from collecte.invoices import pdftext
+
+    monkeypatch.setattr(pdftext, "MAX_RUN_HEIGHT", 0.0)  # every page takes the rectangle road
+    for pdf in PDFS:
+        result = extract_invoice(pdf.read_bytes(), name=pdf.name)
+        assert not diff(result.invoice, load_json(pdf.with_suffix(".json"))), pdf.name
