@@ -1,18 +1,18 @@
 """Data Connect measure responses → canonical Arrow tables (daily energy, curve, max power, index).
 
-Parsing is columnar: each response's points are pulled into flat Python lists (orjson has already
-decoded them), then every conversion — wall-clock time to UTC, W to Wh, text to integers — runs in
-Arrow's C++ kernels, which is what lets a year of curves for 100 meters parse at millions of
-points per second.
+Parsing is columnar end to end: the answers of a batch are joined into one NDJSON buffer and read
+by Arrow's JSON reader with the documented schema (`idPrm`, `etapeMetier`, `pas`, `grandeur[]` with
+`grandeurMetier`, `classeTemporelle`, `points[]` of `{v, d, contexte}`); the nested lists are then
+flattened, and every conversion — wall-clock time to UTC, W to Wh, text to integers — runs in
+Arrow's C++ kernels. No Python object is created per point, which is what lets a year of curves
+for 100 meters parse at well over a million points per second.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
-
-import orjson
 
 from collecte.metering.paris_time import paris_day_of, wall_to_utc
 from collecte.metering.records import (
@@ -41,92 +41,84 @@ def step_minutes(pas: str) -> int:
     raise ResponseError(f"unexpected curve step {pas!r}")
 
 
-@dataclass
-class _Columns:
-    """Points of one dataset gathered from several responses, still as Python lists."""
-
-    group: list[int] = field(default_factory=list)    # response number, per point
-    meter: list[str] = field(default_factory=list)    # per response
-    direction: list[str] = field(default_factory=list)
-    raw_key: list[str] = field(default_factory=list)
-    quality: list[str] = field(default_factory=list)
-    step: list[int] = field(default_factory=list)
-    counts: list[int] = field(default_factory=list)
-    time_class: list[str] = field(default_factory=list)
-    d: list[str] = field(default_factory=list)          # per point
-    v: list[Any] = field(default_factory=list)
-    context: list[Any] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return len(self.d)
-
-
-def _gather(cols: _Columns, payload: dict[str, Any], direction: str, raw_key: str, dataset: Dataset) -> None:
-    try:
-        meter = str(payload["idPrm"])
-        quality = str(payload.get("etapeMetier") or "")
-        step = step_minutes(payload["pas"]) if dataset is LOAD_CURVE else 0
-        grandeurs = payload["grandeur"]
-    except (KeyError, TypeError) as exc:
-        raise ResponseError(f"{raw_key}: missing {exc}") from None
-    for grandeur in grandeurs:
-        points = grandeur.get("points") or []
-        if not points:
-            continue
-        cols.meter.append(meter)
-        cols.direction.append(grandeur.get("grandeurMetier") or direction)
-        cols.raw_key.append(raw_key)
-        cols.quality.append(quality)
-        cols.step.append(step)
-        cols.time_class.append(grandeur.get("classeTemporelle") or "BASE")
-        cols.counts.append(len(points))
-        cols.d.extend([p["d"] for p in points])
-        cols.v.extend([p["v"] for p in points])
-        if dataset is METER_INDEX:
-            cols.context.extend([p.get("contexte") or "COL" for p in points])
-
-
-def _repeat(values: list[Any], counts: list[int], kind: Any) -> Any:
-    """Per-response values repeated for each of its points (text stays dictionary-encoded)."""
-    import numpy as np
+def answer_schema() -> Any:
+    """The part of a measure answer the parser reads (other fields are ignored)."""
     import pyarrow as pa
 
-    indices = pa.array(np.repeat(np.arange(len(values), dtype=np.int32), counts))
-    if pa.types.is_string(kind):
-        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
-    return pa.array(values, kind).take(indices)
+    point = pa.struct([("v", pa.string()), ("d", pa.string()), ("contexte", pa.string())])
+    grandeur = pa.struct([("grandeurMetier", pa.string()), ("classeTemporelle", pa.string()),
+                          ("points", pa.list_(point))])
+    return pa.schema([("idPrm", pa.string()), ("etapeMetier", pa.string()), ("pas", pa.string()),
+                      ("grandeur", pa.list_(grandeur))])
 
 
-def _table(cols: _Columns, dataset: Dataset, source: str) -> Any:
+def _read(bodies: list[bytes], raw_keys: list[str]) -> Any:
+    """One Arrow table, a row per answer. Raw newlines can only be whitespace in JSON: they become spaces."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    buffer = b"\n".join(b.replace(b"\r", b" ").replace(b"\n", b" ") for b in bodies)
+    try:
+        table = pj.read_json(io.BytesIO(buffer),
+                             read_options=pj.ReadOptions(use_threads=False, block_size=max(1 << 20, len(buffer) + 1)),
+                             parse_options=pj.ParseOptions(explicit_schema=answer_schema(),
+                                                           unexpected_field_behavior="ignore"))
+    except pa.ArrowInvalid as exc:
+        raise ResponseError(f"answers {raw_keys[0]}..{raw_keys[-1]}: not the documented shape: {exc}") from None
+    if table.num_rows != len(bodies):
+        raise ResponseError(f"answers {raw_keys[0]}..: {table.num_rows} documents read from {len(bodies)} answers")
+    if table.column("idPrm").null_count:
+        raise ResponseError(f"answers {raw_keys[0]}..: an answer has no idPrm")
+    return table.combine_chunks()
+
+
+def _by(indices: Any, values: Any) -> Any:
+    """values[indices] for text as a dictionary array (no copy of the strings)."""
+    import pyarrow as pa
+
+    return pa.DictionaryArray.from_arrays(indices.cast(pa.int32()), values)
+
+
+def _table(answers: Any, raw_keys: list[str], dataset: Dataset, direction: str, source: str) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not cols.size:
+    grandeurs = answers.column("grandeur").chunk(0) if answers.num_rows else pa.array([], answers.schema[3].type)
+    answer_of_grandeur = pc.list_parent_indices(grandeurs)
+    flat = pc.list_flatten(grandeurs)
+    points = pc.struct_field(flat, "points")
+    grandeur_of_point = pc.list_parent_indices(points)
+    flat_points = pc.list_flatten(points)
+    size = len(flat_points)
+    if not size:
         return dataset.arrow_schema().empty_table()
-    group = _repeat(list(range(len(cols.counts))), cols.counts, pa.int32())
-    meter = _repeat(cols.meter, cols.counts, pa.string())
-    direction = _repeat(cols.direction, cols.counts, pa.string())
-    raw_key = _repeat(cols.raw_key, cols.counts, pa.string())
-    src = _repeat([source], [cols.size], pa.string())
-    wall = pa.array(cols.d, pa.string())
-    value = pa.array(cols.v)
-    value = value if pa.types.is_integer(value.type) else pc.cast(value, pa.int64())
+    answer_of_point = pc.take(answer_of_grandeur, grandeur_of_point)
+    meter = _by(answer_of_point, answers.column("idPrm").chunk(0))
+    raw_key = _by(answer_of_point, pa.array(raw_keys, pa.string()))
+    src = _by(pa.nulls(size, pa.int32()).fill_null(0), pa.array([source]))
+    directions = pc.fill_null(pc.struct_field(flat, "grandeurMetier"), direction)
+    point_direction = _by(grandeur_of_point, directions)
+    wall = pc.struct_field(flat_points, "d")
+    value = pc.cast(pc.struct_field(flat_points, "v"), pa.int64())
+    group = grandeur_of_point.cast(pa.int32())
     if dataset is LOAD_CURVE:
-        minutes = _repeat(cols.step, cols.counts, pa.int16())
-        energy = pc.divide(pc.multiply(value.cast(pa.float64()), minutes.cast(pa.float64())), 60.0)
-        arrays = [meter, wall_to_utc(wall, group), direction, minutes, value.cast(pa.int32()), energy, src, raw_key]
+        steps = pa.array([step_minutes(p) for p in answers.column("pas").to_pylist()], pa.int16())
+        minutes = pc.take(steps, answer_of_point)
+        energy = pc.divide(pc.multiply(pc.cast(value, pa.float64()), pc.cast(minutes, pa.float64())), 60.0)
+        arrays = [meter, wall_to_utc(wall, group), point_direction, minutes, pc.cast(value, pa.int32()), energy,
+                  src, raw_key]
     elif dataset is DAILY_ENERGY:
-        quality = _repeat(cols.quality, cols.counts, pa.string())
-        arrays = [meter, wall.cast(pa.date32()), direction, src, value, quality, raw_key]
+        quality = _by(answer_of_point, pc.fill_null(answers.column("etapeMetier").chunk(0), ""))
+        arrays = [meter, pc.cast(wall, pa.date32()), point_direction, src, value, quality, raw_key]
     elif dataset is MAX_POWER:
         reached = wall_to_utc(wall, group)
-        arrays = [meter, paris_day_of(reached, end_of_interval=True), direction, value.cast(pa.int32()),
+        arrays = [meter, paris_day_of(reached, end_of_interval=True), point_direction, pc.cast(value, pa.int32()),
                   reached, src, raw_key]
     elif dataset is METER_INDEX:
-        time_class = _repeat(cols.time_class, cols.counts, pa.string())
-        arrays = [meter, wall_to_utc(wall, group), time_class, direction, value,
-                  pa.array(cols.context, pa.string()).dictionary_encode(), src, raw_key]
+        classes = pc.fill_null(pc.struct_field(flat, "classeTemporelle"), "BASE")
+        context = pc.fill_null(pc.struct_field(flat_points, "contexte"), "COL").dictionary_encode()
+        arrays = [meter, wall_to_utc(wall, group), _by(grandeur_of_point, classes), point_direction, value,
+                  context, src, raw_key]
     else:
         raise ValueError(f"no Data Connect parser for {dataset.table}")
     return pa.Table.from_arrays(arrays, schema=dataset.arrow_schema())
@@ -134,15 +126,21 @@ def _table(cols: _Columns, dataset: Dataset, source: str) -> Any:
 
 def parse_measures(responses: Iterable[tuple[str, str, bytes]], *, source: str = SOURCE) -> dict[str, Any]:
     """Arrow tables per dataset from (resource, raw_key, body) measure responses."""
-    gathered: dict[str, tuple[Dataset, _Columns]] = {}
+    groups: dict[str, list[tuple[str, bytes]]] = {}
     for resource, raw_key, body in responses:
         if resource not in RESOURCES:
             raise ResponseError(f"{raw_key}: unknown Data Connect resource {resource!r}")
+        groups.setdefault(resource, []).append((raw_key, body))
+    tables: dict[str, list[Any]] = {}
+    for resource, items in groups.items():
         dataset, direction = RESOURCES[resource]
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise ResponseError(f"{raw_key}: not JSON: {exc}") from None
-        cols = gathered.setdefault(dataset.table, (dataset, _Columns()))[1]
-        _gather(cols, payload, direction, raw_key, dataset)
-    return {table: _table(cols, dataset, source) for table, (dataset, cols) in gathered.items()}
+        keys = [k for k, _ in items]
+        table = _table(_read([b for _, b in items], keys), keys, dataset, direction, source)
+        tables.setdefault(dataset.table, []).append(table)
+    return {name: parts[0] if len(parts) == 1 else _concat(parts) for name, parts in tables.items()}
+
+
+def _concat(parts: list[Any]) -> Any:
+    import pyarrow as pa
+
+    return pa.concat_tables(parts, promote_options="permissive").unify_dictionaries()

@@ -34,12 +34,13 @@ class ParquetStream:
     """Parquet writers per dataset, appending one row group per parsed batch, to local files."""
 
     folder: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="collecte-staged-"))
-    compression: str = "zstd"
+    compression: str = "lz4"
     _writers: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
 
     def path(self, table: str) -> str:
         """Local file of one dataset."""
+        os.makedirs(self.folder, exist_ok=True)
         return os.path.join(self.folder, f"{table}.parquet")
 
     def write(self, tables: dict[str, Any]) -> None:
