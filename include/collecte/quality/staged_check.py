@@ -77,13 +77,42 @@ def _check_table(zone: Any, conn: Any, dataset: str, key: str, raw_key: str | No
             "report_key": stored.report_key, "quarantine_key": receipt.quarantine_key if receipt else None}
 
 
-def _check_invoices(zone: Any, conn: Any, refs: list[tuple[str, str | None]], source: str | None,
-                    run_id: str | None) -> list[dict[str, Any]]:
-    import orjson
+def screen_invoices(zone: Any, conn: Any, docs: Sequence[Mapping[str, Any]], raw_keys: Sequence[str], *,
+                    staged_keys: Sequence[str | None] | None = None, source: str | None = None,
+                    run_id: str | None = None) -> list[dict[str, Any]]:
+    """Check invoice dicts in memory (no staged hop needed); quarantine the rejected ones whole.
 
+    One summary per invoice, in order: `passed` 1 or 0, `failed_expectations`, `quarantine_key`.
+    Results are kept like any validation (S3 + `validation_result`).
+    """
     from collecte.quality.invoice_frames import check_invoices
     from collecte.quality.quarantine import quarantine_invoice
     from collecte.quality.results import store_validation
+
+    if not docs:
+        return []
+    history, contracts = invoice_context(conn, docs)
+    check = check_invoices(docs, history=history, contracts=contracts, raw_keys=list(raw_keys))
+    for outcome in check.outcomes.values():
+        store_validation(zone, conn, outcome, source=source, run_id=run_id, refresh_index=False)
+    validation_id = check.outcomes["invoice"].validation_id
+    results = []
+    for i, (doc, raw_key) in enumerate(zip(docs, raw_keys, strict=True)):
+        key = staged_keys[i] if staged_keys else None
+        rules = check.rejected.get((doc.get("supplier"), doc.get("invoice_number")))
+        receipt = quarantine_invoice(zone, conn, doc, raw_key=raw_key, failed_rules=rules,
+                                     validation_id=validation_id) if rules else None
+        results.append({"key": None if rules else key, "staged_key": key, "dataset": "invoice", "raw_key": raw_key,
+                        "rows": 1, "passed": 0 if rules else 1, "failed": 1 if rules else 0, "warned": 0,
+                        "validation_id": validation_id, "invoice_number": doc.get("invoice_number"),
+                        "quarantine_key": receipt.quarantine_key if receipt else None,
+                        "failed_expectations": rules or []})
+    return results
+
+
+def _check_invoices(zone: Any, conn: Any, refs: list[tuple[str, str | None]], source: str | None,
+                    run_id: str | None) -> list[dict[str, Any]]:
+    import orjson
 
     docs, raws = [], []
     for key, raw_key in refs:
@@ -91,24 +120,7 @@ def _check_invoices(zone: Any, conn: Any, refs: list[tuple[str, str | None]], so
         doc = data["invoice"] if "sites" not in data and isinstance(data.get("invoice"), dict) else data
         docs.append(doc)
         raws.append(raw_key or data.get("raw_key") or doc.get("raw_key") or key)
-    if not docs:
-        return []
-    history, contracts = invoice_context(conn, docs)
-    check = check_invoices(docs, history=history, contracts=contracts, raw_keys=raws)
-    for outcome in check.outcomes.values():
-        store_validation(zone, conn, outcome, source=source, run_id=run_id, refresh_index=False)
-    results = []
-    for (key, _), doc, raw_key in zip(refs, docs, raws, strict=True):
-        rules = check.rejected.get((doc.get("supplier"), doc.get("invoice_number")))
-        receipt = quarantine_invoice(zone, conn, doc, raw_key=raw_key, failed_rules=rules,
-                                     validation_id=check.outcomes["invoice"].validation_id) if rules else None
-        results.append({"key": None if rules else key, "staged_key": key, "dataset": "invoice", "raw_key": raw_key,
-                        "rows": 1, "passed": 0 if rules else 1, "failed": 1 if rules else 0, "warned": 0,
-                        "validation_id": check.outcomes["invoice"].validation_id,
-                        "invoice_number": doc.get("invoice_number"),
-                        "quarantine_key": receipt.quarantine_key if receipt else None,
-                        "failed_expectations": rules or []})
-    return results
+    return screen_invoices(zone, conn, docs, raws, staged_keys=[k for k, _ in refs], source=source, run_id=run_id)
 
 
 def check_staged(zone: Any, conn: Any, dataset: str, refs: Sequence[str | Mapping[str, Any]], *,

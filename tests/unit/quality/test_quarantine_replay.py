@@ -111,3 +111,22 @@ def test_staged_batch_of_many_raw_objects_is_quarantined_per_raw_object(raw_zone
     assert result["key"] == checked_key(staged) and len(from_parquet(raw_zone.get(result["key"]))) == 93
     per_raw = dict(warehouse.execute("SELECT raw_key, count(*) FROM quarantine_record GROUP BY raw_key").fetchall())
     assert per_raw == {RAW: 2, "raw/source=enedis/other.json": 1}
+
+
+def test_staged_invoices_are_screened_and_the_rejected_one_quarantined_whole(raw_zone, warehouse):
+    import orjson
+
+    from collecte.quality.staged_check import check_staged
+
+    good, bad = invoice("FV-2026-000801"), invoice("FV-2026-000802")
+    bad["sites"][0]["total_excl_tax"] += 5
+    refs = []
+    for doc in (good, bad):
+        key = f"staged/source=volta/dataset=invoice/{doc['invoice_number']}.json"
+        raw_zone.put(key, orjson.dumps({"status": "ok", "invoice": doc}))
+        refs.append({"key": key, "raw_key": f"raw/source=volta/kind=invoice_pdf/{doc['invoice_number']}.pdf"})
+    results = check_staged(raw_zone, warehouse, "invoice", refs, source="volta")
+    assert [r["key"] for r in results] == [refs[0]["key"], None]
+    assert results[1]["failed_expectations"] == ["invoice.sites_add_up", "invoice_site.lines_add_up"]
+    records = open_records(warehouse, dataset="invoice")
+    assert [(r["record_ref"], r["raw_key"]) for r in records] == [("volta|FV-2026-000802", refs[1]["raw_key"])]
