@@ -134,6 +134,16 @@ def _summary_checks(name: str, sites: list[dict], summary: list[dict]) -> list[s
     for i, (row, site) in enumerate(zip(summary, sites, strict=False)):
         if row["meter_id"] != site.get("meter_id"):
             out.append(f"{name}: {_site_ref(i, site)}: the summary gives meter {row['meter_id']}")
+        kwh = row.get("consumption_kwh")
+        if (
+            kwh is not None
+            and site.get("consumption_kwh") is not None
+            and abs(kwh - site["consumption_kwh"]) > 0.5
+        ):
+            out.append(
+                f"{name}: {_site_ref(i, site)}: summary consumption {kwh} kWh "
+                f"!= site consumption {site['consumption_kwh']} kWh"
+            )
         both = row["total_excl_tax"] is not None and site.get("total_excl_tax") is not None
         if both and abs(row["total_excl_tax"] - site["total_excl_tax"]) > CENT:
             out.append(

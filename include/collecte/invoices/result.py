@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Status = Literal["ok", "needs_review", "no_template", "needs_ocr", "unreadable"]
 BBox = tuple[float, float, float, float]
 
 
-@dataclass(slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Where a value stands: field path, page index (0-based) and box in PDF points.
 
     The box is (x0, y0, x1, y1) in PDF user space (origin bottom-left), ready to draw on.
+    A plain tuple: ``path, page, bbox = evidence`` works.
     """
 
     field_path: str
     page_index: int
     bbox: BBox
-
-    def __iter__(self):  # so that `path, page, bbox = evidence` works
-        return iter((self.field_path, self.page_index, self.bbox))
 
 
 @dataclass(slots=True)
