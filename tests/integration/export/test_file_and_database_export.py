@@ -80,14 +80,16 @@ def test_file_written_before_a_crash_is_not_written_again(warehouse, connectors,
     assert report.exporters[0].replayed == 1 and len(_files(sftp_root)) == 1
 
 
-def test_unknown_host_key_is_refused(sshd_server):
+def test_unknown_host_key_is_refused(sshd_server, tmp_path):
+    import subprocess
+
     import paramiko
 
     from collecte.export.sftp_outbox import paramiko_sftp
 
-    other = paramiko.Ed25519Key.generate() if hasattr(paramiko.Ed25519Key, "generate") else None
-    wrong = ("ssh-ed25519 " + other.get_base64()) if other else sshd_server.host_key[:-8] + "AAAAAAAA"
-    with pytest.raises(paramiko.SSHException), paramiko_sftp(
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "k")], check=True)
+    wrong = " ".join((tmp_path / "k.pub").read_text().split()[:2])
+    with pytest.raises(paramiko.BadHostKeyException), paramiko_sftp(
             "127.0.0.1", sshd_server.port, sshd_server.username, str(sshd_server.client_key_file), wrong):
         pass
 
