@@ -66,7 +66,10 @@ def _overlay(
         c.setFillAlpha(0.22)
         c.setStrokeAlpha(0.9)
         c.setLineWidth(0.6)
-        c.rect(x0 - 1, y0 - 1, x1 - x0 + 2, y1 - y0 + 2, stroke=1, fill=1)
+        # pdfium measures glyphs with its own base-14 metrics: pad a little so the box covers
+        # the text as any viewer draws it
+        pad = 1.0 + 0.03 * (x1 - x0)
+        c.rect(x0 - 1, y0 - 1, x1 - x0 + 1 + pad, y1 - y0 + 2, stroke=1, fill=1)
         font = 4.2
         width = c.stringWidth(tag, "Helvetica", font) + 2
         tx, ty = x0 - 1, y1 + 1.2

@@ -93,3 +93,28 @@ def test_unloadable_results_are_skipped(pg_url: str) -> None:
         count = load_invoices(conn, [(bad, "raw/bad.pdf"), (ok, "raw/1.pdf"), (twice, "raw/2.pdf")])
         assert count.invoices == 1
         assert conn.execute("SELECT raw_key FROM invoice").fetchone()[0] == "raw/2.pdf"
+
+
+def test_samples_load_twice_without_change(pg_url: str) -> None:
+    from collecte.invoices import extract_invoice
+    from collecte.warehouse.db import connect
+    from tests.unit.invoices.compare import shared_samples
+
+    base = shared_samples()
+    if base is None:
+        pytest.skip("../shared/samples/invoices is absent (set COLLECTE_SHARED_DIR)")
+    items = [
+        (extract_invoice(p.read_bytes(), name=p.name), f"raw/{p.name}") for p in sorted(base.glob("*/*.pdf"))
+    ]
+    with connect(pg_url) as conn:
+        first = load_invoices(conn, items)
+        assert first.invoices == 12
+        assert load_invoices(conn, items).changed == 0
+        total = conn.execute(
+            "SELECT sum(total_excl_tax) FROM invoice_site WHERE invoice_number = 'NRD-2026-0120102'"
+        )
+        assert float(total.fetchone()[0]) == 475322.40
+        gas = conn.execute(
+            "SELECT conversion_coefficient, unit FROM invoice_reading WHERE period = 'GAS' LIMIT 1"
+        )
+        assert gas.fetchone()[1] == "m3"
