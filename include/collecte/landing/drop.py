@@ -8,6 +8,7 @@ place, and the next run lands nothing twice (content addressing) and archives it
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,15 +30,32 @@ class DropReport:
     gaps: dict[str, list[int]] = field(default_factory=dict)
 
 
+AccountGate = Callable[[Iterable[str]], dict[str, str]]
+"""Given account ids, the refused ones with the reason (the consent gate)."""
+
+
 def land_drop(
     sftp: Any, zone: RawZone, conn: Any, *, source: str, road: RoadConfig, received: date, now: float,
-    default_account: str = "default",
+    default_account: str = "default", gate: AccountGate | None = None,
 ) -> DropReport:
-    """Land every complete file of the road's drop folder; record statuses and sequence gaps."""
+    """Land every complete file of the road's drop folder; record statuses and sequence gaps.
+
+    Files of accounts the gate refuses stay on the server, untouched, with the reason recorded:
+    they are landed by the first run after a mandate is signed.
+    """
     report = DropReport()
     ready, skipped = scan_drop(sftp, road.remote_dir or ".", road.patterns,
                                min_age_seconds=road.min_age_seconds, now=now)
     statuses: list[FileStatus] = []
+    accounts = {drop.name: regex_group(drop.name, road.account_regex, "account") or default_account
+                for drop in ready}
+    refused = gate(sorted(set(accounts.values()))) if gate and ready else {}
+    for drop in [d for d in ready if accounts[d.name] in refused]:
+        reason = f"account {accounts[drop.name]}: {refused[accounts[drop.name]]}"
+        log.warning("sftp %s: %s left on the server: %s", source, drop.name, reason)
+        report.skipped.append({"name": drop.name, "reason": reason})
+        statuses.append(FileStatus(source, drop.kind, drop.name, drop.path, "no_consent", detail=reason))
+    ready = [d for d in ready if accounts[d.name] not in refused]
     for item in skipped:
         report.skipped.append({"name": item.name, "reason": item.reason})
         if item.rejected:
@@ -48,7 +66,7 @@ def land_drop(
             log.info("sftp %s: %s left for later: %s", source, item.name, item.reason)
     for drop in ready:
         content = fetch(sftp, drop)
-        account = regex_group(drop.name, road.account_regex, "account") or default_account
+        account = accounts[drop.name]
         landed = zone.land(content, source=source, kind=drop.kind, account=account, received=received,
                            ext=drop.name.rsplit(".", 1)[-1] if "." in drop.name else "bin",
                            original_name=drop.name, origin=f"sftp://{road.conn_id}/{drop.path}")

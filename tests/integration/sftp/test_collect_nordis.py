@@ -11,22 +11,29 @@ pytestmark = [pytest.mark.services, pytest.mark.airflow]
 
 
 @pytest.fixture
-def quick_sensor_config(tmp_path, monkeypatch):
-    """The shipped config, with the nordis sensor giving up after a few seconds (not 30 minutes)."""
+def nordis_config(tmp_path, monkeypatch):
+    """Write the shipped config with these nordis accounts and a sensor giving up after 3 s."""
     import shutil
 
     import yaml
 
     from tests.conftest import REPO
 
-    config = tmp_path / "config"
-    shutil.copytree(REPO / "include" / "config", config)
-    path = config / "suppliers" / "nordis.yaml"
-    nordis = yaml.safe_load(path.read_text())
-    nordis["roads"][0].update(sensor_timeout_seconds=3, sensor_poke_seconds=1)
-    path.write_text(yaml.safe_dump(nordis, allow_unicode=True))
-    monkeypatch.setenv("COLLECTE_CONFIG_DIR", str(config))
-    return config
+    def write(accounts: list[str]) -> None:
+        config = tmp_path / "config"
+        shutil.copytree(REPO / "include" / "config", config, dirs_exist_ok=True)
+        path = config / "suppliers" / "nordis.yaml"
+        nordis = yaml.safe_load(path.read_text())
+        nordis["roads"][0].update(sensor_timeout_seconds=3, sensor_poke_seconds=1,
+                                  accounts=[{"id": a} for a in accounts])
+        path.write_text(yaml.safe_dump(nordis, allow_unicode=True))
+        monkeypatch.setenv("COLLECTE_CONFIG_DIR", str(config))
+
+    return write
+
+
+def _account(path) -> str:
+    return path.name.split("_")[2]
 
 
 def _nordis_dag():
@@ -53,7 +60,16 @@ def _raw_keys(env) -> list[str]:
     return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
 
-def test_collect_nordis_end_to_end_and_idempotent(airflow_home, quick_sensor_config):
+def _sign_demo_mandates(env) -> None:
+    from collecte.consent.demo import seed_demo
+    from collecte.landing.raw_zone import RawZone
+
+    with connect(env.pg_url) as conn:
+        seed_demo(conn, RawZone(env.s3, env.bucket))
+        conn.commit()
+
+
+def test_collect_nordis_end_to_end_and_idempotent(airflow_home, nordis_config):
     env = airflow_home
     outgoing = env.sftp_root / "nordis" / "outgoing"
     months = drops.drop_history(outgoing, "nordis", account_seed=11, months=2, first_sequence=1,
@@ -62,8 +78,13 @@ def test_collect_nordis_end_to_end_and_idempotent(airflow_home, quick_sensor_con
     # is not a CSV, a file still uploading, a hostile name.
     drops.corrupt_csv_row(months[1].csv, 3, "80337726874684;Site;01/08/2026;31/08/2026;HPB;douze;X")
     later = drops.drop_history(outgoing, "nordis", account_seed=12, months=1, first_sequence=5, n_sites=2)
-    drops.drop_not_a_csv(outgoing, "NRD_CONSO_NC999_202609_000006.csv")
-    drops.drop_partial_upload(outgoing, "NRD_FAC_NC999_202609_000007.pdf", b"%PDF-1.7 partial")
+    account = _account(later[0].pdf)
+    drops.drop_not_a_csv(outgoing, f"NRD_CONSO_{account}_202609_000006.csv")
+    drops.drop_partial_upload(outgoing, f"NRD_FAC_{account}_202609_000007.pdf", b"%PDF-1.7 partial")
+    no_mandate = drops.drop_history(outgoing, "nordis", account_seed=1, months=1, first_sequence=8)
+    # mandates for the first two accounts only: the third one's files must wait on the server
+    nordis_config([_account(months[0].pdf), account])
+    _sign_demo_mandates(env)
     drops.drop_hostile_name(outgoing)
     expected_rows = sum(m.rows for m in months + later) - 1  # one row corrupted
 
@@ -88,7 +109,10 @@ def test_collect_nordis_end_to_end_and_idempotent(airflow_home, quick_sensor_con
     # sequence gap reported, partial and hostile files left alone
     assert any(status == "missing" for status in state["files"].values())
     assert state["files"]["NRD_CONSO_..%2F..%2Fetc_000999.csv"] == "rejected"
-    assert (outgoing / "NRD_FAC_NC999_202609_000007.pdf.part").exists()
+    assert (outgoing / f"NRD_FAC_{account}_202609_000007.pdf.part").exists()
+    # an account without a mandate: its files wait on the server, untouched
+    assert no_mandate[0].pdf.exists() and no_mandate[0].csv.exists()
+    assert state["files"][no_mandate[0].pdf.name] == "no_consent"
 
     # the same interval again, nothing new on the server: the sensor gives up, nothing changes
     rerun = _nordis_dag().test()

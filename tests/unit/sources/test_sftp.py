@@ -126,3 +126,23 @@ def test_hostile_name_is_rejected_and_never_fetched(sftp, sftp_root, raw_zone, p
     assert report.landed == [] and raw_zone.keys("raw/") == []
     assert hostile.exists()
     assert _statuses(pg_url) == {hostile.name: "rejected"}
+
+
+def test_files_of_accounts_without_mandate_stay_on_the_server(sftp, sftp_root, raw_zone, pg_url):
+    out = sftp_root / "outgoing"
+    _drop(out, "NRD_FAC_NC1_202608_000001.pdf", PDF)
+    _drop(out, "NRD_FAC_NC2_202608_000002.pdf", PDF + b"2")
+    asked: list[list[str]] = []
+
+    def gate(accounts):
+        asked.append(list(accounts))
+        return {"NC2": "no valid mandate"}
+
+    with connect(pg_url) as conn:
+        report = land_drop(sftp, raw_zone, conn, source="nordis", road=_road(sftp_root.name),
+                           received=date(2026, 9, 1), now=time.time(), gate=gate)
+    assert asked == [["NC1", "NC2"]]
+    assert [r["account"] for r in report.landed] == ["NC1"]
+    assert (out / "NRD_FAC_NC2_202608_000002.pdf").exists()
+    assert _statuses(pg_url)["NRD_FAC_NC2_202608_000002.pdf"] == "no_consent"
+    assert all("/account=NC1/" in k for k in raw_zone.keys("raw/"))

@@ -51,10 +51,18 @@ def land_sftp_road(supplier: SupplierConfig, road: RoadConfig) -> list[dict[str,
 
     log = logging.getLogger("collecte.sftp")
     get_current_context()  # fails loudly if called outside a task
+    from collecte.consent.gate import collectable_accounts
+
     hook = SFTPHook(ssh_conn_id=road.conn_id)
+    today = datetime.now(PARIS).date()
     with hook.get_managed_conn() as sftp, connect(warehouse_url()) as conn:
-        report = land_drop(sftp, raw_zone(), conn, source=supplier.code, road=road,
-                           received=datetime.now(PARIS).date(), now=time.time())
+        def gate(accounts):
+            decision = collectable_accounts(conn, supplier=supplier.code, data_kind="invoices", on=today,
+                                            candidates=list(accounts))
+            return decision.refused
+
+        report = land_drop(sftp, raw_zone(), conn, source=supplier.code, road=road, received=today,
+                           now=time.time(), gate=gate)
     created = sum(1 for item in report.landed if item["created"])
     log.info("%s: %d file(s) landed (%d new), %d skipped", supplier.code, len(report.landed), created,
              len(report.skipped))
