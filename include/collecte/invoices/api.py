@@ -6,6 +6,7 @@ supplier template that best matches the first page; then reconciliation.
 
 from __future__ import annotations
 
+from collecte.invoices.combine import combine, normalize_en16931_lines
 from collecte.invoices.engine import apply_template
 from collecte.invoices.facturx import read_facturx
 from collecte.invoices.match import describe, rank
@@ -36,6 +37,25 @@ def _normalized(invoice: dict) -> dict:
         return invoice
 
 
+def _from_xml(doc: Document, xml_invoice: tuple[dict, list[str]], cands: list, name: str) -> ExtractionResult:
+    """The Factur-X record, completed and cross-checked with the printed page when a template fits."""
+    invoice, problems = xml_invoice
+    normalize_en16931_lines(invoice)
+    evidence: list[Evidence] = []
+    best = cands[0] if cands else None
+    if (
+        best is not None
+        and best.score >= best.template.detect.min_score
+        and best.template.code == invoice["supplier"]
+    ):
+        printed = apply_template(best.template, doc)
+        problems += combine(invoice, printed.invoice, name)
+        evidence = _to_pdf_space(doc, printed.evidence)
+    reasons = problems + reconcile(invoice, name)
+    status = "needs_review" if reasons else "ok"
+    return ExtractionResult(status, _normalized(invoice), reasons, "facturx", evidence, name, len(doc.pages))
+
+
 def extract_invoice(
     pdf: bytes, *, name: str = "<memory>", templates: tuple[Template, ...] | None = None
 ) -> ExtractionResult:
@@ -54,17 +74,7 @@ def extract_invoice(
 
     xml_invoice = read_facturx(pdf, name=name, templates=templates, attachments=doc.attachments)
     if xml_invoice is not None:
-        invoice, problems = xml_invoice
-        reasons = problems + reconcile(invoice, name)
-        return ExtractionResult(
-            "needs_review" if reasons else "ok",
-            _normalized(invoice),
-            reasons,
-            "facturx",
-            [],
-            name,
-            len(doc.pages),
-        )
+        return _from_xml(doc, xml_invoice, cands, name)
 
     textless = [p for p in doc.pages if p.char_count < FEW_CHARS]
     scanned = [p.index for p in textless if p.images]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+from facturx import generate_from_binary
+
 from collecte.invoices import extract_invoice
 from collecte.invoices.facturx import parse_cii
 from collecte.invoices.template import load_templates
+from tests.unit.invoices.compare import shared_samples
 from tests.unit.invoices.pdfs import cii_xml, facturx_pdf
 
 
@@ -55,3 +59,19 @@ def test_parse_cii_unknown_seller_keeps_a_slug() -> None:
     inv, problems = parse_cii(cii_xml(seller="Électrons Libres SA"), load_templates())
     assert inv["supplier"] == "électrons_libres_sa"
     assert not problems
+
+
+def test_facturx_and_printed_invoice_disagree() -> None:
+    """An XML that does not say what the page prints: read from the XML, flagged for review."""
+    base = shared_samples()
+    if base is None:
+        pytest.skip("../shared/samples/invoices is absent (set COLLECTE_SHARED_DIR)")
+    printed = (base / "volta" / "FV-2026-004016.pdf").read_bytes()
+    pdf = generate_from_binary(printed, cii_xml(number="FV-2026-004016"), check_xsd=False)
+    result = extract_invoice(pdf, name="mix.pdf")
+    assert result.source == "facturx"
+    assert result.status == "needs_review"
+    text = "\n".join(result.reasons)
+    assert "mix.pdf: total_excl_tax: the Factur-X XML says 241.33, the printed invoice 402.78" in text
+    assert "XML lines differ from the printed lines" in text
+    assert result.invoice["sites"][0]["readings"]  # completed from the page
