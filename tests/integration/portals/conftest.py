@@ -1,4 +1,5 @@
-"""Sandbox portals and one Chromium per test module; small accounts so each scenario takes ~1-2 s."""
+"""Sandbox portals and one Chromium for all the portal tests (started once, on first use); small
+accounts, one per scenario, so each scenario takes about a second or two."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ def _acc(portal: str, login: str, scenario: str = "normal", **kw: object) -> San
 def scenario_accounts() -> list[SandboxAccount]:
     """Accounts of the integration tests: one per scenario, short histories."""
     return [
-        _acc("volta", "V-1", seed=101, months=14, contracts=2),  # 14 invoices per contract: two list pages
+        _acc("volta", "V-1", seed=101, months=12, contracts=2),  # 12 invoices per contract: two list pages
         _acc("volta", "V-WRONG", seed=102, months=1),
-        _acc("volta", "V-LOCK", seed=103, months=1, lock_after=3),
+        _acc("volta", "V-LOCK", seed=103, months=1, lock_after=2),
         _acc("volta", "V-MAINT", "maintenance", seed=104, months=1),
         _acc("volta", "V-SLOW", "slow", seed=105, months=1, delay=1.0),
         _acc("volta", "V-LAYOUT", "layout", seed=106, months=1),
@@ -31,7 +32,7 @@ def scenario_accounts() -> list[SandboxAccount]:
         _acc("volta", "V-MFA2", "mfa", seed=108, months=1),
         _acc("volta", "V-SECRET", seed=109, months=2),
         _acc("volta", "V-RECOVER", seed=110, months=1),
-        _acc("azur", "AZ-1", seed=201, months=13, api_key="azk-test-1"),
+        _acc("azur", "AZ-1", seed=201, months=12, api_key="azk-test-1"),
         _acc("azur", "AZ-LAYOUT", "layout", seed=202, months=1),
         _acc("azur", "AZ-MFA", "mfa", seed=203, months=1),
         _acc("azur", "AZ-WRONG", seed=204, months=1),
@@ -44,9 +45,9 @@ def scenario_accounts() -> list[SandboxAccount]:
     ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def portals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """The sandbox portals for this module: base URLs, `mailbox`, and `.server` (state, stop)."""
+    """The sandbox portals: base URLs, `mailbox`, and `.server` (state, stop)."""
     from sandbox.portals import start_portals
 
     urls = start_portals(tmp_path_factory.mktemp("portals"), accounts=scenario_accounts())
@@ -54,9 +55,9 @@ def portals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     urls.server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    """One Chromium for the module (a context per account is made by the gateway)."""
+    """One Chromium (a context per account is made by the gateway)."""
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
     from collecte.sources.portal.browser import chromium
