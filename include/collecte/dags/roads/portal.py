@@ -11,6 +11,11 @@ or the sandbox `http://127.0.0.1:8700/volta`); each account's `conn_id` holds lo
 Retries: SITE_DOWN raises for a retry with exponential backoff (the DAG's default_args);
 LOGIN_FAILED, ACCOUNT_LOCKED, MFA_REQUIRED and LAYOUT_CHANGED fail at once (AirflowFailException):
 retrying cannot fix them and would lock the account.
+
+Flagged accounts: after `max_failed_logins` refused logins in a row (account option, default 2),
+scheduled and backfill runs stop trying the account (the task fails at once, saying so) so that
+the site does not lock it; once the credentials are fixed in the connection, a manual run (the
+UI's Trigger button) tries again.
 """
 
 from __future__ import annotations
@@ -104,6 +109,27 @@ def consent_gate(supplier: SupplierConfig, account_id: str, data_kind: str = "in
     raise AirflowSkipException(f"{supplier.code}/{account_id}: NO_CONSENT - {reason}")
 
 
+def refuse_flagged_account(supplier: SupplierConfig, account: AccountConfig, context: Any) -> None:
+    """Fail without logging in when the last logins were refused, except in a manual run."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.dags.runtime import warehouse_url
+    from collecte.sources.portal.status import failed_logins_in_a_row
+    from collecte.warehouse.db import connect
+
+    limit = int(account.options.get("max_failed_logins", 2))
+    dag_run = context.get("dag_run")
+    if str(getattr(dag_run, "run_type", "")).lower().endswith("manual"):
+        return
+    with connect(warehouse_url()) as conn:
+        refused = failed_logins_in_a_row(conn, source=supplier.code, account_id=account.id, limit=limit)
+    if refused >= limit:
+        raise AirflowFailException(
+            f"{supplier.code}/{account.id}: not tried - the last {refused} logins were refused (LOGIN_FAILED / "
+            f"ACCOUNT_LOCKED). Fix the credentials in connection {account.conn_id!r}, then trigger the DAG by "
+            "hand: a manual run tries again.")
+
+
 def finish(supplier: SupplierConfig, run: Any, context: Any) -> list[dict[str, Any]]:
     """Record the account status, log it, and end the task the way the status asks."""
     from airflow.sdk.exceptions import AirflowFailException
@@ -147,6 +173,7 @@ def run_portal_account(supplier: SupplierConfig, road: RoadConfig, account_id: s
 
     account = account_config(road, account_id)
     consent_gate(supplier, account_id)
+    refuse_flagged_account(supplier, account, context)
     interval = run_interval(context)
     options = account.options
     gateway = gateway_class(road.gateway or supplier.code)(

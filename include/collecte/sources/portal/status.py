@@ -67,3 +67,16 @@ def account_statuses(conn: Any, source: str) -> dict[str, dict[str, Any]]:
         " evidence_key FROM account_status WHERE source = %s ORDER BY account_id", (source,))
     names = [c.name for c in cur.description]
     return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+
+def failed_logins_in_a_row(conn: Any, *, source: str, account_id: str, limit: int) -> int:
+    """How many of the account's last `limit` attempts were refused logins (LOGIN_FAILED, ACCOUNT_LOCKED)."""
+    rows = conn.execute(
+        "SELECT status FROM account_attempt WHERE source = %s AND account_id = %s"
+        " ORDER BY attempted_at DESC LIMIT %s", (source, account_id, limit)).fetchall()
+    count = 0
+    for (status,) in rows:
+        if status not in (AccountStatus.LOGIN_FAILED.value, AccountStatus.ACCOUNT_LOCKED.value):
+            break
+        count += 1
+    return count

@@ -49,3 +49,16 @@ def test_unknown_status_is_refused(pg_url):
 def test_only_site_down_is_retried():
     assert {s for s in AccountStatus if s.retryable} == {AccountStatus.SITE_DOWN}
     assert {s for s in AccountStatus if s.succeeded} == {AccountStatus.OK, AccountStatus.NO_NEW_DOCUMENTS}
+
+
+def test_refused_logins_in_a_row_stop_at_the_last_success(pg_url):
+    from collecte.sources.portal.status import failed_logins_in_a_row
+
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    with connect(pg_url) as conn:
+        for i, status in enumerate(["LOGIN_FAILED", "OK", "LOGIN_FAILED", "ACCOUNT_LOCKED"]):
+            record_account_status(conn, source="volta", account_id="V-2", status=status, message="",
+                                  at=t0 + timedelta(hours=i))
+        assert failed_logins_in_a_row(conn, source="volta", account_id="V-2", limit=5) == 2
+        assert failed_logins_in_a_row(conn, source="volta", account_id="V-2", limit=1) == 1
+        assert failed_logins_in_a_row(conn, source="volta", account_id="nobody", limit=3) == 0

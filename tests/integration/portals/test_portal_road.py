@@ -1,0 +1,54 @@
+"""Pieces of the portal road that read Airflow connections: base URL, credentials, flagged accounts."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from collecte.config.models import AccountConfig, SupplierConfig
+
+pytestmark = [pytest.mark.airflow, pytest.mark.services, pytest.mark.timeout(60)]
+
+SUPPLIER = SupplierConfig.model_validate({
+    "code": "volta", "name": "Volta", "energy": "electricity",
+    "roads": [{"type": "portal", "conn_id": "portal_volta", "gateway": "volta",
+               "accounts": [{"id": "V-9", "conn_id": "volta_v_9"}]}]})
+
+
+def test_base_url_and_credentials_come_from_connections(airflow_home, monkeypatch):
+    from collecte.dags.roads.portal import base_url, credentials
+
+    monkeypatch.setenv("AIRFLOW_CONN_PORTAL_VOLTA", json.dumps({"conn_type": "http",
+                                                                 "host": "http://127.0.0.1:8700/volta/"}))
+    monkeypatch.setenv("AIRFLOW_CONN_PORTAL_PROD", json.dumps({"conn_type": "http", "host": "espace.volta.example"}))
+    monkeypatch.setenv("AIRFLOW_CONN_VOLTA_V_9", json.dumps({"conn_type": "generic", "login": "V-9",
+                                                              "password": "p@ss w0rd"}))
+    assert base_url("portal_volta") == "http://127.0.0.1:8700/volta"
+    assert base_url("portal_prod") == "https://espace.volta.example"
+    creds = credentials(SUPPLIER.roads[0].accounts[0])
+    assert (creds.login, creds.password) == ("V-9", "p@ss w0rd")
+    with pytest.raises(ValueError, match="no conn_id"):
+        credentials(AccountConfig(id="V-0"))
+
+
+def test_flagged_account_is_not_tried_by_scheduled_runs_but_is_by_a_manual_run(airflow_home):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.dags.roads.portal import refuse_flagged_account
+    from collecte.sources.portal.status import record_account_status
+    from collecte.warehouse.db import connect
+
+    account = SUPPLIER.roads[0].accounts[0]
+    scheduled = {"dag_run": SimpleNamespace(run_type="scheduled")}
+    manual = {"dag_run": SimpleNamespace(run_type="manual")}
+    with connect(airflow_home.pg_url) as conn:
+        record_account_status(conn, source="volta", account_id="V-9", status="LOGIN_FAILED", message="x")
+    refuse_flagged_account(SUPPLIER, account, scheduled)  # one refusal: still tried
+    with connect(airflow_home.pg_url) as conn:
+        record_account_status(conn, source="volta", account_id="V-9", status="LOGIN_FAILED", message="x")
+
+    with pytest.raises(AirflowFailException, match="volta_v_9"):
+        refuse_flagged_account(SUPPLIER, account, scheduled)
+    refuse_flagged_account(SUPPLIER, account, manual)  # a person fixed the credentials and asks again
