@@ -125,8 +125,18 @@ def airflow_db() -> None:
     initdb()
 
 
+@pytest.fixture(scope="session")
+def demo_erp():
+    """The sandbox ERP every DAG test exports to (connection `collecte_erp`)."""
+    from sandbox.erp.server import ErpServer
+
+    server = ErpServer(free_port(), token="erp-demo-token").start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def airflow_home(airflow_db, postgres_server, pg_url, s3_server, s3, sshd_server, monkeypatch):
+def airflow_home(airflow_db, postgres_server, pg_url, s3_server, s3, sshd_server, demo_erp, monkeypatch):
     """Connections and variables of a deployment, pointing at this test's services.
 
     Returns a namespace with `pg_url`, `bucket`, `s3` (client) and `sftp_root` (the folder
@@ -146,12 +156,13 @@ def airflow_home(airflow_db, postgres_server, pg_url, s3_server, s3, sshd_server
                                "login": "postgres", "schema": db_name},
         "COLLECTE_SFTP": {"conn_type": "sftp", "host": "127.0.0.1", "port": sshd_server.port,
                           "login": sshd_server.username, "extra": sshd_server.connection_extra()},
+        "COLLECTE_ERP": {"conn_type": "http", "host": demo_erp.base_url, "password": "erp-demo-token"},
     }
     for name, value in connections.items():
         monkeypatch.setenv(f"AIRFLOW_CONN_{name}", json.dumps(value))
     monkeypatch.setenv("AIRFLOW_VAR_COLLECTE_BUCKET", bucket)
     return SimpleNamespace(pg_url=pg_url, bucket=bucket, s3=client, sftp_root=sshd_server.root_dir,
-                           sshd=sshd_server)
+                           sshd=sshd_server, erp=demo_erp.base_url)
 
 
 def run_dag(dag, **kwargs):

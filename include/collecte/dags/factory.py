@@ -15,6 +15,7 @@ from airflow.sdk import DAG, Param, TaskGroup, XComArg, task
 
 from collecte.config.models import SupplierConfig
 from collecte.dags.assets import dataset_asset
+from collecte.dags.quality import crosscheck_invoices, export_invoices, report_quarantine
 from collecte.dags.runtime import default_args
 
 INVOICE_BATCH = 20
@@ -54,35 +55,43 @@ def build_supplier_dag(supplier: SupplierConfig) -> DAG:
             group_id = road.type if road_types.count(road.type) == 1 else f"{road.type}_{index}"
             with TaskGroup(group_id=group_id):
                 landed.append(_road_builder(road.type)(supplier, road))
-        routed = route_landed(landed)
+        checked = []
         if supplier.consumption_csv is not None:
-            load_consumption.override(outlets=[dataset_asset("supplier_consumption")])(
-                supplier.code, routed["consumption_csv"])
+            checked.append(load_consumption.override(outlets=[dataset_asset("supplier_consumption")])(
+                supplier.code, landed))
+        invoices = extract_invoices.override(outlets=[dataset_asset("invoice")]).partial(
+            supplier_code=supplier.code).expand(raw_keys=batch_invoice_pdfs(landed))
+        checked.append(invoices)
+        crosscheck_invoices(supplier.code, upstream=invoices)
+        export_invoices(supplier.code, upstream=invoices)
+        report_quarantine(*checked)
     return dag
 
 
-@task(multiple_outputs=True)
-def route_landed(landed: list[list[dict[str, Any]]]) -> dict[str, list[Any]]:
-    """Sort the raw objects landed by every road by kind; invoice PDFs in batches for mapping."""
-    by_kind: dict[str, list[dict[str, Any]]] = {"invoice_pdf": [], "consumption_csv": []}
+def keys_of_kind(landed: list[list[dict[str, Any]] | None], kind: str) -> list[str]:
+    """Raw keys of one kind among what every road landed (each road returns a list of refs)."""
+    keys: list[str] = []
     for road_output in landed:
-        for ref in road_output or []:
-            by_kind.setdefault(ref["kind"], []).append(ref)
-    pdfs = [ref["key"] for ref in by_kind["invoice_pdf"]]
-    return {
-        "consumption_csv": [ref["key"] for ref in by_kind["consumption_csv"]],
-        "invoice_batches": [pdfs[i:i + INVOICE_BATCH] for i in range(0, len(pdfs), INVOICE_BATCH)],
-    }
+        keys.extend(ref["key"] for ref in road_output or [] if ref["kind"] == kind)
+    return sorted(set(keys))
 
 
 @task
-def load_consumption(supplier_code: str, raw_keys: list[str]) -> dict[str, Any]:
-    """Parse, check and upsert every consumption file landed by this run."""
+def batch_invoice_pdfs(landed: list[list[dict[str, Any]]]) -> list[list[str]]:
+    """The invoice PDFs landed by this run, in batches: one mapped extraction task per batch."""
+    pdfs = keys_of_kind(landed, "invoice_pdf")
+    return [pdfs[i:i + INVOICE_BATCH] for i in range(0, len(pdfs), INVOICE_BATCH)]
+
+
+@task
+def load_consumption(supplier_code: str, landed: list[list[dict[str, Any]]],
+                     run_id: str | None = None) -> list[dict[str, Any]]:
+    """Parse, check (Great Expectations) and upsert every consumption file landed by this run."""
     import logging
 
     from collecte.config import load_suppliers
     from collecte.dags.runtime import raw_zone, warehouse_url
-    from collecte.stages.consumption import load_consumption_file
+    from collecte.stages.consumption import gx_check, load_consumption_file
     from collecte.warehouse.db import connect
 
     log = logging.getLogger("collecte.consumption")
@@ -90,16 +99,34 @@ def load_consumption(supplier_code: str, raw_keys: list[str]) -> dict[str, Any]:
     zone = raw_zone()
     summaries = []
     with connect(warehouse_url()) as conn:
-        for key in raw_keys:
-            summaries.append(load_consumption_file(zone, conn, supplier, key).as_dict())
+        for key in keys_of_kind(landed, "consumption_csv"):
+            check = gx_check(zone, conn, source=supplier_code, raw_key=key, run_id=run_id)
+            summaries.append(load_consumption_file(zone, conn, supplier, key, check=check).as_dict())
     quarantined = sum(s["quarantined"] for s in summaries)
     rejected = [s["raw_key"] for s in summaries if s["file_rejected"]]
+    log.info("%d file(s): %d row(s) loaded, %d changed", len(summaries), sum(s["loaded"] for s in summaries),
+             sum(s["changed"] for s in summaries))
     if quarantined or rejected:
         log.warning("QUARANTINE: %d record(s) and %d whole file(s) quarantined: see quarantine_record",
                     quarantined, len(rejected))
-    return {"files": len(summaries), "loaded": sum(s["loaded"] for s in summaries),
-            "changed": sum(s["changed"] for s in summaries), "quarantined": quarantined,
-            "rejected_files": rejected}
+    return summaries
+
+
+@task(map_index_template="{{ 'batch of ' ~ (raw_keys | length) ~ ' invoice(s)' }}")
+def extract_invoices(supplier_code: str, raw_keys: list[str]) -> dict[str, Any]:
+    """Dematerialize one batch of invoice PDFs: extract, check, stage JSON + visual copy, load."""
+    import logging
+
+    from collecte.dags.runtime import raw_zone, warehouse_url
+    from collecte.stages.invoices import process_invoice_batch
+    from collecte.warehouse.db import connect
+
+    with connect(warehouse_url()) as conn:
+        summary = process_invoice_batch(raw_zone(), conn, supplier_code, raw_keys)
+    logging.getLogger("collecte.invoices").info(
+        "%d invoice(s) extracted, %d loaded (%d rows changed), %d quarantined", summary.extracted,
+        summary.loaded, summary.changed_rows, len(summary.quarantined))
+    return {**summary.as_dict(), "dataset": "invoice", "failed": len(summary.quarantined)}
 
 
 def _aware(day: Any) -> Any:

@@ -29,8 +29,36 @@ class ConsumptionSummary:
     file_rejected: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """XCom-friendly form."""
-        return asdict(self)
+        """XCom-friendly form, with the keys the quarantine notice reads (dataset, failed)."""
+        return {**asdict(self), "dataset": DATASET, "failed": self.quarantined + bool(self.file_rejected)}
+
+
+def gx_check(zone: RawZone, conn: Any, *, source: str, raw_key: str, run_id: str | None = None) -> Any:
+    """The `check` of load_consumption_file: the dataset's Great Expectations suite, results kept.
+
+    Rows failing an expectation are matched back to the parsed records by their natural key.
+    """
+    def check(records: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, str]]]:
+        import pandas as pd
+
+        from collecte.quality.results import store_validation
+        from collecte.quality.validation import FAILED_COLUMN, validate
+
+        outcome = validate(DATASET, pd.DataFrame(records, columns=COLUMNS))
+        store_validation(zone, conn, outcome, source=source, raw_key=raw_key, run_id=run_id)
+        failed: dict[tuple, str] = {}
+        for row in outcome.failed.to_dict("records"):
+            ident = tuple(str(row[c])[:10] if "period" in c else str(row[c]) for c in KEY)
+            failed[ident] = "failed expectations: " + ", ".join(row[FAILED_COLUMN])
+        position = {c: COLUMNS.index(c) for c in KEY}
+
+        def ident(record: tuple) -> tuple:
+            return tuple(str(record[position[c]]) for c in KEY)
+
+        return ([r for r in records if ident(r) not in failed],
+                [(r, failed[ident(r)]) for r in records if ident(r) in failed])
+
+    return check
 
 
 def load_consumption_file(zone: RawZone, conn: Any, supplier: SupplierConfig, raw_key: str,

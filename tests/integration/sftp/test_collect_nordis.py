@@ -52,6 +52,10 @@ def _state(pg_url: str) -> dict:
             "files": dict(conn.execute("SELECT file_name, status FROM file_status").fetchall()),
             "quarantine": conn.execute(
                 "SELECT record_ref, reason FROM quarantine_record ORDER BY 1").fetchall(),
+            "invoices": conn.execute(
+                "SELECT invoice_number, total_incl_tax, raw_key FROM invoice ORDER BY 1").fetchall(),
+            "invoice_lines": conn.execute("SELECT count(*) FROM invoice_line").fetchone()[0],
+            "exported": conn.execute("SELECT count(*) FROM export_delivery").fetchone()[0],
         }
 
 
@@ -89,9 +93,18 @@ def test_collect_nordis_end_to_end_and_idempotent(airflow_home, nordis_config):
     expected_rows = sum(m.rows for m in months + later) - 1  # one row corrupted
 
     run = _nordis_dag().test()
-    assert run.state == "success"
+    # the run is red because something was quarantined (the notice says what); every load ran
+    assert run.state == "failed"
+    tasks = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert tasks["quarantine_notice"] == "failed"
+    assert tasks["load_consumption"] == tasks["export_invoices"] == "success"
 
     state = _state(env.pg_url)
+    # invoices: extracted from the PDFs, checked, loaded, exported to the ERP
+    truths = {m.invoice_number for m in months + later}
+    assert {number for number, _, _ in state["invoices"]} == truths
+    assert state["invoice_lines"] > 0
+    assert state["exported"] >= len(truths)
     assert len(state["consumption"]) == expected_rows
     # raw zone: every complete PDF and CSV, unchanged, content-addressed
     keys = _raw_keys(env)
@@ -114,6 +127,10 @@ def test_collect_nordis_end_to_end_and_idempotent(airflow_home, nordis_config):
     assert no_mandate[0].pdf.exists() and no_mandate[0].csv.exists()
     assert state["files"][no_mandate[0].pdf.name] == "no_consent"
 
+    # staged: canonical JSON and the annotated visual copy beside it
+    staged = [item["Key"] for item in env.s3.list_objects_v2(Bucket=env.bucket, Prefix="staged/")["Contents"]]
+    assert sum(k.endswith(".annotated.pdf") for k in staged) == len(truths)
+
     # the same interval again, nothing new on the server: the sensor gives up, nothing changes
     rerun = _nordis_dag().test()
     assert rerun.state == "success"
@@ -124,6 +141,6 @@ def test_collect_nordis_end_to_end_and_idempotent(airflow_home, nordis_config):
                      else (outgoing / "processed" / months[0].pdf.name).read_bytes(), outgoing, months[0].pdf.name)
     drops.drop_again((outgoing / "processed" / later[0].csv.name).read_bytes(), outgoing, later[0].csv.name)
     again = _nordis_dag().test()
-    assert again.state == "success"
+    assert again.state == "success"  # nothing new quarantined: green
     assert _raw_keys(env) == keys
     assert _state(env.pg_url) == state
