@@ -124,6 +124,8 @@ def _object_runs(
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     runs: list[tuple[str, float, float, float, float]] = []
     raw_page, raw_tp = page.raw, tp.raw
+    buf = ctypes.create_string_buffer(1024)
+    buf_ptr = ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort))
     for k in range(pdfium_c.FPDFPage_CountObjects(raw_page)):
         obj = pdfium_c.FPDFPage_GetObject(raw_page, k)
         kind = pdfium_c.FPDFPageObj_GetType(obj)
@@ -135,11 +137,15 @@ def _object_runs(
             continue
         if top.value - bottom.value > MAX_RUN_HEIGHT:
             return None
-        size = pdfium_c.FPDFTextObj_GetText(obj, raw_tp, None, 0)
+        # one call with a reused buffer (each call scans the page's characters), a second only
+        # for a text longer than the buffer
+        size = pdfium_c.FPDFTextObj_GetText(obj, raw_tp, buf_ptr, len(buf))
+        if size > len(buf):
+            buf = ctypes.create_string_buffer(size)
+            buf_ptr = ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort))
+            size = pdfium_c.FPDFTextObj_GetText(obj, raw_tp, buf_ptr, size)
         if size <= 2:
             continue
-        buf = ctypes.create_string_buffer(size)
-        pdfium_c.FPDFTextObj_GetText(obj, raw_tp, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), size)
         text = buf.raw[: size - 2].decode("utf-16-le", errors="replace")
         if "\r" in text or "\n" in text:
             return None
