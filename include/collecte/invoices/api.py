@@ -98,7 +98,17 @@ def extract_invoice(
             pages=len(doc.pages),
         )
     tpl = best.template
-    ex = apply_template(tpl, doc)
+    try:
+        ex = apply_template(tpl, doc)
+    except Exception as exc:  # a layout the template cannot walk: reviewed, never a crashed batch
+        return ExtractionResult(
+            "needs_review",
+            None,
+            [f"{name}: template {tpl.code} failed on this document: {exc!r}"],
+            f"template:{tpl.code}",
+            name=name,
+            pages=len(doc.pages),
+        )
     reasons = list(ex.problems)
     if scanned:
         pages = ", ".join(str(i + 1) for i in scanned)

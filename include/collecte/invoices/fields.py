@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from collecte.invoices.layout import Line, Scope
+from collecte.invoices.layout import Scope
 from collecte.invoices.parsing import find_dates, normalize_id, parse_number, parse_percent, squash
 from collecte.invoices.pdftext import Chunk
 from collecte.invoices.template import FieldSpec, rx
@@ -27,13 +27,6 @@ class Found:
 def _rest_of_anchor(chunk: Chunk, pattern: re.Pattern[str]) -> str:
     m = pattern.search(chunk.text)
     return chunk.text[m.end() :].strip() if m else ""
-
-
-def _line_of(scope: Scope, chunk: Chunk) -> Line | None:
-    for ln in scope.lines:
-        if ln.page == chunk.page and chunk in ln.chunks:
-            return ln
-    return None
 
 
 def _x_limit(scope: Scope, anchor: Chunk, other_anchors: list[re.Pattern[str]]) -> float:
