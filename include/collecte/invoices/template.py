@@ -71,7 +71,7 @@ class TableSpec(_Spec):
     columns: dict[str, ColumnSpec]
     key: str
     # the key cell must look like an amount or a quantity (a number, maybe a sign and a unit)
-    key_pattern: str = r"^[-\u2212]?\d[\d \u00a0\u202f.]*(?:,\d+)?(?:\s*(?:€|EUR|kWh|MWh|m³|kvarh))?$"
+    key_pattern: str = r"^[-\u2212]?\d[\d \u00a0\u202f.,]*(?:\s*(?:€|EUR|kWh|MWh|m³|kvarh))?$"
     label: str | None = None  # column that wrapped fragments attach to
     end: list[str] = Field(default_factory=list)  # regexes on a line's first run
     skip: list[str] = Field(default_factory=list)  # regexes on a row's text: not rows
