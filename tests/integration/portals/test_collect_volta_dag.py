@@ -89,7 +89,9 @@ def test_collect_volta_dag(portals, airflow_home, tmp_path: Path, monkeypatch, c
     assert mapped == {"V-SECRET": "success", "V-LAYOUT": "failed", "V-WRONG": "failed", "V-RECOVER": "skipped"}
     assert all(ti.try_number == 1 for (task_id, _), ti in tis.items() if task_id == "portal.collect_account")
     assert tis[("portal.landed", -1)].state == "success"
-    assert tis[("load_consumption", -1)].state == "success"
+    assert tis[("load_consumption", -1)].state == "success"  # the stages still ran for V-SECRET
+    assert tis[("portal.account_report", -1)].state == "failed"  # ... and the run shows the failures
+    assert dagrun.state == "failed"
 
     with connect(airflow_home.pg_url) as conn:
         statuses = {acc: (row["status"], row["evidence_key"]) for acc, row in account_statuses(conn, "volta").items()}
@@ -112,6 +114,7 @@ def test_collect_volta_dag(portals, airflow_home, tmp_path: Path, monkeypatch, c
     if log_dir.exists():
         logs += "".join(p.read_text(errors="replace") for p in log_dir.rglob("*") if p.is_file())
     assert "V-SECRET: OK" in logs  # the task logs were captured
+    assert "2 account(s) not collected: V-LAYOUT (LAYOUT_CHANGED), V-WRONG (LOGIN_FAILED)" in logs
     xcoms = _xcom_values(dag.dag_id, dagrun.run_id)
     assert xcoms and any("raw/source=volta" in x for x in xcoms)
     metadata, debug_html = [], []

@@ -15,6 +15,8 @@ from airflow.sdk import XComArg, get_current_context, task
 from collecte.config.models import RoadConfig, SupplierConfig
 from collecte.dags.roads.portal import (
     account_config,
+    account_report,
+    attempt_id,
     base_url,
     consent_gate,
     credentials,
@@ -35,7 +37,9 @@ def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
         context["account_id"] = account_id  # type: ignore[typeddict-unknown-key]  # map_index_template
         return run_api_account(supplier, road, account_id, context)
 
-    return landed_objects(collect_account.expand(account_id=[a.id for a in road.accounts]))
+    collected = collect_account.expand(account_id=[a.id for a in road.accounts])
+    collected >> account_report(supplier.code, [a.id for a in road.accounts])
+    return landed_objects(collected)
 
 
 def run_api_account(supplier: SupplierConfig, road: RoadConfig, account_id: str, context: Any) -> list[dict[str, Any]]:
@@ -47,7 +51,7 @@ def run_api_account(supplier: SupplierConfig, road: RoadConfig, account_id: str,
     from collecte.sources.supplier_api.collect import client_class, collect_api_account
 
     account = account_config(road, account_id)
-    consent_gate(supplier, account_id)
+    consent_gate(supplier, account_id, run_id=attempt_id(context))
     interval = run_interval(context)
     key = credentials(account).password
     log.info("%s/%s (API): invoices dated %s to %s", supplier.code, account_id, interval.first_day, interval.last_day)

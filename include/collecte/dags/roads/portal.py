@@ -4,7 +4,9 @@ Each mapped task (named after its account in the grid, `map_index_template`) ask
 gate, reads the account's credentials from its Airflow connection, collects with the supplier's
 gateway in a browser context of its own, lands documents in the raw zone, and records the
 account status. One failing account never stops the others; the road's `landed` task
-(trigger rule all_done) passes on what every successful account landed.
+(trigger rule all_done) passes on what every successful account landed, and `account_report`
+(a leaf, all_done) logs every account's status of this run as a table and fails when an
+account needs a person, so the run shows it while the later stages still process the rest.
 
 Connections: the road's `conn_id` holds the site's base URL as host (e.g. `https://espace.volta.fr`
 or the sandbox `http://127.0.0.1:8700/volta`); each account's `conn_id` holds login and password.
@@ -40,7 +42,37 @@ def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
         context["account_id"] = account_id  # type: ignore[typeddict-unknown-key]  # map_index_template
         return run_portal_account(supplier, road, account_id, context)
 
-    return landed_objects(collect_account.expand(account_id=[a.id for a in road.accounts]))
+    collected = collect_account.expand(account_id=[a.id for a in road.accounts])
+    collected >> account_report(supplier.code, [a.id for a in road.accounts])
+    return landed_objects(collected)
+
+
+@task(task_id="account_report", trigger_rule="all_done")
+def account_report(source: str, account_ids: list[str]) -> dict[str, str]:
+    """Log this run's status of every account; fail if one needs a person (the run then shows it)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.dags.runtime import warehouse_url
+    from collecte.warehouse.db import connect
+
+    run_id = get_current_context()["run_id"]
+    with connect(warehouse_url()) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT ON (account_id) account_id, status, message, evidence_key FROM account_attempt"
+            " WHERE source = %s AND account_id = ANY(%s) AND split_part(run_id, '#try', 1) = %s"
+            " ORDER BY account_id, attempted_at DESC", (source, account_ids, run_id)).fetchall()
+    found = {row[0]: row[1:] for row in rows}
+    lines, needing = [], []
+    for account_id in account_ids:
+        status, message, evidence = found.get(account_id, ("NOT_RUN", "no attempt recorded in this run", None))
+        lines.append(f"{account_id:<24} {status:<17} {message or ''}" + (f" [evidence: {evidence}]" if evidence else ""))
+        if status not in ("OK", "NO_NEW_DOCUMENTS", "NO_CONSENT"):
+            needing.append(f"{account_id} ({status})")
+    log.info("%s accounts in this run:\n%s", source, "\n".join(lines))
+    if needing:
+        raise AirflowFailException(f"{source}: {len(needing)} account(s) not collected: {', '.join(needing)} "
+                                   "(see the table above and the account_status table)")
+    return {account_id: found.get(account_id, ("NOT_RUN",))[0] for account_id in account_ids}
 
 
 @task(task_id="landed", trigger_rule="all_done")
@@ -85,7 +117,8 @@ def credentials(account: AccountConfig) -> Any:
     return Credentials(conn.login or account.id, conn.password)
 
 
-def consent_gate(supplier: SupplierConfig, account_id: str, data_kind: str = "invoices") -> None:
+def consent_gate(supplier: SupplierConfig, account_id: str, data_kind: str = "invoices",
+                 run_id: str | None = None) -> None:
     """Skip the task (AirflowSkipException, status NO_CONSENT) unless a mandate covers the account today."""
     from datetime import datetime
 
@@ -105,7 +138,7 @@ def consent_gate(supplier: SupplierConfig, account_id: str, data_kind: str = "in
             return
         reason = decision.refused.get(account_id, "no valid mandate")
         record_account_status(conn, source=supplier.code, account_id=account_id, status=AccountStatus.NO_CONSENT,
-                              message=reason)
+                              message=reason, run_id=run_id)
     raise AirflowSkipException(f"{supplier.code}/{account_id}: NO_CONSENT - {reason}")
 
 
@@ -130,6 +163,11 @@ def refuse_flagged_account(supplier: SupplierConfig, account: AccountConfig, con
             "hand: a manual run tries again.")
 
 
+def attempt_id(context: Any) -> str:
+    """`<run_id>#try<n>`: the run and try an account attempt belongs to."""
+    return f"{context.get('run_id')}#try{getattr(context.get('ti'), 'try_number', '?')}"
+
+
 def finish(supplier: SupplierConfig, run: Any, context: Any) -> list[dict[str, Any]]:
     """Record the account status, log it, and end the task the way the status asks."""
     from airflow.sdk.exceptions import AirflowFailException
@@ -138,8 +176,7 @@ def finish(supplier: SupplierConfig, run: Any, context: Any) -> list[dict[str, A
     from collecte.sources.portal.status import record_account_status
     from collecte.warehouse.db import connect
 
-    ti = context.get("ti")
-    run_id = f"{context.get('run_id')}#try{getattr(ti, 'try_number', '?')}"
+    run_id = attempt_id(context)
     with connect(warehouse_url()) as conn:
         record_account_status(conn, source=supplier.code, account_id=run.account, status=run.status,
                               message=run.message, new_documents=run.new_documents, evidence_key=run.evidence_key,
@@ -172,7 +209,7 @@ def run_portal_account(supplier: SupplierConfig, road: RoadConfig, account_id: s
     from collecte.sources.portal.mfa import otp_source
 
     account = account_config(road, account_id)
-    consent_gate(supplier, account_id)
+    consent_gate(supplier, account_id, run_id=attempt_id(context))
     refuse_flagged_account(supplier, account, context)
     interval = run_interval(context)
     options = account.options

@@ -65,10 +65,9 @@ class AzurGateway(PortalGateway):
     def list_invoices(self, page: Any, first: date, last: date) -> list[InvoiceRef]:
         """Rows of the script-filled table (the site lists every invoice; the driver filters dates)."""
         self._open_invoices(page)
-        rows = page.locator(ROWS).evaluate_all(
-            """rows => rows.map(r => ({number: r.dataset.invoice,
-                date: r.querySelector('td.az-date') && r.querySelector('td.az-date').dataset.iso,
-                pdl: r.querySelector('td.az-pdl') && r.querySelector('td.az-pdl').textContent.trim()}))""")
+        rows = self.rows(page, ROWS, """rows => rows.map(r => ({number: r.dataset.invoice,
+                date: r.querySelector('td.az-date')?.dataset.iso,
+                pdl: r.querySelector('td.az-pdl')?.textContent.trim()}))""", "invoice rows", ("number", "date"))
         if rows:
             self.expect(page, f"{ROWS} {DOWNLOAD_BUTTON}", "download button of the invoice rows", timeout_ms=1_000)
         return [InvoiceRef(number=r["number"], invoice_date=date.fromisoformat(r["date"]), locator=r["number"],

@@ -117,6 +117,16 @@ class PortalGateway:
             raise LayoutChanged(f"{what}: {selector!r} not found on {page.url.split('?', 1)[0]}") from None
         return page.locator(selector)
 
+    def rows(self, page: Any, selector: str, script: str, what: str, fields: tuple[str, ...]) -> list[dict]:
+        """Read list rows with `script` (null for a missing cell); a row missing a field is a layout change."""
+        found = page.locator(selector).evaluate_all(script)
+        for row in found:
+            missing = [f for f in fields if not row.get(f)]
+            if missing:
+                raise LayoutChanged(f"{what}: a row has no {', '.join(missing)} ({selector!r} on "
+                                    f"{page.url.split('?', 1)[0]})")
+        return found
+
     def fetch_bytes(self, page: Any, path: str, *, content_type: str = "application/pdf") -> bytes:
         """GET a document with the session's cookies (a PDF link would open Chromium's viewer)."""
         from playwright.sync_api import Error as PlaywrightError

@@ -64,10 +64,10 @@ class GazelecGateway(PortalGateway):
                 arg=block, timeout=self.navigation_timeout_ms)
             if "/connexion" in page.url:
                 raise SessionExpired("the site sent us back to the login page")
-            items = page.locator(f"{block} {INVOICE_ITEM}").evaluate_all(
-                """items => items.map(i => ({number: i.dataset.number,
-                    date: i.querySelector('.gz-date').textContent.trim(),
-                    href: i.querySelector('a.gz-pdf').getAttribute('href')}))""")
+            items = self.rows(page, f"{block} {INVOICE_ITEM}", """items => items.map(i => ({
+                    number: i.dataset.number, date: i.querySelector('.gz-date')?.textContent.trim(),
+                    href: i.querySelector('a.gz-pdf')?.getAttribute('href')}))""",
+                              f"invoices of {year}", ("number", "date", "href"))
             refs.extend(InvoiceRef(number=i["number"], invoice_date=datetime.strptime(i["date"], "%d/%m/%Y").date(),
                                    locator=urljoin(page.url, i["href"])) for i in items)
         return refs

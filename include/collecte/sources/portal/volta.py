@@ -60,10 +60,11 @@ class VoltaGateway(PortalGateway):
                 if "/login" in page.url:
                     raise SessionExpired("redirected to the login page")
                 self.expect(page, INVOICE_TABLE, "invoice table")
-                rows = page.locator(INVOICE_ROWS).evaluate_all(
-                    """rows => rows.map(r => ({number: r.querySelector('td.number').textContent.trim(),
-                        date: r.querySelector('td.date').textContent.trim(),
-                        href: r.querySelector('a.pdf-link').getAttribute('href')}))""")
+                rows = self.rows(page, INVOICE_ROWS, """rows => rows.map(r => ({
+                        number: r.querySelector('td.number')?.textContent.trim(),
+                        date: r.querySelector('td.date')?.textContent.trim(),
+                        href: r.querySelector('a.pdf-link')?.getAttribute('href')}))""",
+                                 "invoice rows", ("number", "date", "href"))
                 refs.extend(InvoiceRef(number=r["number"], invoice_date=datetime.strptime(r["date"], "%d/%m/%Y").date(),
                                        locator=urljoin(page.url, r["href"]), contract=contract) for r in rows)
                 nxt = page.locator(NEXT_PAGE)
