@@ -52,3 +52,34 @@ def test_flagged_account_is_not_tried_by_scheduled_runs_but_is_by_a_manual_run(a
     with pytest.raises(AirflowFailException, match="volta_v_9"):
         refuse_flagged_account(SUPPLIER, account, scheduled)
     refuse_flagged_account(SUPPLIER, account, manual)  # a person fixed the credentials and asks again
+
+
+@pytest.mark.parametrize(("status", "retried"), [("SITE_DOWN", True), ("LAYOUT_CHANGED", False),
+                                                 ("LOGIN_FAILED", False), ("ACCOUNT_LOCKED", False),
+                                                 ("MFA_REQUIRED", False)])
+def test_only_site_down_is_raised_for_a_retry(airflow_home, status, retried):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.dags.roads.portal import SiteUnavailable, finish
+    from collecte.sources.portal.collect import AccountRun
+    from collecte.sources.portal.status import AccountStatus, account_statuses
+    from collecte.warehouse.db import connect
+
+    run = AccountRun("volta", "V-9", AccountStatus(status), "why")
+    context = {"run_id": "scheduled__2026-11-28", "ti": SimpleNamespace(try_number=1)}
+    with pytest.raises(SiteUnavailable if retried else AirflowFailException) as raised:
+        finish(SUPPLIER, run, context)
+    assert type(raised.value) is (SiteUnavailable if retried else AirflowFailException)
+    with connect(airflow_home.pg_url) as conn:
+        assert account_statuses(conn, "volta")["V-9"]["status"] == status
+
+
+def test_collected_account_returns_its_raw_objects(airflow_home):
+    from collecte.dags.roads.portal import finish
+    from collecte.sources.portal.collect import AccountRun
+    from collecte.sources.portal.status import AccountStatus
+
+    landed = [{"key": "raw/source=volta/kind=invoice_pdf/account=V-9/received=2026-11-28/ab.pdf",
+               "kind": "invoice_pdf", "account": "V-9", "created": True}]
+    run = AccountRun("volta", "V-9", AccountStatus.OK, "1 new", landed)
+    assert finish(SUPPLIER, run, {"run_id": "r", "ti": SimpleNamespace(try_number=2)}) == landed
