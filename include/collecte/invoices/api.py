@@ -91,9 +91,19 @@ def extract_invoice(
         )
     best = cands[0] if cands else None
     if best is None or best.score < best.template.detect.min_score:
+        closest = describe(cands) or "none loaded"
+        if 0 in scanned:  # the page that tells the supplier is a scan: OCR first
+            return ExtractionResult(
+                "needs_ocr",
+                reasons=[
+                    f"{name}: page 1 has no text layer (image only): OCR needed; closest templates: {closest}"
+                ],
+                name=name,
+                pages=len(doc.pages),
+            )
         return ExtractionResult(
             "no_template",
-            reasons=[f"{name}: no template matches this layout; closest: {describe(cands) or 'none loaded'}"],
+            reasons=[f"{name}: no template matches this layout; closest: {closest}"],
             name=name,
             pages=len(doc.pages),
         )

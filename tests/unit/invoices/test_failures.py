@@ -104,3 +104,17 @@ def test_a_scanned_page_inside_a_text_invoice_is_reported() -> None:
     assert result.status == "needs_review"
     assert any("page(s) 3" in r and "OCR" in r for r in result.reasons)
     assert result.invoice["invoice_number"] == "FV-2026-004016"
+
+
+def test_a_scanned_first_page_needs_ocr() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(image_only_pdf())))
+    writer.add_page(PdfReader(io.BytesIO(text_pdf(["Conditions générales de vente", "Article 1"]))).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    result = extract_invoice(out.getvalue(), name="scan2.pdf")
+    assert result.status == "needs_ocr"
+    assert "scan2.pdf: page 1" in result.reasons[0]
