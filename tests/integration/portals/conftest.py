@@ -81,13 +81,13 @@ def collect(portals: dict, browser: object, raw_zone: object):
     from collecte.sources.portal.models import Credentials
 
     def run(portal: str, login: str, *, password: str | None = None, first: date = WHOLE_HISTORY[0],
-            last: date = WHOLE_HISTORY[1], mailbox: bool = True, **options: object):
+            last: date = WHOLE_HISTORY[1], mailbox: bool = True, exports: bool = True, **options: object):
         acc = account(portals, portal, login)
         options = {"timeout_ms": 2_000, "otp_timeout": 5.0, **options}
         gateway = gateway_class(portal)(portals[portal], otp_source=MaildirOtpSource(portals["mailbox"])
                                         if mailbox else None, **options)
         return collect_portal_account(gateway, browser, raw_zone, account=acc.id,
                                       credentials=Credentials(acc.login, password or acc.password),
-                                      first=first, last=last)
+                                      first=first, last=last, exports=exports)
 
     return run

@@ -134,3 +134,9 @@ def test_one_time_code_without_an_allowed_mailbox_is_mfa_required(collect):
 def test_nothing_outside_the_interval(collect):
     run = collect("volta", "V-1", first=date(2019, 1, 1), last=date(2019, 12, 31))
     assert run.status == AccountStatus.NO_NEW_DOCUMENTS and run.landed == []
+
+
+def test_consumption_export_left_alone_when_the_mandate_does_not_cover_it(collect):
+    run = collect("volta", "V-RECOVER", exports=False)
+    assert run.status == AccountStatus.OK
+    assert {o["kind"] for o in run.landed} == {"invoice_pdf"}

@@ -117,9 +117,10 @@ def credentials(account: AccountConfig) -> Any:
     return Credentials(conn.login or account.id, conn.password)
 
 
-def consent_gate(supplier: SupplierConfig, account_id: str, data_kind: str = "invoices",
-                 run_id: str | None = None) -> None:
-    """Skip the task (AirflowSkipException, status NO_CONSENT) unless a mandate covers the account today."""
+def consent_gate(supplier: SupplierConfig, account_id: str, data_kinds: tuple[str, ...] = ("invoices",),
+                 run_id: str | None = None) -> set[str]:
+    """The data kinds a mandate lets us collect for the account today; skip the task (NO_CONSENT)
+    when the first kind (invoices) is not among them."""
     from datetime import datetime
 
     from airflow.sdk.exceptions import AirflowSkipException
@@ -131,15 +132,25 @@ def consent_gate(supplier: SupplierConfig, account_id: str, data_kind: str = "in
     from collecte.warehouse.db import connect
 
     today = datetime.now(PARIS).date()  # the day the site is accessed on the customer's behalf
-    with connect(warehouse_url()) as conn:
-        decision = collectable_accounts(conn, supplier=supplier.code, data_kind=data_kind, on=today,
-                                        candidates=[account_id])
-        if account_id in decision.allowed:
-            return
-        reason = decision.refused.get(account_id, "no valid mandate")
-        record_account_status(conn, source=supplier.code, account_id=account_id, status=AccountStatus.NO_CONSENT,
-                              message=reason, run_id=run_id)
-    raise AirflowSkipException(f"{supplier.code}/{account_id}: NO_CONSENT - {reason}")
+    allowed: set[str] = set()
+    refusal: str | None = None
+    with connect(warehouse_url()) as conn:  # commits when the block ends normally
+        for kind in data_kinds:
+            decision = collectable_accounts(conn, supplier=supplier.code, data_kind=kind, on=today,
+                                            candidates=[account_id])
+            if account_id in decision.allowed:
+                allowed.add(kind)
+            elif kind == data_kinds[0]:
+                refusal = decision.refused.get(account_id, "no valid mandate")
+                record_account_status(conn, source=supplier.code, account_id=account_id,
+                                      status=AccountStatus.NO_CONSENT, message=refusal, run_id=run_id)
+                break
+            else:
+                log.warning("consent gate: %s/%s: no %s (%s)", supplier.code, account_id, kind,
+                            decision.refused.get(account_id))
+    if refusal is not None:
+        raise AirflowSkipException(f"{supplier.code}/{account_id}: NO_CONSENT - {refusal}")
+    return allowed
 
 
 def refuse_flagged_account(supplier: SupplierConfig, account: AccountConfig, context: Any) -> None:
@@ -209,7 +220,7 @@ def run_portal_account(supplier: SupplierConfig, road: RoadConfig, account_id: s
     from collecte.sources.portal.mfa import otp_source
 
     account = account_config(road, account_id)
-    consent_gate(supplier, account_id, run_id=attempt_id(context))
+    allowed = consent_gate(supplier, account_id, ("invoices", "consumption"), run_id=attempt_id(context))
     refuse_flagged_account(supplier, account, context)
     interval = run_interval(context)
     options = account.options
@@ -221,5 +232,5 @@ def run_portal_account(supplier: SupplierConfig, road: RoadConfig, account_id: s
     with chromium() as browser:
         run = collect_portal_account(gateway, browser, raw_zone(), account=account_id, credentials=credentials(account),
                                      first=interval.first_day, last=interval.last_day,
-                                     received=datetime.now(PARIS).date())
+                                     received=datetime.now(PARIS).date(), exports="consumption" in allowed)
     return finish(supplier, run, context)

@@ -87,14 +87,16 @@ def land_document(raw_zone: Any, doc: FetchedDocument, *, source: str, account: 
 
 
 def collect_portal_account(gateway: Any, browser: Any, raw_zone: Any, *, account: str, credentials: Credentials,
-                           first: date, last: date, received: date | None = None) -> AccountRun:
+                           first: date, last: date, received: date | None = None, exports: bool = True) -> AccountRun:
     """Collect one account through `gateway` for invoice dates [first, last]; never raises CollectionError.
 
     The returned AccountRun holds the status; documents fetched before a failure are landed anyway.
+    `exports=False` leaves the site's other documents (consumption exports) alone, e.g. when the
+    customer's mandate does not cover consumption data.
     """
     source = gateway.code
     received = received or datetime.now(UTC).date()
-    numbers, exports = known_documents(raw_zone, source, account)
+    numbers, known_exports = known_documents(raw_zone, source, account)
     landed: list[dict[str, Any]] = []
 
     def on_document(doc: FetchedDocument) -> None:
@@ -102,12 +104,13 @@ def collect_portal_account(gateway: Any, browser: Any, raw_zone: Any, *, account
 
     try:
         result = gateway.collect(browser, credentials, account=account, first=first, last=last,
-                                 known_numbers=numbers, known_exports=exports, on_document=on_document,
-                                 evidence_zone=raw_zone)
+                                 known_numbers=numbers, known_exports=known_exports, on_document=on_document,
+                                 evidence_zone=raw_zone, with_exports=exports)
     except CollectionError as exc:
         message = str(exc) + (f" (kept {len(landed)} document(s) fetched before)" if landed else "")
         return AccountRun(source, account, exc.status, message, landed, exc.evidence_key, exc)
     created = sum(1 for obj in landed if obj["created"])
     status = AccountStatus.OK if created else AccountStatus.NO_NEW_DOCUMENTS
-    landed += already_landed(numbers, exports, listed=result.known_listed, first=first, last=last, account=account)
+    landed += already_landed(numbers, known_exports if exports else {}, listed=result.known_listed, first=first,
+                             last=last, account=account)
     return AccountRun(source, account, status, result.summary() + f", {created} new in the raw zone", landed)

@@ -194,7 +194,7 @@ class PortalGateway:
     def collect(self, browser: Any, credentials: Credentials, *, account: str, first: date, last: date,
                 known_numbers: Collection[str] = (), known_exports: Collection[str] = (),
                 on_document: Callable[[FetchedDocument], None] | None = None,
-                evidence_zone: Any = None) -> CollectionResult:
+                evidence_zone: Any = None, with_exports: bool = True) -> CollectionResult:
         """Collect one account for the invoice dates [first, last]; raise CollectionError on failure.
 
         Each fetched document is passed to `on_document` at once (e.g. landed in the raw zone).
@@ -225,9 +225,10 @@ class PortalGateway:
                 result.known_listed = [ref.number for ref in wanted if ref.number in known_numbers]
                 for ref in todo:
                     keep(self._with_relogin(page, credentials, result, lambda ref=ref: self.fetch_invoice(page, ref)))
-                for doc in self._with_relogin(page, credentials, result,
-                                              lambda: self.fetch_exports(page, first, last, known_exports)):
-                    keep(doc)
+                if with_exports:
+                    for doc in self._with_relogin(page, credentials, result,
+                                                  lambda: self.fetch_exports(page, first, last, known_exports)):
+                        keep(doc)
             except CollectionError as exc:
                 self._evidence(evidence_zone, page, account, exc, credentials)
                 raise

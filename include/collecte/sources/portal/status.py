@@ -34,7 +34,8 @@ class AccountStatus(StrEnum):
 def record_account_status(conn: Any, *, source: str, account_id: str, status: AccountStatus | str,
                           message: str = "", new_documents: int = 0, evidence_key: str | None = None,
                           run_id: str | None = None, at: datetime | None = None) -> None:
-    """Record one attempt and update the account's latest state (commits).
+    """Record one attempt and update the account's latest state (in a transaction of its own, or a
+    savepoint of the caller's, which then commits).
 
     `message` must not carry credentials: it is shown in the UI and kept in the warehouse.
     """
