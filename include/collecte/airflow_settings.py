@@ -60,8 +60,8 @@ def convert(settings: dict[str, Any]) -> tuple[dict, dict, dict]:
 
 
 def config_pools() -> dict[str, dict]:
-    """Pools named by the supplier configs, with their configured sizes."""
-    from collecte.config import load_suppliers
+    """Pools named by the supplier and operator configs, with their configured sizes."""
+    from collecte.config import config_dir, load_suppliers
 
     pools = {}
     for supplier in load_suppliers():
@@ -69,6 +69,11 @@ def config_pools() -> dict[str, dict]:
             if road.pool:
                 pools[road.pool] = {"slots": road.pool_slots, "include_deferred": False,
                                     "description": f"{supplier.name}: concurrent {road.type} work"}
+    for path in sorted((config_dir() / "operators").glob("*.yaml")):
+        operator = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if operator.get("pool"):
+            pools[operator["pool"]] = {"slots": int(operator.get("pool_slots", 1)), "include_deferred": False,
+                                       "description": f"{operator.get('code')}: calls shared under its rate limit"}
     return pools
 
 
