@@ -1,5 +1,8 @@
-"""Sandbox portals and one Chromium for all the portal tests (started once, on first use); small
-accounts, one per scenario, so each scenario takes about a second or two."""
+"""Sandbox portals (once per session) and one Chromium per test module; small accounts, one per
+scenario, so each scenario takes about a second or two.
+
+The browser is module-scoped on purpose: Playwright's sync API cannot start while another sync
+Playwright is active in the same thread, which is what the DAG test's tasks do."""
 
 from __future__ import annotations
 
@@ -55,7 +58,7 @@ def portals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     urls.server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """One Chromium (a context per account is made by the gateway)."""
     if not Path("/usr/bin/chromium").exists():
