@@ -233,7 +233,8 @@ class PortalGateway:
                 self._evidence(evidence_zone, page, account, exc, credentials)
                 raise
             except PlaywrightError as exc:  # an unforeseen browser failure: classify it, keep evidence
-                error = SiteDown(f"browser error: {str(exc).splitlines()[0]}")
+                first_line = str(exc).splitlines()[0].replace(credentials.password, "***")
+                error = SiteDown(f"browser error: {first_line}")
                 self._evidence(evidence_zone, page, account, error, credentials)
                 raise error from None
         result.status = AccountStatus.OK if result.documents else AccountStatus.NO_NEW_DOCUMENTS
