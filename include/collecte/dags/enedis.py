@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param, get_current_context, task
+from airflow.sdk import DAG, CronTriggerTimetable, Param, get_current_context, task
 
 from collecte.dags.runtime import default_args
 from collecte.sources.enedis.config import KINDS, OperatorConfig, load_enedis
@@ -157,14 +157,22 @@ def collect_batch(batch: dict[str, Any]) -> dict[str, Any]:
 
 @task(map_index_template="{{ enedis_batch }}")
 def load_batch(collected: dict[str, Any]) -> dict[str, Any]:
-    """Stage Parquet and upsert the warehouse from one batch's raw objects."""
+    """Stage Parquet, check it (GX suites), upsert the warehouse from one batch's raw objects."""
+    from airflow.sdk.exceptions import AirflowFailException
+
     from collecte.dags.runtime import raw_zone, warehouse_url
     from collecte.sources.enedis.batch import load_batch as run_load
     from collecte.warehouse.db import connect
 
-    get_current_context()["enedis_batch"] = collected["label"]
+    context = get_current_context()
+    context["enedis_batch"] = collected["label"]
     with connect(warehouse_url(), autocommit=True) as conn:
-        return run_load(raw_zone(), conn, collected)
+        result = run_load(raw_zone(), conn, collected, check=True, run_id=context["run_id"])
+    if result["failed"]:
+        # a failed expectation will fail again: no retry; the passing rows are loaded, the others quarantined
+        raise AirflowFailException(f"Enedis {collected['label']}: rows failing the quality suites were "
+                                   f"quarantined, not loaded: {result['failed']}")
+    return result
 
 
 @task(trigger_rule="all_done")
@@ -197,7 +205,9 @@ def build_collect_enedis(config: OperatorConfig | None = None, doc_md: str | Non
         dag_id="collect_enedis",
         description="Enedis Data Connect: daily energy, load curves, max power, indexes, contract data",
         doc_md=doc_md or __doc__,
-        schedule="0 0 * * *",  # interval = one Paris day; publication waited for by a sensor
+        # a run at D+1 00:00 Paris covers the Paris day D (data interval [D, D+1)); Airflow 3's plain
+        # cron schedules have empty data intervals, which would leave backfills without their day
+        schedule=CronTriggerTimetable("0 0 * * *", timezone="Europe/Paris", interval=timedelta(days=1)),
         start_date=_aware(config.start_date),
         catchup=False,
         max_active_runs=2,

@@ -11,6 +11,7 @@ directly: a few rows do not need a Parquet hop.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,11 +63,18 @@ def load_contracts(zone: Any, conn: Any, refs: list[dict[str, Any]]):  # noqa: A
                        METER_CONTRACT.key)
 
 
-def ingest_raw(zone: Any, conn: Any, refs: list[dict[str, Any]], *, objects_per_batch: int = 500) -> dict[str, Any]:
-    """Stage and load every raw object of a collection; dataset -> {"inserted", "updated", "staged"}."""
+def ingest_raw(zone: Any, conn: Any, refs: list[dict[str, Any]], *, objects_per_batch: int = 500,
+               check: Callable[[dict[str, str]], dict[str, str | None]] | None = None) -> dict[str, Any]:
+    """Stage, check and load every raw object of a collection; dataset -> {"inserted", "updated", "staged"}.
+
+    `check` receives dataset -> staged key and returns dataset -> key of the rows that passed (the same
+    key, a `.checked.parquet`, or None when nothing passed): the Great Expectations stage.
+    """
     staged = stage_measures(zone, refs, objects_per_batch=objects_per_batch)
+    to_load = check(staged) if check else dict(staged)
     counts: dict[str, Any] = {}
-    for table, count in load_staged(conn, zone, staged).items():
+    loaded = load_staged(conn, zone, {t: k for t, k in to_load.items() if k})
+    for table, count in loaded.items():
         counts[table] = {"inserted": count.inserted, "updated": count.updated, "staged": staged[table]}
     contracts = load_contracts(zone, conn, refs)
     if contracts is not None:

@@ -86,10 +86,28 @@ def collect_batch(client: DataConnectClient, zone: Any, conn: Any, batch: dict[s
     return result
 
 
-def load_batch(zone: Any, conn: Any, collected: dict[str, Any]) -> dict[str, Any]:
-    """Stage and upsert what a batch landed; counts per dataset."""
+def load_batch(zone: Any, conn: Any, collected: dict[str, Any], *, check: bool = False,
+               run_id: str | None = None) -> dict[str, Any]:
+    """Stage, check (Great Expectations suites of collecte.quality, when `check`) and upsert what a batch landed.
+
+    Rows failing a suite are quarantined by the check stage and not loaded; their count is returned
+    in `failed` (dataset -> rows) so that the task can fail after loading the rest.
+    """
     from collecte.metering.ingest import ingest_raw
 
-    counts = ingest_raw(zone, conn, collected["refs"])
+    failed: dict[str, int] = {}
+
+    def gx_check(staged: dict[str, str]) -> dict[str, str | None]:
+        from collecte.quality.staged_check import check_staged
+
+        passed: dict[str, str | None] = {}
+        for table, key in staged.items():
+            result = check_staged(zone, conn, table, [key], source="enedis", run_id=run_id)[0]
+            passed[table] = result["key"]
+            if result["failed"]:
+                failed[table] = result["failed"]
+        return passed
+
+    counts = ingest_raw(zone, conn, collected["refs"], check=gx_check if check else None)
     changed = sum(c["inserted"] + c["updated"] for c in counts.values())
-    return {"label": collected["label"], "datasets": counts, "rows_changed": changed}
+    return {"label": collected["label"], "datasets": counts, "rows_changed": changed, "failed": failed}
