@@ -64,6 +64,9 @@ def test_each_demo_behaviour_gets_its_status(enedis, fast_client, raw_zone, pg_u
         assert produced == [("PROD", 14)]
         holed = conn.execute("SELECT count(*) FROM daily_energy WHERE meter_id = %s", (meters.GAPS,)).fetchone()[0]
         assert holed == 13  # Wednesday 2026-05-06 (odd ISO week 19) is missing
+        gap_kinds = conn.execute("SELECT data_kind FROM meter_gap WHERE meter_id = %s AND first_day = '2026-05-06'"
+                                 " AND last_day = '2026-05-06' ORDER BY 1", (meters.GAPS,)).fetchall()
+        assert [k for (k,) in gap_kinds] == ["daily", "index", "load_curve", "max_power"]  # recorded, not failed
         contract = conn.execute("SELECT segment, fta, subscribed_powers_kva FROM meter_contract WHERE meter_id = %s",
                                 (meters.C4_10MIN,)).fetchone()
         assert contract[0] == "C4" and contract[1] == "BTSUPCU" and set(contract[2]) == {"HPH", "HCH", "HPB", "HCB"}

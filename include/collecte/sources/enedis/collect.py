@@ -89,6 +89,31 @@ def _land(zone: Any, body: bytes, resource: str, prm: str, first: date | None, e
     return {"key": landed.key, "kind": resource, "account": prm, "created": landed.created}
 
 
+def missing_days(body: bytes, first: date, end: date, *, daily: bool) -> list[tuple[str, str]]:
+    """Paris days of [first, end) with no point in an answer, as (first, last) runs: gaps to record."""
+    try:
+        payload = orjson.loads(body)
+        stamps = [p["d"] for g in payload.get("grandeur") or [] for p in g.get("points") or []]
+    except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
+        return []
+    present = set()
+    for stamp in stamps:
+        day = date.fromisoformat(stamp[:10])
+        if not daily and stamp[11:19] == "00:00:00":  # a curve point ending at midnight closes the day before
+            day -= timedelta(days=1)
+        present.add(day)
+    gaps: list[tuple[str, str]] = []
+    day = first
+    while day < end:
+        if day not in present:
+            if gaps and date.fromisoformat(gaps[-1][1]) == day - timedelta(days=1):
+                gaps[-1] = (gaps[-1][0], day.isoformat())
+            else:
+                gaps.append((day.isoformat(), day.isoformat()))
+        day += timedelta(days=1)
+    return gaps
+
+
 def _activation_date(client: DataConnectClient, prm: str) -> date | None:
     try:
         payload = orjson.loads(client.contract("synth_contrat_auto", prm))
@@ -123,6 +148,7 @@ def _collect_resource(client: DataConnectClient, zone: Any, prm: str, resource: 
                                   received=received, not_before=boundary, outcome=outcome, refs=refs)
             break
         ref = _land(zone, body, resource, prm, start, end, received)
+        outcome.gaps.extend(missing_days(body, start, end, daily=not resource.startswith("courbe")))
         refs.append(ref)
         answered += 1
         outcome.landed += 1

@@ -34,3 +34,18 @@ def test_history_limits_and_walls_clip_the_start():
 def test_one_day_is_one_call():
     assert plan_calls("courbe_de_charge_consommation", date(2026, 3, 29), date(2026, 3, 29), today=TODAY) == [
         (date(2026, 3, 29), date(2026, 3, 30))]
+
+
+def test_missing_days_of_an_answer_become_gaps():
+    import orjson
+
+    from collecte.sources.enedis.collect import missing_days
+
+    curve = orjson.dumps({"grandeur": [{"points": [{"v": "1", "d": "2026-05-05 00:30:00"},
+                                                   {"v": "1", "d": "2026-05-06 00:00:00"},
+                                                   {"v": "1", "d": "2026-05-08 00:00:00"}]}]})
+    assert missing_days(curve, date(2026, 5, 5), date(2026, 5, 9), daily=False) == [
+        ("2026-05-06", "2026-05-06"), ("2026-05-08", "2026-05-08")]
+    daily = orjson.dumps({"grandeur": [{"points": [{"v": "1", "d": "2026-05-05"}]}]})
+    assert missing_days(daily, date(2026, 5, 4), date(2026, 5, 8), daily=True) == [
+        ("2026-05-04", "2026-05-04"), ("2026-05-06", "2026-05-07")]
