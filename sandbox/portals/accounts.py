@@ -35,7 +35,6 @@ class SandboxAccount:
     session_requests: int = 8
     api_key: str | None = field(default=None, repr=False)
     account_id: str = ""  # id in include/config (defaults to the login)
-    with_samples: bool = False  # also serve ../shared/samples/invoices/<portal>/*.pdf when present
 
     def __post_init__(self) -> None:
         if self.scenario not in SCENARIOS:
@@ -61,7 +60,7 @@ def default_accounts() -> list[SandboxAccount]:
     """The accounts of the demo and the tests (ids match include/config/suppliers/*.yaml)."""
     return [
         # volta: several contracts on the main account, 24 months of history
-        _acc("volta", "V-100234", seed=7, months=24, contracts=2, with_samples=True),
+        _acc("volta", "V-100234", seed=7, months=24, contracts=2),
         _acc("volta", "V-100235", seed=8, months=12),
         _acc("volta", "V-200001", "locked", seed=9, months=3),
         _acc("volta", "V-200002", "maintenance", seed=10, months=3),
@@ -69,13 +68,13 @@ def default_accounts() -> list[SandboxAccount]:
         _acc("volta", "V-200004", "layout", seed=12, months=3),
         _acc("volta", "V-200005", "mfa", seed=13, months=3),
         # azur: portal (two-step login) and REST API (API key per contract)
-        _acc("azur", "AZ-4410021", seed=21, months=24, contracts=2, api_key="azk_4410021_demo", with_samples=True),
+        _acc("azur", "AZ-4410021", seed=21, months=24, contracts=2, api_key="azk_4410021_demo"),
         _acc("azur", "AZ-4410022", "mfa", seed=22, months=3, api_key="azk_4410022_demo"),
         _acc("azur", "AZ-4410023", "layout", seed=23, months=3),
         _acc("azur", "AZ-4410024", "maintenance", seed=24, months=3),
         # gazelec: cookie banner, collapsible years, short sessions
         _acc("gazelec", "gestion@lambert-frigo.example", seed=31, months=24, contracts=2,
-             account_id="GZ-lambert-frigo", with_samples=True),
+             account_id="GZ-lambert-frigo"),
         _acc("gazelec", "compta@boulangerie-roux.example", "session_expiry", seed=32, months=12,
              account_id="GZ-boulangerie-roux"),
         _acc("gazelec", "achats@hotel-des-pins.example", "layout", seed=33, months=3, account_id="GZ-hotel-des-pins"),

@@ -42,24 +42,7 @@ def _generate(account: SandboxAccount) -> list[Any]:
 
     history = generate_account_history(account.portal, account_seed=account.seed, months=account.months,
                                        n_contracts=account.contracts)
-    return history + (shared_samples(account.portal) if account.with_samples else [])
-
-
-def shared_samples(portal: str) -> list[Any]:
-    """The sample invoices of ../shared/samples/invoices/<portal>/ (read in place, never copied), if present."""
-    import json
-    import os
-    from pathlib import Path
-
-    from sandbox.invoices import GeneratedInvoice
-
-    base = Path(os.environ.get("COLLECTE_SHARED_DIR", Path(__file__).resolve().parents[2].parent / "shared"))
-    folder = base / "samples" / "invoices" / portal
-    if not folder.is_dir():
-        return []
-    return [GeneratedInvoice(pdf=pdf.read_bytes(), truth=json.loads(pdf.with_suffix(".json").read_text("utf-8")),
-                             filename=pdf.name)
-            for pdf in sorted(folder.glob("*.pdf")) if pdf.with_suffix(".json").exists()]
+    return history
 
 
 def to_portal_invoice(generated: Any) -> PortalInvoice:
