@@ -94,3 +94,11 @@ def test_m023_history_arrives_by_sftp_and_is_loaded(sshd_server, sftp_root, sftp
     expected = (end - first).days * 48 - 2  # spring-forward day of 2026-03-29 has 46 half-hours
     assert counts["load_curve"]["inserted"] == expected == points[0]
     assert statuses == [("DELIVERED",)]
+
+
+def test_m023_over_ten_thousand_points_is_refused_with_sgt4l8(enedis):
+    from collecte.sources.enedis.errors import RequestRejected
+
+    with SgeClient(enedis.base_url) as sge, pytest.raises(RequestRejected) as refused:
+        sge.order_history([meters.NORMAL], date(2025, 11, 1), date(2026, 11, 1), consent=CONSENT)  # 17,520 points
+    assert refused.value.code == "SGT4L8"
