@@ -29,8 +29,14 @@ PG_PORT = int(os.environ.get("COLLECTE_PG_PORT", 54329))
 SFTP_PORT = int(os.environ.get("COLLECTE_SFTP_PORT", 2222))
 S3_PORT = int(os.environ.get("COLLECTE_S3_PORT", 9555))
 AIRFLOW_PORT = int(os.environ.get("COLLECTE_AIRFLOW_PORT", 8080))
+PORTALS_PORT = int(os.environ.get("COLLECTE_PORTALS_PORT", 8700))
+ENEDIS_PORT = int(os.environ.get("COLLECTE_ENEDIS_PORT", 8601))
+GRDF_PORT = int(os.environ.get("COLLECTE_GRDF_PORT", 8602))
+ERP_PORT = int(os.environ.get("COLLECTE_ERP_PORT", 8091))
+ERP_TOKEN = "erp-demo-token"
 BUCKET = "collecte"
-DEMO_DAGS = ["collect_nordis"]
+DEMO_DAGS = ["collect_nordis", "collect_gazelec", "collect_volta", "collect_azur", "collect_enedis",
+             "collect_grdf"]
 
 
 def _pg():
@@ -95,6 +101,9 @@ def service_env() -> dict[str, str]:
 
     sshd = _sshd()
     return {
+        "COLLECTE_ENEDIS_PORT": str(ENEDIS_PORT), "COLLECTE_GRDF_PORT": str(GRDF_PORT),
+        "COLLECTE_ERP_PORT": str(ERP_PORT), "COLLECTE_ERP_TOKEN": ERP_TOKEN,
+        "COLLECTE_SANDBOX_MAILDIR": str(LOCAL / "portals" / "mailbox"),
         "COLLECTE_S3_ENDPOINT": f"http://127.0.0.1:{S3_PORT}", "COLLECTE_S3_ACCESS_KEY": ACCESS_KEY,
         "COLLECTE_S3_SECRET_KEY": SECRET_KEY, "COLLECTE_PG_PORT": str(PG_PORT),
         "COLLECTE_SFTP_PORT": str(SFTP_PORT), "COLLECTE_SFTP_USER": sshd.username,
@@ -129,6 +138,7 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{AIRFLOW_PORT}",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "COLLECTE_CONSENT_SECRET": "collecte-demo-consent-secret",
         "TZ": "UTC",
         **service_env(),
     }
@@ -172,14 +182,65 @@ def start_services() -> None:
 
 
 def seed_sandbox() -> None:
-    """Sandbox suppliers' data: nordis drops three months of files on the SFTP server."""
+    """Sandbox suppliers' drops on the SFTP server (nordis: invoices + CSVs; gazelec: invoices)."""
     from sandbox import drops
 
-    outgoing = _sshd().root_dir / "nordis" / "outgoing"
+    root = _sshd().root_dir
+    outgoing = root / "nordis" / "outgoing"
     if not (outgoing / "processed").exists() and not any(outgoing.glob("*.pdf")):
-        for seed, first in ((1, 1), (2, 101)):
-            drops.drop_history(outgoing, "nordis", account_seed=seed, months=3, first_sequence=first)
-        print(f"  nordis       dropped 2 accounts x 3 months of invoices and CSVs in {outgoing}")
+        for seed, first in ((1, 1), (2, 4)):
+            drops.drop_history(outgoing, "nordis", account_seed=seed, months=3, first_sequence=first,
+                               last_month="2026-10")
+        print(f"  nordis       dropped 2 accounts x 3 months of multi-site invoices and CSVs in {outgoing}")
+    outgoing = root / "gazelec" / "outgoing"
+    if not (outgoing / "processed").exists() and not any(outgoing.glob("*.pdf")):
+        drops.drop_history(outgoing, "gazelec", account_seed=99, months=4, last_month="2026-10",
+                           account="GZ-lambert-frigo")
+        print(f"  gazelec      dropped 4 invoices in {outgoing}")
+
+
+def start_sandbox_apps() -> None:
+    """The stand-ins for supplier portals, Enedis, GRDF and the ERP, each its own process."""
+    from sandbox.services.common import port_in_use, wait_until
+
+    python = str(BIN / "python")
+    apps = {
+        "portals": ([python, "-m", "sandbox.portals", "--port", str(PORTALS_PORT), "--state-dir",
+                     str(LOCAL / "portals")], PORTALS_PORT, "volta, azur (+ API), gazelec portals"),
+        "enedis": ([python, "-m", "sandbox.enedis", "--port", str(ENEDIS_PORT), "--sftp-dir",
+                    str(_sshd().root_dir / "enedis" / "m023")], ENEDIS_PORT, "Data Connect + SGE"),
+        "grdf": ([python, "-m", "sandbox.grdf", "--port", str(GRDF_PORT)], GRDF_PORT, "ADICT"),
+        "erp": ([python, "-m", "sandbox.erp", "--port", str(ERP_PORT), "--token", ERP_TOKEN], ERP_PORT,
+                "supplier-invoice intake"),
+    }
+    for name, (args, port, what) in apps.items():
+        if not port_in_use(port):
+            spawn(f"sandbox-{name}", args, service_env())
+            wait_until(f"sandbox {name}", lambda p=port: port_in_use(p), timeout=60,
+                       log_hint=f"See {LOGS / f'sandbox-{name}.log'}.")
+        print(f"  {name:12s} http://127.0.0.1:{port}  ({what})")
+
+
+def seed_consent() -> None:
+    """The demo organization, its entities, contacts, sites, meters, accounts and signed mandates."""
+    from sandbox.services.postgres import PostgresServer
+
+    PostgresServer(LOCAL / "pg", PG_PORT).create_database("partner")
+    subprocess.run([str(BIN / "python"), "-m", "collecte.consent", "--warehouse", _pg().url("collecte"),
+                    "--s3-endpoint", f"http://127.0.0.1:{S3_PORT}", "--bucket", BUCKET, "seed-demo"],
+                   env={**os.environ, **airflow_env()}, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    print("  consent      demo organization seeded, mandates signed (see /collecte-consent in the UI)")
+
+
+def import_portal_connections() -> None:
+    """One Airflow connection per sandbox portal account (login/password), as production has."""
+    target = LOCAL / "portal_connections.json"
+    result = subprocess.run([str(BIN / "python"), "-m", "sandbox.portals", "--port", str(PORTALS_PORT),
+                             "--state-dir", str(LOCAL / "portals"), "--print-connections"],
+                            capture_output=True, text=True, check=True, cwd=REPO)
+    target.write_text(result.stdout)
+    target.chmod(0o600)
+    airflow("connections", "import", str(target), "--overwrite")
 
 
 def start_airflow() -> None:
@@ -190,6 +251,7 @@ def start_airflow() -> None:
     airflow("db", "migrate")
     subprocess.run([str(BIN / "python"), "-m", "collecte.airflow_settings", "airflow_settings.yaml"],
                    env={**os.environ, **airflow_env()}, check=True, cwd=REPO)
+    import_portal_connections()
     env = airflow_env()
     spawn("airflow-api", [str(BIN / "airflow"), "api-server", "-H", "127.0.0.1", "-p", str(AIRFLOW_PORT)], env)
     spawn("airflow-scheduler", [str(BIN / "airflow"), "scheduler", "--skip-serve-logs"], env)
@@ -218,9 +280,9 @@ class AirflowApi:
             time.sleep(2)
         raise RuntimeError(f"{dag_id} was not parsed within {timeout:.0f} s (see {LOGS}/airflow-dag-processor.log)")
 
-    def trigger(self, dag_id: str) -> str:
+    def trigger(self, dag_id: str, conf: dict | None = None) -> str:
         self.http.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
-        run = self.http.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None,
+        run = self.http.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {},
                                                                     "note": "make demo"})
         run.raise_for_status()
         return run.json()["dag_run_id"]
@@ -235,14 +297,25 @@ class AirflowApi:
         return "still running"
 
 
+def demo_spans() -> dict[str, dict[str, str]]:
+    """The span each demo run collects (the Params form's From/To): supplier history since
+    last year, the last published week of metering."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    suppliers = {"from": (today - timedelta(days=400)).isoformat(), "to": (today - timedelta(days=1)).isoformat()}
+    metering = {"from": (today - timedelta(days=8)).isoformat(), "to": (today - timedelta(days=2)).isoformat()}
+    return {dag_id: metering if dag_id in ("collect_enedis", "collect_grdf") else suppliers for dag_id in DEMO_DAGS}
+
+
 def run_demo_dags() -> dict[str, str]:
-    """Unpause and trigger the collection DAGs; wait for them."""
+    """Unpause and trigger the collection DAGs, each over a span given as Params; wait for them."""
     api = AirflowApi()
     runs = {}
-    for dag_id in DEMO_DAGS:
+    for dag_id, span in demo_spans().items():
         api.wait_for_dag(dag_id)
-        runs[dag_id] = api.trigger(dag_id)
-        print(f"  triggered {dag_id}")
+        runs[dag_id] = api.trigger(dag_id, span)
+        print(f"  triggered {dag_id} from {span['from']} to {span['to']}")
     return {dag_id: api.wait_for_run(dag_id, run_id) for dag_id, run_id in runs.items()}
 
 
@@ -288,6 +361,8 @@ def start() -> None:
     start_services()
     print("Sandbox:")
     seed_sandbox()
+    start_sandbox_apps()
+    seed_consent()
     print("Airflow:")
     start_airflow()
     print(f"  airflow      http://127.0.0.1:{AIRFLOW_PORT}")

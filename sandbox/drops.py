@@ -17,7 +17,11 @@ from pathlib import Path
 
 from sandbox.invoices import generate_account_history
 
-PREFIX = {"nordis": "NRD", "gazelec": "GZE"}
+# File names of each supplier's drop: nordis numbers per month and flow, gazelec per PDF.
+NAMES = {
+    "nordis": ("NRD_FAC_{account}_{month}_{seq}.pdf", "NRD_CONSO_{account}_{month}_{seq}.csv"),
+    "gazelec": ("GEP_FAC_{account}_{seq}.pdf", None),
+}
 
 
 @dataclass(frozen=True)
@@ -53,26 +57,33 @@ def consumption_csv(truth: dict) -> bytes:
 
 def drop_history(outgoing: Path, supplier: str = "nordis", *, account_seed: int = 1, months: int = 3,
                  first_sequence: int = 1, last_month: str | None = None, n_sites: int | None = None,
-                 with_csv: bool = True) -> list[DroppedMonth]:
-    """Write `months` consecutive months of one account's files; sequence numbers follow on."""
+                 with_csv: bool = True, account: str | None = None) -> list[DroppedMonth]:
+    """Write `months` consecutive months of one account's files; sequence numbers follow on.
+
+    `account` names the files (default: the invoices' customer account, letters and digits only).
+    """
     outgoing.mkdir(parents=True, exist_ok=True)
     options = {"n_sites": n_sites} if n_sites else {}
     invoices = generate_account_history(supplier, account_seed, months=months, last_month=last_month, **options)
     dropped = []
     for offset, invoice in enumerate(invoices):
         truth = invoice.truth
-        account = "".join(ch for ch in (truth.get("customer_account") or f"ACC{account_seed}") if ch.isalnum())
-        month = truth["invoice_date"][:7].replace("-", "")
-        seq = f"{first_sequence + offset:06d}"
-        pdf = outgoing / f"{PREFIX[supplier]}_FAC_{account}_{month}_{seq}.pdf"
+        fields = {
+            "account": account or "".join(ch for ch in (truth.get("customer_account") or f"ACC{account_seed}")
+                                          if ch.isalnum()),
+            "month": truth["invoice_date"][:7].replace("-", ""),
+            "seq": f"{first_sequence + offset:06d}",
+        }
+        pdf_name, csv_name = NAMES[supplier]
+        pdf = outgoing / pdf_name.format(**fields)
         pdf.write_bytes(invoice.pdf)
         _aged(pdf)
         csv_path = None
         rows = 0
-        if with_csv:
+        if with_csv and csv_name:
             body = consumption_csv(truth)
             rows = body.count(b"\n") - 1
-            csv_path = outgoing / f"{PREFIX[supplier]}_CONSO_{account}_{month}_{seq}.csv"
+            csv_path = outgoing / csv_name.format(**fields)
             csv_path.write_bytes(body)
             _aged(csv_path)
         dropped.append(DroppedMonth(pdf, csv_path, truth["invoice_number"], rows))

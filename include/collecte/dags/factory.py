@@ -17,6 +17,7 @@ from collecte.config.models import SupplierConfig
 from collecte.dags.assets import dataset_asset
 from collecte.dags.quality import crosscheck_invoices, export_invoices, report_quarantine
 from collecte.dags.runtime import default_args
+from collecte.dags.schedule import paris_timetable
 
 INVOICE_BATCH = 20
 
@@ -42,7 +43,7 @@ def build_supplier_dag(supplier: SupplierConfig) -> DAG:
         dag_id=f"collect_{supplier.code}",
         description=f"Collect {supplier.name}: {', '.join(sorted(set(road_types)))}",
         doc_md=_doc(supplier),
-        schedule=supplier.schedule,
+        schedule=paris_timetable(supplier.schedule),
         start_date=_aware(supplier.start_date),
         catchup=supplier.catchup,
         max_active_runs=1,

@@ -22,6 +22,7 @@ from airflow.sdk import DAG, get_current_context, task
 
 from collecte.dags.assets import dataset_asset
 from collecte.dags.runtime import default_args
+from collecte.dags.schedule import paris_timetable
 from collecte.sources.grdf.config import GrdfConfig, load_grdf_config
 
 DAG_ID = "collect_grdf"
@@ -161,7 +162,7 @@ def build_collect_grdf(config: GrdfConfig | None = None, doc_md: str | None = No
         dag_id=DAG_ID,
         description="GRDF ADICT: published and informative gas consumption, contract and technical data",
         doc_md=doc_md or __doc__,
-        schedule=config.schedule,
+        schedule=paris_timetable(config.schedule),
         start_date=datetime.combine(config.start_date, time(0), PARIS),
         catchup=False,
         max_active_runs=1,
