@@ -33,7 +33,9 @@ def test_every_dag_file_imports(parsed):
 
 
 def test_expected_dags_exist(parsed):
-    assert {"collect_nordis"} <= set(parsed["dags"])
+    assert set(parsed["dags"]) >= {
+        "collect_nordis", "collect_volta", "collect_azur", "collect_gazelec", "collect_enedis", "collect_grdf",
+        "import_meter_history", "telereleve", "gdpr_retention", "reprocess_quarantine"}
 
 
 def test_dags_have_owner_tags_retries_and_docs(parsed):
