@@ -90,7 +90,7 @@ def test_timeouts_are_retried(enedis, dc_client):
 
 
 def test_429_retry_after_is_honoured(enedis):
-    from collecte.sources.enedis.ratelimit import RateLimiter
+    from collecte.sources.ratelimit import RateLimiter
     from sandbox.enedis.state import CLIENT_SECRET
 
     # a client that believes it may send 20/s: the sandbox answers 429 with Retry-After, it waits and succeeds

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from collecte.sources.grdf.client import AdictClient
-from collecte.sources.grdf.ratelimit import RateLimiter
+from collecte.sources.ratelimit import RateLimiter
 from sandbox.grdf import GrdfSandbox, start_grdf
 from sandbox.grdf.state import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 

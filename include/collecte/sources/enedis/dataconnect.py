@@ -34,7 +34,7 @@ from collecte.sources.enedis.errors import (
     Transient,
     error_for,
 )
-from collecte.sources.enedis.ratelimit import RateLimiter, shared_limiter
+from collecte.sources.ratelimit import RateLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class DataConnectClient:
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self.limiter = self.limiter or shared_limiter(SOURCE, self.calls_per_second)
+        self.limiter = self.limiter or shared_limiter(SOURCE, self.calls_per_second, margin=0.08)
         self._http = httpx.Client(base_url=self.base_url, timeout=self.timeout,
                                   limits=httpx.Limits(max_keepalive_connections=8))
 

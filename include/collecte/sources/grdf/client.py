@@ -34,8 +34,8 @@ from collecte.sources.grdf.errors import (
     error_for,
 )
 from collecte.sources.grdf.ndjson import NdjsonAnswer, read_ndjson
-from collecte.sources.grdf.ratelimit import RateLimiter, shared_limiter
 from collecte.sources.grdf.resources import resource, windows
+from collecte.sources.ratelimit import RateLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class AdictClient:
         self.client_id = client_id
         self._secret = client_secret
         self.scope = scope
-        self.limiter = limiter or shared_limiter("grdf", rate_per_second)
+        self.limiter = limiter or shared_limiter("grdf", rate_per_second, margin=0.2)
         self.max_attempts = max_attempts
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self._sleep = sleep

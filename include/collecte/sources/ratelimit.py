@@ -1,11 +1,11 @@
-"""Client-side rate limit shared by every Enedis call of one process.
+"""Client-side rate limit shared by every call of one source in this process.
 
-Data Connect allows 5 calls per second (and an hourly quota). Airflow's pool `enedis` bounds
-how many tasks call at once; each process takes `rate / pool slots` (see collecte.dags.enedis),
-so all together stay under the limit. Inside a task, threads share this limiter. It is a sliding
-window like the operator's, with a margin for network jitter, and a 429 pauses every caller of
-the process for its Retry-After. Hand-written: 40 lines, and it must honour server pauses, which
-generic token-bucket packages do not.
+Operators cap calls per client (Enedis Data Connect and GRDF ADICT: 5 per second). Airflow's pool
+of the source bounds how many tasks call at once; each process takes `rate / pool slots`, so all
+of them together stay under the limit. Inside a task, threads share one limiter. It is a sliding
+window like the servers', with a margin for network jitter, and a 429 pauses every caller of the
+process for its Retry-After. Hand-written: it is 40 lines and must honour server-imposed pauses,
+which generic token-bucket packages do not.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable
 class RateLimiter:
     """At most `rate` calls in any `window` seconds (thread-safe, blocking)."""
 
-    def __init__(self, rate: float, window: float = 1.0, *, margin: float = 0.08,
+    def __init__(self, rate: float, window: float = 1.0, *, margin: float = 0.1,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -49,7 +49,7 @@ class RateLimiter:
             waited += delay
 
     def pause(self, seconds: float) -> None:
-        """Hold every caller for `seconds` (the operator answered 429 with Retry-After)."""
+        """Hold every caller for `seconds` (the server answered 429 with Retry-After)."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
@@ -58,7 +58,7 @@ _SHARED: dict[tuple[str, float], RateLimiter] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_limiter(source: str, rate: float) -> RateLimiter:
+def shared_limiter(source: str, rate: float, *, margin: float = 0.1) -> RateLimiter:
     """The process-wide limiter of `source` at `rate` calls per second."""
     with _SHARED_LOCK:
-        return _SHARED.setdefault((source, rate), RateLimiter(rate))
+        return _SHARED.setdefault((source, rate), RateLimiter(rate, margin=margin))

@@ -1,17 +1,49 @@
-"""The client-side limiter never lets more than `rate` calls into any window."""
-
-from __future__ import annotations
+"""The client-side limiter never lets more than `rate` calls into any window, and honours pauses."""
 
 import threading
 
 import pytest
 
-from collecte.sources.grdf.ratelimit import RateLimiter
-
-pytestmark = pytest.mark.timeout(10)
+from collecte.sources.ratelimit import RateLimiter
 
 
 class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        with self.lock:
+            self.now += seconds
+
+
+def test_no_window_holds_more_than_the_rate():
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep, margin=0.0)
+    sent = []
+    for _ in range(23):
+        limiter.acquire()
+        sent.append(clock.now)
+    for index, moment in enumerate(sent):
+        assert sum(1 for other in sent[index:] if other < moment + 1.0) <= 5
+    assert sent[-1] >= 4.0  # 23 calls at 5/s need at least 4 s
+
+
+def test_pause_holds_every_caller():
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.pause(3.0)
+    waited = limiter.acquire()
+    assert waited >= 3.0 and clock.now >= 3.0
+
+
+# -- further cases (a clock that does not start at zero) --
+
+class StartedClock:
     def __init__(self) -> None:
         self.now = 100.0
 
@@ -23,7 +55,7 @@ class FakeClock:
 
 
 def test_sliding_window_with_fake_clock():
-    clock = FakeClock()
+    clock = StartedClock()
     limiter = RateLimiter(5, margin=0.1, clock=clock, sleep=clock.sleep)
     stamps = []
     for _ in range(23):
@@ -35,7 +67,7 @@ def test_sliding_window_with_fake_clock():
 
 
 def test_fractional_rate_spaces_calls():
-    clock = FakeClock()
+    clock = StartedClock()
     limiter = RateLimiter(2.5, margin=0.0, clock=clock, sleep=clock.sleep)
     stamps = []
     for _ in range(7):
@@ -44,8 +76,8 @@ def test_fractional_rate_spaces_calls():
     assert all(stamps[i + 2] - stamps[i] >= 0.8 - 1e-9 for i in range(5))
 
 
-def test_pause_holds_every_caller():
-    clock = FakeClock()
+def test_pause_counts_from_now_on_any_clock():
+    clock = StartedClock()
     limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
     limiter.acquire()
     limiter.pause(2.0)
