@@ -280,12 +280,27 @@ class AirflowApi:
             time.sleep(2)
         raise RuntimeError(f"{dag_id} was not parsed within {timeout:.0f} s (see {LOGS}/airflow-dag-processor.log)")
 
-    def trigger(self, dag_id: str, conf: dict | None = None) -> str:
+    def unpause(self, dag_id: str) -> None:
         self.http.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
+
+    def trigger(self, dag_id: str, conf: dict | None = None) -> str:
+        self.unpause(dag_id)
         run = self.http.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {},
                                                                     "note": "make demo"})
         run.raise_for_status()
         return run.json()["dag_run_id"]
+
+    def scheduled_run(self, dag_id: str, timeout: float = 120) -> str:
+        """Unpause; the id of the scheduled run the scheduler creates for the latest interval."""
+        self.unpause(dag_id)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns").json().get("dag_runs", [])
+            scheduled = [r for r in runs if r["run_type"] == "scheduled"]
+            if scheduled:
+                return scheduled[0]["dag_run_id"]
+            time.sleep(2)
+        raise RuntimeError(f"{dag_id}: no scheduled run appeared within {timeout:.0f} s")
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 900) -> str:
         deadline = time.monotonic() + timeout
@@ -297,25 +312,32 @@ class AirflowApi:
         return "still running"
 
 
-def demo_spans() -> dict[str, dict[str, str]]:
-    """The span each demo run collects (the Params form's From/To): supplier history since
-    last year, the last published week of metering."""
+def demo_spans() -> dict[str, dict[str, str] | None]:
+    """What each demo run collects. SFTP drops: the daily scheduled run takes what was dropped
+    (None). Portals and operators: a manual run over a span given as Params (From/To): supplier
+    history since last year, the last published week of metering."""
     from datetime import date, timedelta
 
     today = date.today()
     suppliers = {"from": (today - timedelta(days=400)).isoformat(), "to": (today - timedelta(days=1)).isoformat()}
     metering = {"from": (today - timedelta(days=8)).isoformat(), "to": (today - timedelta(days=2)).isoformat()}
-    return {dag_id: metering if dag_id in ("collect_enedis", "collect_grdf") else suppliers for dag_id in DEMO_DAGS}
+    spans: dict[str, dict[str, str] | None] = {"collect_nordis": None, "collect_gazelec": suppliers,
+                                                "collect_volta": suppliers, "collect_azur": suppliers}
+    return {**spans, "collect_enedis": metering, "collect_grdf": metering}
 
 
 def run_demo_dags() -> dict[str, str]:
-    """Unpause and trigger the collection DAGs, each over a span given as Params; wait for them."""
+    """Unpause the collection DAGs, trigger the manual spans; wait for the runs."""
     api = AirflowApi()
     runs = {}
     for dag_id, span in demo_spans().items():
         api.wait_for_dag(dag_id)
-        runs[dag_id] = api.trigger(dag_id, span)
-        print(f"  triggered {dag_id} from {span['from']} to {span['to']}")
+        if span is None:
+            runs[dag_id] = api.scheduled_run(dag_id)
+            print(f"  unpaused {dag_id}: its scheduled run collects the files dropped")
+        else:
+            runs[dag_id] = api.trigger(dag_id, span)
+            print(f"  triggered {dag_id} from {span['from']} to {span['to']}")
     return {dag_id: api.wait_for_run(dag_id, run_id) for dag_id, run_id in runs.items()}
 
 

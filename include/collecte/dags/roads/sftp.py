@@ -4,16 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.providers.sftp.sensors.sftp import SFTPSensor
 from airflow.sdk import XComArg, get_current_context, task
 
 from collecte.config.models import RoadConfig, SupplierConfig
 
 
+class DropSensor(SFTPSensor):
+    """Waits for the supplier's drop on scheduled runs; a manual run looks once and goes on.
+
+    Someone who presses *Trigger* wants what is on the server now, not a wait of the sensor's
+    timeout: with nothing there, the manual run skips its stages at once.
+    """
+
+    def poke(self, context):  # noqa: ANN001, ANN201 - the sensor's own signature
+        found = super().poke(context)
+        if not found and getattr(context.get("dag_run"), "run_type", None) == "manual":
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            raise AirflowSkipException(f"nothing matching {self.file_pattern!r} in {self.path} (manual run)")
+        return found
+
+
 def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
     """Add the sensor and landing task of `road`; return the landed-object references."""
-    from airflow.providers.sftp.sensors.sftp import SFTPSensor
-
-    wait = SFTPSensor(
+    wait = DropSensor(
         task_id="wait_for_files",
         path=road.remote_dir,
         file_pattern=road.wait_pattern or next(iter(road.patterns.values())),
