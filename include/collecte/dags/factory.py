@@ -77,14 +77,16 @@ def keys_of_kind(landed: list[list[dict[str, Any]] | None], kind: str) -> list[s
     return sorted(set(keys))
 
 
-@task
+# all_done: one road failing or finding nothing (a skipped sensor) must not hold back what the
+# other roads landed.
+@task(trigger_rule="all_done")
 def batch_invoice_pdfs(landed: list[list[dict[str, Any]]]) -> list[list[str]]:
     """The invoice PDFs landed by this run, in batches: one mapped extraction task per batch."""
     pdfs = keys_of_kind(landed, "invoice_pdf")
     return [pdfs[i:i + INVOICE_BATCH] for i in range(0, len(pdfs), INVOICE_BATCH)]
 
 
-@task
+@task(trigger_rule="all_done")
 def load_consumption(supplier_code: str, landed: list[list[dict[str, Any]]],
                      run_id: str | None = None) -> list[dict[str, Any]]:
     """Parse, check (Great Expectations) and upsert every consumption file landed by this run."""
