@@ -139,6 +139,7 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "COLLECTE_CONSENT_SECRET": "collecte-demo-consent-secret",
+        "COLLECTE_RETRY_DELAY_SECONDS": "5",
         "TZ": "UTC",
         **service_env(),
     }

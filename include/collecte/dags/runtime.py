@@ -5,6 +5,7 @@ Called inside tasks only: connections and variables are never read when a DAG fi
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +17,15 @@ DEFAULT_BUCKET = "collecte"
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:
-    """Task defaults: transient failures retried with exponential backoff."""
+    """Task defaults: transient failures retried with exponential backoff.
+
+    The first delay is `COLLECTE_RETRY_DELAY_SECONDS` (default 30; the demo uses 5 so that its
+    sandbox outages resolve in seconds).
+    """
     args: dict[str, Any] = {
         "owner": "collecte",
         "retries": 3,
-        "retry_delay": timedelta(seconds=30),
+        "retry_delay": timedelta(seconds=int(os.environ.get("COLLECTE_RETRY_DELAY_SECONDS", "30"))),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
     }
