@@ -349,7 +349,8 @@ def summary(states: dict[str, str]) -> None:
     from collecte.warehouse.db import connect
     from sandbox.services.s3 import S3Server
 
-    print("\nRuns:")
+    print("\nRuns (a run is red when an account needs a person or something was quarantined;")
+    print("      the other accounts' data is collected all the same):")
     for dag_id, state in states.items():
         print(f"  {dag_id:28s} {state}")
     client = S3Server(S3_PORT).client()
@@ -370,6 +371,14 @@ def summary(states: dict[str, str]) -> None:
             n = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             if n:
                 print(f"  {table:40s} {n:8d}")
+        print("\nSupplier accounts (table account_status; the sandbox plays one scenario per failing account):")
+        for source, account, status, message in conn.execute(
+                "SELECT source, account_id, status, coalesce(message, '') FROM account_status ORDER BY 1, 2"):
+            print(f"  {source:8s} {account:26s} {status:18s} {message[:70]}")
+        print("\nFiles seen on SFTP drops (table file_status):")
+        for source, status, count in conn.execute(
+                "SELECT source, status, count(*) FROM file_status GROUP BY 1, 2 ORDER BY 1, 2"):
+            print(f"  {source:8s} {status:12s} {count:4d}")
         print("\nQuarantine:")
         for dataset, reason in conn.execute(
                 "SELECT dataset, reason FROM quarantine_record ORDER BY created_at LIMIT 10"):
