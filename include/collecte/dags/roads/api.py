@@ -10,18 +10,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from airflow.sdk import XComArg, get_current_context, task
+from airflow.sdk import XComArg
 
 from collecte.config.models import RoadConfig, SupplierConfig
 from collecte.dags.roads.portal import (
     account_config,
-    account_report,
     attempt_id,
     base_url,
+    build_account_road,
     consent_gate,
     credentials,
     finish,
-    landed_objects,
 )
 
 log = logging.getLogger("collecte.supplier_api")
@@ -29,17 +28,7 @@ log = logging.getLogger("collecte.supplier_api")
 
 def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
     """Add one mapped `collect_account` task per API account and the `landed` task; return its output."""
-
-    @task(task_id="collect_account", pool=road.pool or "default_pool", map_index_template="{{ account_id }}")
-    def collect_account(account_id: str) -> list[dict[str, Any]]:
-        """Land the PDFs of the invoices of the run's interval not collected yet."""
-        context = get_current_context()
-        context["account_id"] = account_id  # type: ignore[typeddict-unknown-key]  # map_index_template
-        return run_api_account(supplier, road, account_id, context)
-
-    collected = collect_account.expand(account_id=[a.id for a in road.accounts])
-    collected >> account_report(supplier.code, [a.id for a in road.accounts])
-    return landed_objects(collected)
+    return build_account_road(supplier, road, run_api_account)
 
 
 def run_api_account(supplier: SupplierConfig, road: RoadConfig, account_id: str, context: Any) -> list[dict[str, Any]]:

@@ -34,13 +34,22 @@ log = logging.getLogger("collecte.portal")
 
 def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
     """Add one mapped `collect_account` task per account and the `landed` task; return its output."""
+    return build_account_road(supplier, road, run_portal_account)
+
+
+def build_account_road(supplier: SupplierConfig, road: RoadConfig, run_account: Any) -> XComArg:
+    """The shape every per-account road shares (portal, supplier API): one mapped task per account
+    named after it, the `account_report` leaf, and `landed` gathering the references.
+
+    `run_account(supplier, road, account_id, context) -> list of landed refs` is the task body.
+    """
 
     @task(task_id="collect_account", pool=road.pool or "default_pool", map_index_template="{{ account_id }}")
     def collect_account(account_id: str) -> list[dict[str, Any]]:
-        """Collect one account's invoices (and exports) for the run's interval."""
+        """Collect one account's documents for the run's interval."""
         context = get_current_context()
         context["account_id"] = account_id  # type: ignore[typeddict-unknown-key]  # map_index_template
-        return run_portal_account(supplier, road, account_id, context)
+        return run_account(supplier, road, account_id, context)
 
     collected = collect_account.expand(account_id=[a.id for a in road.accounts])
     collected >> account_report(supplier.code, [a.id for a in road.accounts])
