@@ -160,10 +160,10 @@ def declare_gas_access(pce: str) -> dict[str, Any]:
         mandate = mandate_for_meter(conn, "grdf", pce, _today())
     if mandate is None:
         return {"pce": pce, "state": None, "reason": "no signed mandate in force"}
-    fields = {k: ({"Vrai": True, "Faux": False}.get(v, v)) for k, v in adict_access_right_fields(mandate).items()}
     config = load_grdf_config()
     with AdictClient.from_connection(config.conn_id, rate_per_second=config.task_rate) as client:
-        right = declare_access_right(client, pce, fields)
+        # MandateFields reads ADICT's "Vrai"/"Faux" flags as the consent registry gives them
+        right = declare_access_right(client, pce, adict_access_right_fields(mandate))
     return {"pce": pce, "state": right.state}
 
 

@@ -76,6 +76,11 @@ def test_code_sign_and_operator_fields(seeded, mailbox_dir):
         assert adict["code_postal"] == "13008" and adict["raison_sociale"] == "Démo Énergie Sud SAS"
         assert adict["courriel_titulaire"] == "karim.benali@demo-sud.example"
         assert (adict["perim_donnees_contractuelles"], adict["perim_donnees_publiees"]) == ("Vrai", "Faux")
+        # the GRDF client takes these fields as they are (the telereleve DAG passes them through)
+        from collecte.sources.grdf.access_rights import MandateFields
+
+        declared = MandateFields.model_validate(adict)
+        assert (declared.perim_donnees_contractuelles, declared.perim_donnees_publiees) == (True, False)
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE object_id = %s ORDER BY id",
                                                (draft.id,))]
         assert actions == ["mandate.draft", "mandate.code_sent", "mandate.code_rejected",
