@@ -59,7 +59,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="collecte-bench-"))
     work.chmod(0o755)
-    postgres = PostgresServer(work / "pg", free_port()).start()
+    postgres = PostgresServer(work / "pg", free_port(), attached=True).start()
     s3 = S3Server(free_port()).start()
     sandbox = start_enedis(0, today=TODAY, limits=Limits(calls_per_second=5, calls_per_hour=10_000))
     try:

@@ -159,7 +159,7 @@ def main() -> int:
     load_before = f"{os.getloadavg()[0]:.1f}"
     work = Path(tempfile.mkdtemp(prefix="collecte-bench-"))
     work.chmod(0o755)
-    postgres = PostgresServer(work / "pg", free_port()).start()
+    postgres = PostgresServer(work / "pg", free_port(), attached=True).start()
     s3 = S3Server(free_port()).start()
     try:
         url = postgres.create_database("bench")

@@ -81,7 +81,7 @@ def time_ingestion(frame: object, points: int) -> float:
 
     folder = Path(tempfile.mkdtemp(prefix="collecte-bench-"))
     folder.chmod(0o755)
-    server = PostgresServer(folder / "pg", free_port()).start()
+    server = PostgresServer(folder / "pg", free_port(), attached=True).start()
     try:
         url = server.create_database("bench")
         with connect(url) as conn:

@@ -57,7 +57,7 @@ def postgres_server(services_dir: Path):
     from collecte.warehouse.db import connect, migrate
     from sandbox.services.postgres import PostgresServer
 
-    server = PostgresServer(services_dir / "pg", free_port()).start()
+    server = PostgresServer(services_dir / "pg", free_port(), attached=True).start()
     url = server.create_database("collecte_template")
     with connect(url) as conn:
         migrate(conn)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import pwd
+import signal
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 
 class ServiceError(RuntimeError):
@@ -46,15 +48,38 @@ def wait_until(service: str, ready: Callable[[], bool], timeout: float = 30.0,
     raise ServiceError(f"{service}: not ready after {timeout:.0f} s. {log_hint}".strip())
 
 
-def run_as(user: str) -> Callable[[], None] | None:
-    """A preexec_fn dropping root privileges to `user` (PostgreSQL refuses to run as root)."""
-    if os.geteuid() != 0:
+def _libc() -> Any:
+    # Loaded in the parent: after the user change, the child may not be allowed to read the
+    # Python installation (e.g. under /root) to import anything.
+    import ctypes
+
+    return ctypes.CDLL("libc.so.6", use_errno=True)
+
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = _libc()
+
+
+def die_with_parent() -> None:
+    """In a child: receive SIGTERM when the parent dies (Linux), so a killed test run leaves no server."""
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def run_as(user: str, *, attached: bool = False) -> Callable[[], None] | None:
+    """A preexec_fn dropping root privileges to `user` (PostgreSQL refuses to run as root).
+
+    `attached`: the child also dies with its parent (set after the user change, which clears it).
+    """
+    entry = pwd.getpwnam(user) if os.geteuid() == 0 else None
+    if entry is None and not attached:
         return None
-    entry = pwd.getpwnam(user)
 
     def demote() -> None:
-        os.setgid(entry.pw_gid)
-        os.setuid(entry.pw_uid)
+        if entry is not None:
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
+        if attached:
+            die_with_parent()
 
     return demote
 

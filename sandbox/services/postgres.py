@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.services.common import (
@@ -30,10 +30,16 @@ def _pg_bin(name: str) -> str:
 
 @dataclass
 class PostgresServer:
-    """One cluster in `data_dir`, reachable as `superuser_url`."""
+    """One cluster in `data_dir`, reachable as `superuser_url`.
+
+    `attached=True` (the tests) runs the postmaster as a child that dies with this process, so
+    a killed test run leaves no server behind; otherwise (the demo) pg_ctl daemonizes it.
+    """
 
     data_dir: Path
     port: int
+    attached: bool = False
+    _process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
     def superuser_url(self) -> str:
@@ -65,12 +71,25 @@ class PostgresServer:
         opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                 "-c max_connections=200 -c shared_buffers=256MB -c timezone=UTC")
+        if self.attached:
+            return self._start_attached(opts, log)
         result = self._run(_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(log), "-o", opts,
                            "-w", "-t", "30", "start", check=False)
         if result.returncode:
             tail = log.read_text(errors="replace")[-800:] if log.exists() else result.stderr
             raise ServiceError(f"postgresql: did not start on 127.0.0.1:{self.port}: {tail.strip()}")
         wait_until("postgresql", self.accepts_connections, timeout=30)
+        return self
+
+    def _start_attached(self, opts: str, log: Path) -> PostgresServer:
+        import shlex
+
+        with open(log, "ab") as out:
+            self._process = subprocess.Popen(
+                [_pg_bin("postgres"), "-D", str(self.data_dir), *shlex.split(opts)],
+                stdout=out, stderr=subprocess.STDOUT, preexec_fn=run_as(PG_USER, attached=True), cwd="/tmp")
+        wait_until("postgresql", self.accepts_connections, timeout=30,
+                   alive=lambda: self._process.poll() is None, log_hint=f"See {log}.")
         return self
 
     def accepts_connections(self) -> bool:
@@ -96,6 +115,14 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the cluster (fast shutdown)."""
+        if self._process is not None:
+            self._process.send_signal(2)  # SIGINT: PostgreSQL's fast shutdown
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+            self._process = None
+            return
         if self.is_running():
             self._run(_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False)
 

@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.services.common import ServiceError, ensure_port_free, port_in_use, wait_until
+from sandbox.services.common import ServiceError, die_with_parent, ensure_port_free, port_in_use, wait_until
 
 
 def _sshd_binary() -> str:
@@ -99,7 +99,7 @@ class SshdServer:
         log = open(self.state_dir / "sshd.log", "ab")  # noqa: SIM115 - the child keeps it open
         self._process = subprocess.Popen(
             [_sshd_binary(), "-D", "-e", "-f", str(self.state_dir / "sshd_config")],
-            stdout=log, stderr=log, start_new_session=True)
+            stdout=log, stderr=log, start_new_session=True, preexec_fn=die_with_parent)
         wait_until("sshd (sftp)", lambda: port_in_use(self.port), timeout=15,
                    alive=lambda: self._process.poll() is None,
                    log_hint=f"See {self.state_dir / 'sshd.log'}.")
