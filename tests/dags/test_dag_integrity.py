@@ -46,6 +46,14 @@ def test_dags_have_owner_tags_retries_and_docs(parsed):
         assert dag["doc"], dag_id
 
 
+def test_collection_dags_announce_the_datasets_they_load(parsed):
+    for dag_id, dag in parsed["dags"].items():
+        if dag_id.startswith("collect_"):
+            assert dag["assets"], f"{dag_id} updates no Asset"
+    assert "warehouse.load_curve" in parsed["dags"]["collect_enedis"]["assets"]
+    assert "warehouse.invoice" in parsed["dags"]["collect_nordis"]["assets"]
+
+
 def test_no_io_at_parse_time(parsed):
     assert parsed["io"] == []
 

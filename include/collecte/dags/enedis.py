@@ -155,6 +155,13 @@ def collect_batch(batch: dict[str, Any]) -> dict[str, Any]:
                          threads=config.threads_per_task)
 
 
+def metering_assets() -> list:
+    """The Assets a load of Enedis data updates (one per warehouse table)."""
+    from collecte.dags.assets import dataset_asset
+
+    return [dataset_asset(t) for t in ("daily_energy", "load_curve", "max_power", "meter_index", "meter_contract")]
+
+
 @task(map_index_template="{{ enedis_batch }}")
 def load_batch(collected: dict[str, Any]) -> dict[str, Any]:
     """Stage Parquet, check it (GX suites), upsert the warehouse from one batch's raw objects."""
@@ -219,7 +226,7 @@ def build_collect_enedis(config: OperatorConfig | None = None, doc_md: str | Non
         ready = wait_for_publication()
         collected = collect_batch.override(pool=config.pool).expand(batch=batches)
         ready >> collected
-        loaded = load_batch.expand(collected=collected)
+        loaded = load_batch.override(outlets=metering_assets()).expand(collected=collected)
         report(collected, loaded)
     return dag
 
@@ -259,7 +266,7 @@ def build_import_meter_history(config: OperatorConfig | None = None, doc_md: str
     ) as dag:
         batches = select_history()
         collected = collect_batch.override(pool=config.pool).expand(batch=batches)
-        loaded = load_batch.expand(collected=collected)
+        loaded = load_batch.override(outlets=metering_assets()).expand(collected=collected)
         report(collected, loaded)
         gas_batches = select_gas_history()
         collect_gas_batch.override(task_id="collect_gas_batch", pool=load_grdf_config().pool
