@@ -17,6 +17,18 @@ def line(category: str, label: str, quantity: float | int | None, unit: str | No
             "unit_price": unit_price, "amount_excl_tax": money(amount), "vat_rate": float(vat)}
 
 
+def advance_readings(indexes: dict[str, int], kwh: dict[str, int], *, estimated: bool) -> list[dict]:
+    """Electricity readings per period for `kwh`, from the meter's `indexes`, which it advances."""
+    readings = []
+    for period, quantity in kwh.items():
+        first = indexes[period]
+        readings.append({"period": period, "index_start": first, "index_end": first + quantity, "unit": "kWh",
+                         "conversion_coefficient": None,
+                         "reading_type": "estimated" if estimated else "actual", "kwh": quantity})
+        indexes[period] = first + quantity
+    return readings
+
+
 def price(value: float, decimals: int) -> float:
     """A unit price as printed with `decimals` decimals."""
     return float(round_amount(dec(value), "1." + "0" * decimals))

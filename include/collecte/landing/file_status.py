@@ -24,27 +24,29 @@ class FileStatus:
 
 def record(conn: Any, rows: Iterable[FileStatus]) -> None:
     """Insert or update rows; a file already landed keeps `landed` when seen again as a duplicate."""
-    with conn.transaction():
-        for row in rows:
-            conn.execute(
-                """
-                INSERT INTO file_status (source, kind, file_name, remote_path, sequence_number, sha256,
-                                         raw_key, status, detail)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (source, file_name) DO UPDATE SET
-                    kind = EXCLUDED.kind,
-                    sequence_number = COALESCE(EXCLUDED.sequence_number, file_status.sequence_number),
-                    sha256 = COALESCE(EXCLUDED.sha256, file_status.sha256),
-                    raw_key = COALESCE(EXCLUDED.raw_key, file_status.raw_key),
-                    status = CASE WHEN file_status.status = 'landed' AND EXCLUDED.status = 'duplicate'
-                                  THEN 'landed' ELSE EXCLUDED.status END,
-                    detail = EXCLUDED.detail,
-                    updated_at = now()
-                WHERE (file_status.status, file_status.detail) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.detail)
-                """,
-                (row.source, row.kind, row.file_name, row.remote_path, row.sequence_number, row.sha256,
-                 row.raw_key, row.status, row.detail),
-            )
+    params = [(row.source, row.kind, row.file_name, row.remote_path, row.sequence_number, row.sha256,
+               row.raw_key, row.status, row.detail) for row in rows]
+    if not params:
+        return
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(
+            """
+            INSERT INTO file_status (source, kind, file_name, remote_path, sequence_number, sha256,
+                                     raw_key, status, detail)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (source, file_name) DO UPDATE SET
+                kind = EXCLUDED.kind,
+                sequence_number = COALESCE(EXCLUDED.sequence_number, file_status.sequence_number),
+                sha256 = COALESCE(EXCLUDED.sha256, file_status.sha256),
+                raw_key = COALESCE(EXCLUDED.raw_key, file_status.raw_key),
+                status = CASE WHEN file_status.status = 'landed' AND EXCLUDED.status = 'duplicate'
+                              THEN 'landed' ELSE EXCLUDED.status END,
+                detail = EXCLUDED.detail,
+                updated_at = now()
+            WHERE (file_status.status, file_status.detail) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.detail)
+            """,
+            params,
+        )
 
 
 def sequence_numbers(conn: Any, source: str, kind: str) -> list[int]:

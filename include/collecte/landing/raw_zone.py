@@ -60,6 +60,9 @@ class RawZone:
     def __init__(self, client: Any, bucket: str) -> None:
         self.client = client
         self.bucket = bucket
+        # content hash -> key, per account prefix: listed once per RawZone (one task), then kept
+        # up to date by land(), so landing N files of an account costs one listing, not N.
+        self._landed: dict[str, dict[str, str]] = {}
 
     # -- raw ---------------------------------------------------------------------------------
     @staticmethod
@@ -70,18 +73,18 @@ class RawZone:
             f"account={_segment('account', account)}/"
         )
 
+    def _landed_under(self, prefix: str) -> dict[str, str]:
+        if prefix not in self._landed:
+            self._landed[prefix] = {key.rsplit("/", 1)[-1].split(".", 1)[0]: key for key in self.keys(prefix)}
+        return self._landed[prefix]
+
     def find(self, source: str, kind: str, account: str, sha256: str) -> str | None:
         """Key of the object with this content hash for this account, if it already landed."""
-        prefix = self.account_prefix(source, kind, account)
-        for key in self.keys(prefix):
-            if key.rsplit("/", 1)[-1].split(".", 1)[0] == sha256:
-                return key
-        return None
+        return self._landed_under(self.account_prefix(source, kind, account)).get(sha256)
 
     def known_hashes(self, source: str, kind: str, account: str) -> set[str]:
-        """Content hashes already landed for one account and kind (one listing, for batches)."""
-        prefix = self.account_prefix(source, kind, account)
-        return {key.rsplit("/", 1)[-1].split(".", 1)[0] for key in self.keys(prefix)}
+        """Content hashes already landed for one account and kind."""
+        return set(self._landed_under(self.account_prefix(source, kind, account)))
 
     def land(
         self,
@@ -119,6 +122,7 @@ class RawZone:
             ChecksumAlgorithm="SHA256",
         )
         self.verify(key, digest, len(content))
+        self._landed_under(self.account_prefix(source, kind, account))[digest] = key
         return LandedObject(key, digest, len(content), created=True)
 
     def verify(self, key: str, sha256: str, size: int) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices import identities, rates
-from sandbox.invoices.lines import finish_invoice, line, negate, price
+from sandbox.invoices.lines import advance_readings, finish_invoice, line, negate, price
 from sandbox.invoices.money import dec, round_amount
 from sandbox.invoices.periods import add_months, month_end
 from sandbox.invoices.seasons import energy_over, is_winter
@@ -128,13 +128,7 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
     top = max(contract["powers"].values())
     max_kva = int(round(top * rng.uniform(0.7, 1.12))) if contract["print_max"] else None
     weighted = round(top * rng.uniform(0.93, 1.0), 1)
-    readings = []
-    for p, q in kwh.items():
-        first = contract["indexes"][p]
-        readings.append({"period": p, "index_start": first, "index_end": first + q, "unit": "kWh",
-                         "conversion_coefficient": None,
-                         "reading_type": "estimated" if estimated else "actual", "kwh": q})
-        contract["indexes"][p] = first + q
+    readings = advance_readings(contract["indexes"], kwh, estimated=estimated)
     invoice_date = end + dt.timedelta(days=rng.randint(3, 12))
     credit = document_type == "credit_note"
     number = f"AZ{'C' if credit else ''}{invoice_date:%y%m}{rng.randint(1000, 2000):06d}"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices import identities, rates
-from sandbox.invoices.lines import finish_invoice, line, negate, price
+from sandbox.invoices.lines import advance_readings, finish_invoice, line, negate, price
 from sandbox.invoices.money import dec, round_amount
 from sandbox.invoices.periods import add_months, days, month_end
 from sandbox.invoices.seasons import energy_over, is_winter
@@ -138,14 +138,8 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
         top = max(site["powers"].values())
         max_kva = int(round(top * rng.uniform(0.75, 1.06))) if site["print_max"] else None
         estimated = rng.random() < 0.15
-        readings = []
-        for p, q in kwh.items():
-            first = site["indexes"][p]
-            readings.append({"period": p, "index_start": first, "index_end": first + q, "unit": "kWh",
-                             "conversion_coefficient": None,
-                             "reading_type": "estimated" if estimated else "actual", "kwh": q})
-            advances.append((site, p, q))
-            site["indexes"][p] = first + q
+        readings = advance_readings(site["indexes"], kwh, estimated=estimated)
+        advances.extend((site, p, q) for p, q in kwh.items())
         sites.append({"meter_id": site["meter_id"], "site_name": site["name"], "site_address": site["address"],
                       "period_start": start.isoformat(), "period_end": end.isoformat(),
                       "tariff_option": site["option"], "subscribed_power_kva": top, "max_power_kva": max_kva,

@@ -7,7 +7,7 @@ import random
 from decimal import Decimal
 
 from sandbox.invoices import identities, rates
-from sandbox.invoices.lines import finish_invoice, line, negate, price
+from sandbox.invoices.lines import advance_readings, finish_invoice, line, negate, price
 from sandbox.invoices.money import dec, round_amount
 from sandbox.invoices.periods import add_months, days, month_end, month_slices
 from sandbox.invoices.seasons import energy_over
@@ -113,13 +113,7 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
         start = add_months(month, -12) + dt.timedelta(days=contract["offset"])
     kwh = _consumption(contract, start, end, rng)
     estimated = rng.random() < 0.15 and not regularisation
-    readings = []
-    for p, q in kwh.items():
-        first = contract["indexes"][p]
-        readings.append({"period": p, "index_start": first, "index_end": first + q, "unit": "kWh",
-                         "conversion_coefficient": None,
-                         "reading_type": "estimated" if estimated else "actual", "kwh": q})
-        contract["indexes"][p] = first + q
+    readings = advance_readings(contract["indexes"], kwh, estimated=estimated)
     invoice_date = end + dt.timedelta(days=rng.randint(1, 6))
     year = invoice_date.year
     credit = document_type == "credit_note"
