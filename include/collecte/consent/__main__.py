@@ -2,7 +2,7 @@
 
     python -m collecte.consent seed-demo --warehouse URL [--s3-endpoint URL --bucket NAME]
     python -m collecte.consent erase-contact CONTACT_ID --requested-by WHO --warehouse URL ...
-    python -m collecte.consent purge --warehouse URL ...          # retention, as the DAG does
+    python -m collecte.consent purge [--dry-run] --warehouse URL ...   # retention, as the DAG does
     python -m collecte.consent contact-link CONTACT_ID            # personal link of a contact
                                    (secret: $COLLECTE_CONSENT_SECRET, else Airflow's [api] secret_key)
 
@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     erase.add_argument("contact_id")
     erase.add_argument("--requested-by", required=True)
     erase.add_argument("--reason", default="")
-    commands.add_parser("purge", help="delete what is past retention (S3 and warehouse)")
+    purge = commands.add_parser("purge", help="delete what is past retention (S3 and warehouse)")
+    purge.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
     link = commands.add_parser("contact-link", help="the personal link token of a contact")
     link.add_argument("contact_id")
     args = parser.parse_args(argv)
@@ -72,9 +73,19 @@ def main(argv: list[str] | None = None) -> int:
             result = erase_contact(conn, zone, args.contact_id, requested_by=args.requested_by,
                                    reason=args.reason).__dict__
         else:
-            from collecte.consent.retention import load_retention, purge_past_retention
+            from collecte.consent.retention import (
+                Narrowing,
+                delete_objects,
+                load_retention,
+                purge_past_retention,
+            )
 
-            result = purge_past_retention(conn, zone, load_retention(), datetime.now(UTC).date()).__dict__
+            report = purge_past_retention(conn, zone, load_retention(), datetime.now(UTC).date(),
+                                          Narrowing(dry_run=args.dry_run))
+            conn.commit()
+            if not args.dry_run:
+                delete_objects(zone, report.object_keys)
+            result = report.summary()
     print(json.dumps(result, default=str, ensure_ascii=False, indent=2))
     return 0
 

@@ -1,10 +1,11 @@
 """The `gdpr_retention` DAG: every day, delete what is past retention and look after mandates.
 
-    purge_past_retention   S3 prefixes and warehouse tables per include/config/retention.yaml
+    purge_past_retention   S3 objects and warehouse rows per include/config/retention.yaml
     expire_and_remind      signed mandates past their end -> expired; reminders 30 days before the end
 
-Both tasks read the run's last day (`run_interval`), so a rerun of a past day purges what was due
-that day; XCom carries counts only.
+Both tasks take TODAY from the clock, never from the run's interval or conf: triggering the DAG
+with a date in 2099 purges nothing more than today's run. The Params form may only narrow a purge
+(some classes, an earlier cut-off) or make it a dry run that lists what would go.
 """
 
 from __future__ import annotations
@@ -12,27 +13,50 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from airflow.sdk import DAG, get_current_context, task
+from airflow.sdk import DAG, Param, get_current_context, task
 
 from collecte.dags.runtime import default_args
 
 DAG_ID = "gdpr_retention"
 
 
+def clock_today() -> Any:
+    """Today in Paris, from the clock (the one source of a retention cut-off)."""
+    from collecte.dags.interval import PARIS
+
+    return datetime.now(PARIS).date()
+
+
 @task
 def purge_past_retention() -> dict[str, Any]:
-    """Delete S3 objects and warehouse rows older than their data kind's retention."""
-    from collecte.consent.retention import load_retention
+    """Delete S3 objects and warehouse rows past their class's retention (or list them: dry run)."""
+    import logging
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.consent.retention import Narrowing, delete_objects, load_retention
     from collecte.consent.retention import purge_past_retention as purge
-    from collecte.dags.interval import run_interval
     from collecte.dags.runtime import raw_zone, warehouse_url
     from collecte.warehouse.db import connect
 
-    day = run_interval(get_current_context()).last_day
+    policy = load_retention()
+    try:
+        narrowing = Narrowing.from_params(dict(get_current_context().get("params") or {}), policy)
+    except ValueError as exc:
+        raise AirflowFailException(str(exc)) from None
+    zone = raw_zone()
     with connect(warehouse_url()) as conn:
-        report = purge(conn, raw_zone(), load_retention(), day)
-    return {"day": day.isoformat(), "s3_objects": report.s3_objects, "rows": report.rows,
-            "missing_tables": sorted(set(report.missing_tables))}
+        report = purge(conn, zone, policy, clock_today(), narrowing)
+        conn.commit()  # rows and the audit row first; objects once that is durable
+    if not narrowing.dry_run:
+        delete_objects(zone, report.object_keys)
+    summary = report.summary()
+    logging.getLogger("collecte.gdpr").info("retention %s: %s", "dry run" if narrowing.dry_run else "purge",
+                                            summary)
+    if report.refused:
+        raise AirflowFailException("retention guard refused: " + "; ".join(
+            f"{name}: {reason}" for name, reason in report.refused.items()))
+    return summary
 
 
 @task
@@ -43,17 +67,28 @@ def expire_and_remind() -> dict[str, Any]:
     from collecte.consent.deployment import consent_secret, deployment_mailer, public_base_url
     from collecte.consent.mandates import expire_mandates, send_expiry_reminders
     from collecte.consent.web import contact_token
-    from collecte.dags.interval import run_interval
     from collecte.dags.runtime import warehouse_url
     from collecte.warehouse.db import connect
 
-    day = run_interval(get_current_context()).last_day
+    day = clock_today()
     secret, base = consent_secret(), public_base_url()
     with connect(warehouse_url()) as conn:
         expired = expire_mandates(conn, day)
         reminded = send_expiry_reminders(conn, deployment_mailer(BaseHook.get_connection), day,
                                          link_for=lambda contact: f"{base}/c/{contact_token(secret, contact)}")
     return {"day": day.isoformat(), "expired": expired, "reminded": reminded}
+
+
+def retention_params() -> dict[str, Param]:
+    """The Params form: narrowing only (no date here can move a cut-off later)."""
+    return {
+        "dry_run": Param(False, type="boolean", title="Dry run",
+                         description="List what would be deleted, delete nothing."),
+        "classes": Param([], type="array", items={"type": "string"}, title="Only these classes",
+                         description="Retention classes of retention.yaml to purge; empty: all."),
+        "older_than": Param(None, type=["null", "string"], format="date", title="Only older than",
+                            description="Delete only what is older than this day AND past retention."),
+    }
 
 
 def build_gdpr_retention(doc_md: str | None = None) -> DAG:
@@ -67,6 +102,7 @@ def build_gdpr_retention(doc_md: str | None = None) -> DAG:
         tags=["gdpr", "consent", "housekeeping"],
         default_args=default_args(),
         doc_md=doc_md or __doc__,
+        params=retention_params(),
     ) as dag:
         purge_past_retention() >> expire_and_remind()
     return dag

@@ -12,7 +12,8 @@ from collecte.warehouse.db import connect
 pytestmark = [pytest.mark.services, pytest.mark.airflow, pytest.mark.timeout(180)]
 
 
-def test_gdpr_retention_dag_purges_and_reminds(airflow_home, tmp_path, monkeypatch):
+@pytest.mark.parametrize("conf", [None, {"from": "2099-01-01", "to": "2099-01-01"}], ids=["scheduled", "conf-2099"])
+def test_gdpr_retention_dag_purges_and_reminds(airflow_home, tmp_path, monkeypatch, conf):
     from collecte.consent.demo import seed_demo
     from collecte.landing.raw_zone import RawZone
     from tests.conftest import run_dag
@@ -24,8 +25,12 @@ def test_gdpr_retention_dag_purges_and_reminds(airflow_home, tmp_path, monkeypat
     today = datetime.now(UTC).date()
     old = "raw/source=volta/kind=invoice_pdf/account=V-1/received=2010-01-04/aa.pdf"
     recent = f"raw/source=volta/kind=invoice_pdf/account=V-1/received={today.isoformat()}/bb.pdf"
-    old_curve = f"raw/source=enedis/kind=load_curve/account=30001234567890/received={today.year - 3}-01-02/cc.json"
-    for key in (old, recent, old_curve):
+    old_curve = (f"raw/source=enedis/kind=courbe_de_charge_consommation/account=30001234567890/"
+                 f"received={today.year - 3}-01-02/cc.json")
+    year_old_curve = old_curve.replace(f"received={today.year - 3}-01-02",
+                                       f"received={(today - timedelta(days=365)).isoformat()}")
+    recent_debug = f"debug/source=volta/account=V-1/{(today - timedelta(days=5)):%Y%m%d}T000000Z-SITE_DOWN.png"
+    for key in (old, recent, old_curve, year_old_curve, recent_debug):
         zone.client.put_object(Bucket=zone.bucket, Key=key, Body=b"x")
     with connect(airflow_home.pg_url) as conn:
         result = seed_demo(conn, zone, today=today, with_config=False)
@@ -38,13 +43,19 @@ def test_gdpr_retention_dag_purges_and_reminds(airflow_home, tmp_path, monkeypat
 
     from collecte.dags.gdpr import build_gdpr_retention
 
-    dag_run = run_dag(build_gdpr_retention())
+    dag_run = run_dag(build_gdpr_retention(), run_conf=conf)
     assert dag_run.state == "success"
-    keys = zone.keys("raw/")
-    assert old not in keys and old_curve not in keys and recent in keys
+    # the cut-offs come from the clock: a run given 2099 deletes exactly what today's run deletes
+    keys = zone.keys("")
+    assert old not in keys and old_curve not in keys
+    assert {recent, year_old_curve, recent_debug} <= set(keys)
     with connect(airflow_home.pg_url) as conn:
-        assert conn.execute("SELECT count(*) FROM audit_log WHERE object_id = 'M-old'").fetchone()[0] == 0
+        # retention never deletes the audit log; it adds its own row
+        assert conn.execute("SELECT count(*) FROM audit_log WHERE object_id = 'M-old'").fetchone()[0] == 1
+        purge = conn.execute("SELECT detail FROM audit_log WHERE action = 'retention.purge'").fetchone()[0]
+        assert purge["today"] == today.isoformat() and purge["objects_deleted"] == 2
         statuses = dict(conn.execute("SELECT id, status FROM mandate"))
         assert statuses[ended] == "expired" and statuses[ending] == "signed"
+        assert list(statuses.values()).count("expired") == 1
     mails = MaildirMailer(mailbox).messages_to("claire.martin@demo-energie.example")
     assert len(mails) == 1 and "/collecte-consent/c/referent." in mails[0].get_content()
