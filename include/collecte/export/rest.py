@@ -1,8 +1,9 @@
 """REST push of invoice versions to an ERP, with an idempotency key, retries and the acknowledgement kept.
 
-Retries are a small loop of our own rather than tenacity: the wait must honour the ERP's
-`Retry-After` header, and what is retried depends on the status (429 and 5xx, network errors),
-while 4xx answers other than 429 fail the delivery at once (401/403 stop the whole exporter).
+Calls go through the shared resilient HTTP layer (`collecte.sources.http`): timeouts per call,
+429/5xx, resets, stalls and bodies cut short retried with backoff and `Retry-After`; 401/403 stop
+the whole exporter, other 4xx fail this delivery at once. A retried POST is safe: the ERP keys
+each version by its `Idempotency-Key` and answers a replay with the stored acknowledgement.
 """
 
 from __future__ import annotations
@@ -13,22 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from collecte.errors import NonRetryableError, TransientError
 from collecte.export.ledger import Delivery
 from collecte.export.versions import canonical_invoice
+from collecte.sources.http import Reply, ResilientClient, RetryPolicy, parse_json
 
 log = logging.getLogger(__name__)
-RETRYABLE = {429, 500, 502, 503, 504}
 
 
-class DeliveryRejected(RuntimeError):
+class DeliveryRejected(NonRetryableError):
     """The receiver refused this delivery; retrying it unchanged will not help."""
 
 
-class ReceiverUnavailable(RuntimeError):
+class ReceiverUnavailable(TransientError):
     """The receiver stayed unavailable through every attempt (an outage): retry the run later."""
 
 
-class ReceiverForbidden(RuntimeError):
+class ReceiverForbidden(NonRetryableError):
     """The receiver refused our credentials: nothing more can be sent until they are fixed."""
 
 
@@ -66,56 +68,39 @@ def payload(delivery: Delivery) -> bytes:
     }, option=orjson.OPT_SORT_KEYS)
 
 
-def _wait(response: Any, attempt: int, target: RestTarget) -> float:
-    header = response.headers.get("Retry-After") if response is not None else None
-    if header and header.strip().isdigit():
-        return min(float(header), target.max_backoff_seconds)
-    return min(target.backoff_seconds * 2 ** (attempt - 1), target.max_backoff_seconds)
+def erp_client(target: RestTarget, *, sleep: Callable[[float], None] = time.sleep,
+               transport: Any = None) -> ResilientClient:
+    """The resilient HTTP client of one ERP target (its retry policy, its bearer token)."""
+    policy = RetryPolicy(attempts=target.max_attempts, backoff=target.backoff_seconds,
+                         max_backoff=target.max_backoff_seconds, max_retry_after=target.max_backoff_seconds,
+                         read_timeout=target.timeout_seconds, total_timeout=4 * target.timeout_seconds)
+    headers = {"Authorization": f"Bearer {target.token}"} if target.token else {}
+    return ResilientClient(target.base_url, policy=policy, headers=headers, sleep=sleep, transport=transport)
 
 
-def push(client: Any, target: RestTarget, delivery: Delivery, *,
-         sleep: Callable[[float], None] = time.sleep) -> Ack:
-    """POST one invoice version until acknowledged, retrying what is transient."""
-    import httpx
+def _refusal(reply: Reply) -> Exception | None:
+    if reply.status in (401, 403):
+        return ReceiverForbidden(f"ERP refused the credentials (HTTP {reply.status})")
+    if reply.status == 429 or reply.status >= 500 or reply.status == 408:
+        return None  # transient: the layer retries it
+    return DeliveryRejected(f"HTTP {reply.status}: {reply.text[:500]}")
 
+
+def push(client: ResilientClient, target: RestTarget, delivery: Delivery) -> Ack:
+    """POST one invoice version until acknowledged, retrying what is transient (see `erp_client`)."""
     headers = {"Idempotency-Key": delivery.idempotency_key, "Content-Type": "application/json"}
-    if target.token:
-        headers["Authorization"] = f"Bearer {target.token}"
-    body = payload(delivery)
-    last = "no attempt"
-    for attempt in range(1, target.max_attempts + 1):
-        response = None
-        try:
-            response = client.post(target.base_url.rstrip("/") + target.path, content=body, headers=headers,
-                                   timeout=target.timeout_seconds)
-        except httpx.TransportError as exc:
-            last = f"{type(exc).__name__}: {exc}"
-        else:
-            if response.status_code in (200, 201):
-                data = response.json()
-                return Ack(str(data.get("id")) if data.get("id") is not None else None, data,
-                           response.headers.get("Idempotent-Replayed") == "true", attempt)
-            if response.status_code in (401, 403):
-                raise ReceiverForbidden(f"ERP refused the credentials (HTTP {response.status_code})")
-            if response.status_code not in RETRYABLE:
-                raise DeliveryRejected(f"HTTP {response.status_code}: {response.text[:500]}")
-            last = f"HTTP {response.status_code}: {response.text[:200]}"
-        if attempt < target.max_attempts:
-            delay = _wait(response, attempt, target)
-            log.warning("ERP push of %s failed (%s), attempt %d/%d, retrying in %.1f s",
-                        delivery.idempotency_key, last, attempt, target.max_attempts, delay)
-            sleep(delay)
-    raise ReceiverUnavailable(f"ERP unavailable after {target.max_attempts} attempts: {last}")
+    try:
+        reply = client.post(target.path, content=payload(delivery), headers=headers, ok=(200, 201),
+                            parse=parse_json, error_for=_refusal, what=f"ERP push of {delivery.idempotency_key}")
+    except TransientError as exc:
+        raise ReceiverUnavailable(f"ERP unavailable after {target.max_attempts} attempts: {exc}") from None
+    data = reply.data if isinstance(reply.data, dict) else {}
+    return Ack(str(data["id"]) if data.get("id") is not None else None, data,
+               reply.headers.get("Idempotent-Replayed") == "true", reply.attempts)
 
 
 def rest_target_from_connection(conn_id: str, **policy: Any) -> RestTarget:
-    """RestTarget from an Airflow http connection (host = base URL or host name, password = token)."""
-    from airflow.sdk import BaseHook
+    """RestTarget from an Airflow http connection, through `ErpHook` (inside a task only)."""
+    from collecte.airflow.hooks.erp import ErpHook
 
-    conn = BaseHook.get_connection(conn_id)
-    host = conn.host or "127.0.0.1"
-    if "://" not in host:
-        host = f"{conn.schema or 'https'}://{host}"
-    if conn.port and host.count(":") < 2:
-        host = f"{host}:{conn.port}"
-    return RestTarget(base_url=host, token=conn.password or None, **policy)
+    return ErpHook(conn_id, **policy).get_target()

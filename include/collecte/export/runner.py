@@ -82,15 +82,19 @@ class ExportReport:
 
 def _rest(conn: Any, exporter_id: str, config: RestExporterConfig, deliveries: list[ledger.Delivery],
           connectors: Connectors, report: ExporterReport) -> None:
-    import httpx
-
-    from collecte.export.rest import DeliveryRejected, ReceiverForbidden, ReceiverUnavailable, push
+    from collecte.export.rest import (
+        DeliveryRejected,
+        ReceiverForbidden,
+        ReceiverUnavailable,
+        erp_client,
+        push,
+    )
 
     target = connectors.rest_target(config)
-    with httpx.Client() as client:
+    with erp_client(target, sleep=connectors.sleep) as client:
         for position, delivery in enumerate(deliveries):
             try:
-                ack = push(client, target, delivery, sleep=connectors.sleep)
+                ack = push(client, target, delivery)
             except DeliveryRejected as exc:
                 ledger.failed(conn, delivery, error=str(exc), attempts=1)
                 report.failed += 1

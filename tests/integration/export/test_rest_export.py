@@ -80,12 +80,13 @@ def test_transient_failures_are_retried_within_the_run(warehouse, erp, connector
 
 def test_lost_acknowledgement_is_recovered_without_a_duplicate(warehouse, erp, connectors):
     from collecte.export import ledger
-    from collecte.export.rest import push
+    from collecte.export.rest import erp_client, push
 
     doc = invoice("FV-40")
     (delivery,) = ledger.plan(warehouse, "mairie-test/erp", [doc])
-    with httpx.Client() as client:  # the ERP stores it, then the worker dies before recording the ack
-        push(client, connectors.rest_target(CONFIG.exporters[0]), delivery)
+    target = connectors.rest_target(CONFIG.exporters[0])
+    with erp_client(target) as client:  # the ERP stores it, then the worker dies before recording the ack
+        push(client, target, delivery)
     report = run_exports(warehouse, CONFIG, [doc], connectors)
     assert report.exporters[0].replayed == 1 and len(_stored(erp)) == 1
     assert warehouse.execute("SELECT replayed FROM export_ack").fetchone() == (True,)

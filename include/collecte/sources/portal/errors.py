@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collecte.errors import NonRetryableError, TransientError
 from collecte.sources.portal.status import AccountStatus
 
 
@@ -15,31 +16,31 @@ class CollectionError(Exception):
         self.evidence_key = evidence_key
 
 
-class LoginFailed(CollectionError):
+class LoginFailed(CollectionError, NonRetryableError):
     """The site refused the credentials (not retried: the account is flagged)."""
 
     status = AccountStatus.LOGIN_FAILED
 
 
-class AccountLocked(CollectionError):
+class AccountLocked(CollectionError, NonRetryableError):
     """The site locked the account (too many failed logins); a person must unlock it."""
 
     status = AccountStatus.ACCOUNT_LOCKED
 
 
-class MfaRequired(CollectionError):
+class MfaRequired(CollectionError, NonRetryableError):
     """The site asks for a one-time code the gateway may not or could not read."""
 
     status = AccountStatus.MFA_REQUIRED
 
 
-class SiteDown(CollectionError):
+class SiteDown(CollectionError, TransientError):
     """Maintenance page, HTTP 5xx, refused connection or timeout: worth a retry later."""
 
     status = AccountStatus.SITE_DOWN
 
 
-class LayoutChanged(CollectionError):
+class LayoutChanged(CollectionError, NonRetryableError):
     """An element the gateway relies on is gone: the site changed; evidence is saved."""
 
     status = AccountStatus.LAYOUT_CHANGED

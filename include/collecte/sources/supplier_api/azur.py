@@ -5,18 +5,21 @@
             "next_page": N+1 | null}
     GET {base}/invoices/{number}/pdf
 
-httpx is used (already required by Airflow) rather than the HTTP provider's hook: the hook adds
-nothing for an API key header, and a plain client is testable without Airflow.
+Calls go through the shared resilient HTTP layer (`collecte.sources.http`): timeouts per call,
+429/503 with Retry-After, 5xx, resets, stalls, a list page that is not whole JSON or a PDF cut
+before its `%%EOF` are retried in place; a refused key is LoginFailed at once; what stays down
+after the retries is SiteDown (the Airflow task retries later). A PDF lands only when complete.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from collecte.errors import TransientError
+from collecte.sources.http import Reply, ResilientClient, RetryPolicy, parse_json
 from collecte.sources.portal.errors import LoginFailed, SiteDown
 
 MAX_INLINE_WAIT = 5.0  # a Retry-After longer than this becomes an Airflow retry (SITE_DOWN)
@@ -37,14 +40,13 @@ class AzurApiClient:
 
     code = "azur"
 
-    def __init__(self, base_url: str, api_key: str, *, timeout: float = 30.0, page_size: int = 50,
-                 transport: Any = None) -> None:
-        import httpx
-
+    def __init__(self, base_url: str, api_key: str, *, timeout: float = 20.0, page_size: int = 50,
+                 transport: Any = None, policy: RetryPolicy | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
-        self._http = httpx.Client(headers={"X-API-Key": api_key, "Accept": "application/json"},
-                                  timeout=timeout, transport=transport)
+        self._http = ResilientClient(self.base_url, headers={"X-API-Key": api_key, "Accept": "application/json"},
+                                     policy=policy or RetryPolicy(read_timeout=timeout, max_retry_after=MAX_INLINE_WAIT),
+                                     transport=transport)
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -56,36 +58,24 @@ class AzurApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        import httpx
+    def _refused(self, reply: Reply) -> Exception | None:
+        if reply.status in (401, 403):
+            return LoginFailed(f"{self.code} API refused the API key (HTTP {reply.status})")
+        return None
 
-        url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
-        for attempt in range(2):
-            try:
-                response = self._http.get(url, params=params)
-            except httpx.TransportError as exc:
-                raise SiteDown(f"{self.code} API: {type(exc).__name__} on {path}") from None
-            if response.status_code in (429, 503) and attempt == 0:
-                wait = _retry_after(response)
-                if wait is not None and wait <= MAX_INLINE_WAIT:
-                    time.sleep(wait)
-                    continue
-            break
-        if response.status_code in (401, 403):
-            raise LoginFailed(f"{self.code} API refused the API key (HTTP {response.status_code})")
-        if response.status_code == 429 or response.status_code >= 500:
-            raise SiteDown(f"{self.code} API: HTTP {response.status_code} on {path}"
-                           + (f", Retry-After {response.headers['Retry-After']} s" if "Retry-After" in response.headers
-                              else ""))
-        response.raise_for_status()
-        return response
+    def _get(self, path: str, params: dict[str, Any] | None = None, *, parse: Any = None) -> Reply:
+        try:
+            return self._http.get(path, params=params, parse=parse, error_for=self._refused,
+                                  what=f"{self.code} API {path}")
+        except TransientError as exc:
+            raise SiteDown(f"{self.code} API still failing after retries: {exc}") from None
 
     def invoices_since(self, since: date) -> Iterator[ApiInvoice]:
         """Every invoice dated `since` or later, following the pages."""
         page: int | None = 1
         while page:
             body = self._get("/invoices", {"since": since.isoformat(), "page": page,
-                                           "page_size": self.page_size}).json()
+                                           "page_size": self.page_size}, parse=_page).data
             for item in body["items"]:
                 yield ApiInvoice(item["invoice_number"], date.fromisoformat(item["invoice_date"]),
                                  item.get("delivery_point"), item["pdf_url"])
@@ -98,17 +88,21 @@ class AzurApiClient:
             from urllib.parse import urljoin
 
             path = urljoin(self.base_url + "/", path)
-        content = self._get(path).content
-        if not content.startswith(b"%PDF"):
-            raise SiteDown(f"{self.code} API: {invoice.number} is not a PDF")
-        return content
+        return self._get(path, parse=_whole_pdf).content
 
 
-def _retry_after(response: Any) -> float | None:
-    try:
-        return float(response.headers.get("Retry-After", ""))
-    except ValueError:
-        return None
+def _page(content: bytes) -> dict[str, Any]:
+    body = parse_json(content)
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise ValueError("not an invoice page (no items list)")
+    return body
+
+
+def _whole_pdf(content: bytes) -> bytes:
+    """`parse` of a PDF download: a body without the PDF header or its final %%EOF was cut or garbled."""
+    if not content.startswith(b"%PDF") or b"%%EOF" not in content[-1024:]:
+        raise ValueError(f"not a whole PDF ({len(content)} bytes)")
+    return content
 
 
 Client = AzurApiClient

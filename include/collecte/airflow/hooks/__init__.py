@@ -1,0 +1,1 @@
+"""Hooks on Airflow's BaseHook for collecte's external systems (one module per system)."""
