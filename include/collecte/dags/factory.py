@@ -94,7 +94,7 @@ def load_consumption(supplier_code: str, landed: list[list[dict[str, Any]]],
 
     from collecte.config import load_suppliers
     from collecte.dags.runtime import raw_zone, warehouse_url
-    from collecte.stages.consumption import gx_check, load_consumption_file
+    from collecte.stages.consumption import gx_check, load_consumption_file, reject_file
     from collecte.warehouse.db import connect
 
     log = logging.getLogger("collecte.consumption")
@@ -104,7 +104,11 @@ def load_consumption(supplier_code: str, landed: list[list[dict[str, Any]]],
     with connect(warehouse_url()) as conn:
         for key in keys_of_kind(landed, "consumption_csv"):
             check = gx_check(zone, conn, source=supplier_code, raw_key=key, run_id=run_id)
-            summaries.append(load_consumption_file(zone, conn, supplier, key, check=check).as_dict())
+            try:
+                summary = load_consumption_file(zone, conn, supplier, key, check=check)
+            except Exception as exc:  # one bad file is quarantined; the others go on
+                summary = reject_file(zone, conn, key, f"{type(exc).__name__}: {exc}")
+            summaries.append(summary.as_dict())
     quarantined = sum(s["quarantined"] for s in summaries)
     rejected = [s["raw_key"] for s in summaries if s["file_rejected"]]
     log.info("%d file(s): %d row(s) loaded, %d changed", len(summaries), sum(s["loaded"] for s in summaries),

@@ -2,6 +2,11 @@
 
 Works on any paramiko-like SFTP client (the Airflow SFTPHook's connection in tasks, a plain
 paramiko client in tests), so the same code serves the DAG and the unit tests.
+
+The two guards against landing a file still being written are meant for every SFTP pick-up (the
+supplier drops, and the SGE M023 result files through the same landing): `scan_drop` keeps only
+files older than `min_age_seconds` (and no partial-upload suffix), `fetch` refuses a file whose
+size changed between the listing and the end of the read.
 """
 
 from __future__ import annotations

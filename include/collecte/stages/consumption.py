@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from collecte.config.models import SupplierConfig
 from collecte.landing.raw_zone import RawZone
 from collecte.metering.supplier_csv import COLUMNS, NotACsvFile, parse_consumption_csv
-from collecte.stages.quarantine import quarantine_file, quarantine_records
+from collecte.stages.quarantine import quarantine_records
 from collecte.warehouse.upsert import copy_upsert
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,21 @@ def gx_check(zone: RawZone, conn: Any, *, source: str, raw_key: str, run_id: str
     return check
 
 
+def reject_file(zone: RawZone, conn: Any, raw_key: str, why: str,
+                summary: ConsumptionSummary | None = None) -> ConsumptionSummary:
+    """Quarantine a whole file with its reason (the one quarantine); the run goes on with the others."""
+    from collecte.quality.quarantine import quarantine_batch
+
+    summary = summary or ConsumptionSummary(raw_key)
+    reason = f"{raw_key}: {why}"[:1500]
+    conn.rollback()  # whatever the failed step left half done in this file's transaction
+    quarantine_batch(zone, conn, dataset=DATASET, raw_key=raw_key, reason=reason)
+    conn.commit()
+    log.error("quarantined whole file %s", reason)
+    summary.file_rejected = reason
+    return summary
+
+
 def load_consumption_file(zone: RawZone, conn: Any, supplier: SupplierConfig, raw_key: str,
                           check: Any = None) -> ConsumptionSummary:
     """Parse one raw CSV of `supplier`, quarantine what fails, upsert the rest.
@@ -75,11 +91,9 @@ def load_consumption_file(zone: RawZone, conn: Any, supplier: SupplierConfig, ra
         parsed = parse_consumption_csv(zone.get(raw_key), supplier.consumption_csv, supplier=supplier.code,
                                        raw_key=raw_key)
     except NotACsvFile as exc:
-        reason = f"{raw_key}: {exc}"
-        quarantine_file(zone, conn, raw_key=raw_key, dataset=DATASET, reason=reason)
-        log.error("quarantined whole file %s", reason)
-        summary.file_rejected = reason
-        return summary
+        return reject_file(zone, conn, raw_key, str(exc), summary)
+    except (csv.Error, ValueError, UnicodeError) as exc:  # e.g. an unbalanced quote over the field limit
+        return reject_file(zone, conn, raw_key, f"unreadable CSV: {type(exc).__name__}: {exc}", summary)
     rejects = [(f"line {line}", f"{raw_key} line {line}: {reason}", text) for line, reason, text in parsed.rejects]
     records = parsed.records
     if check is not None and records:

@@ -42,23 +42,28 @@ def process_invoice_batch(zone: RawZone, conn: Any, supplier_code: str, raw_keys
     import orjson
 
     from collecte.invoices import annotate, extract_invoice
-    from collecte.invoices.load import load_invoices
     from collecte.quality.invoice_frames import check_invoices
     from collecte.quality.quarantine import quarantine_batch, quarantine_invoice
 
     summary = InvoiceBatchSummary()
     extracted: list[tuple[Any, str]] = []
     for raw_key in raw_keys:
-        pdf = zone.get(raw_key)
-        result = extract_invoice(pdf, name=raw_key)
-        problem = _problem(result, supplier_code)
-        if result.invoice is not None:
-            summary.staged.append(zone.put(staged_key(raw_key, ".json"), orjson.dumps(
-                {**result.invoice, "_extraction": {"status": result.status, "source": result.source,
-                                                   "reasons": result.reasons, "raw_key": raw_key}},
-                option=orjson.OPT_INDENT_2), content_type="application/json"))
-            summary.staged.append(zone.put(staged_key(raw_key, ".annotated.pdf"), annotate(pdf, result),
-                                           content_type="application/pdf"))
+        try:
+            pdf = zone.get(raw_key)
+            result = extract_invoice(pdf, name=raw_key)
+            problem = _problem(result, supplier_code)
+            staged = []
+            if result.invoice is not None:
+                staged.append(zone.put(staged_key(raw_key, ".json"), orjson.dumps(
+                    {**result.invoice, "_extraction": {"status": result.status, "source": result.source,
+                                                       "reasons": result.reasons, "raw_key": raw_key}},
+                    option=orjson.OPT_INDENT_2), content_type="application/json"))
+                staged.append(zone.put(staged_key(raw_key, ".annotated.pdf"), annotate(pdf, result),
+                                       content_type="application/pdf"))
+        except Exception as exc:  # one unreadable file (e.g. PdfStreamError) must not stop the batch
+            _quarantine_unreadable(zone, conn, raw_key, exc, summary)
+            continue
+        summary.staged.extend(staged)
         if problem:
             log.warning("invoice quarantined: %s: %s", raw_key, problem)
             if result.invoice is not None:
@@ -81,11 +86,45 @@ def process_invoice_batch(zone: RawZone, conn: Any, supplier_code: str, raw_keys
             else:
                 passed.append((result, raw_key))
         if passed:
-            count = load_invoices(conn, passed)
-            summary.loaded = len(passed)
-            summary.changed_rows = sum(v for v in asdict(count).values() if isinstance(v, int))
+            _load(conn, zone, passed, summary)
     conn.commit()
     return summary
+
+
+def _quarantine_unreadable(zone: RawZone, conn: Any, raw_key: str, exc: Exception,
+                           summary: InvoiceBatchSummary) -> None:
+    """Set a file that broke its extraction aside, whole, with the error as its reason."""
+    from collecte.quality.quarantine import quarantine_batch
+
+    reason = f"{raw_key}: unreadable: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:1500]
+    log.error("invoice quarantined: %s", reason)
+    quarantine_batch(zone, conn, dataset="invoice", raw_key=raw_key, reason=reason)
+    summary.quarantined.append(raw_key)
+
+
+def _load(conn: Any, zone: RawZone, passed: list[tuple[Any, str]], summary: InvoiceBatchSummary) -> None:
+    """Upsert the batch at once; if that fails, invoice by invoice, quarantining the ones that fail."""
+    from collecte.invoices.load import load_invoices
+
+    def changed(count: Any) -> int:
+        return sum(v for v in asdict(count).values() if isinstance(v, int))
+
+    try:
+        with conn.transaction():
+            count = load_invoices(conn, passed)
+        summary.loaded, summary.changed_rows = len(passed), changed(count)
+        return
+    except Exception as exc:
+        log.warning("batch load failed (%s): loading invoice by invoice", exc)
+    for result, raw_key in passed:
+        try:
+            with conn.transaction():
+                count = load_invoices(conn, [(result, raw_key)])
+        except Exception as exc:
+            _quarantine_unreadable(zone, conn, raw_key, exc, summary)
+            continue
+        summary.loaded += 1
+        summary.changed_rows += changed(count)
 
 
 def _problem(result: Any, supplier_code: str) -> str | None:

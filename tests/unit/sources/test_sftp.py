@@ -146,3 +146,92 @@ def test_files_of_accounts_without_mandate_stay_on_the_server(sftp, sftp_root, r
     assert (out / "NRD_FAC_NC2_202608_000002.pdf").exists()
     assert _statuses(pg_url)["NRD_FAC_NC2_202608_000002.pdf"] == "no_consent"
     assert all("/account=NC1/" in k for k in raw_zone.keys("raw/"))
+
+
+class _Crash(BaseException):
+    """A hard stop (worker killed) in the middle of a batch: nothing catches it."""
+
+
+class _FailingSftp:
+    """The real SFTP client, with a failure injected into the rename (archive) of chosen files."""
+
+    def __init__(self, sftp, fail: dict[str, BaseException]) -> None:
+        self._sftp, self.fail = sftp, fail
+
+    def __getattr__(self, name):
+        return getattr(self._sftp, name)
+
+    def rename(self, old: str, new: str) -> None:
+        error = self.fail.get(old.rsplit("/", 1)[-1])
+        if error is not None:
+            raise error
+        self._sftp.rename(old, new)
+
+
+def _rows(pg_url: str) -> dict[str, tuple]:
+    with connect(pg_url) as conn:
+        return {r[0]: r[1:] for r in conn.execute(
+            "SELECT file_name, status, raw_key IS NOT NULL, archived_path, run_id FROM file_status"
+            " WHERE status <> 'missing'")}
+
+
+def test_every_file_has_its_status_at_every_step_and_a_retry_finishes_the_job(sftp, sftp_root, raw_zone, pg_url):
+    out = sftp_root / "outgoing"
+    names = [f"NRD_FAC_NC1_2026{m:02d}_{m:06d}.pdf" for m in range(1, 6)]
+    for i, name in enumerate(names):
+        _drop(out, name, PDF + bytes([i]))
+    road = _road(sftp_root.name)
+    # attempt 1: file 2 cannot be archived (permission), the worker dies while archiving file 4
+    failing = _FailingSftp(sftp, {names[1]: PermissionError("processed/ not writable"), names[3]: _Crash()})
+    with connect(pg_url) as conn, pytest.raises(_Crash):
+        land_drop(failing, raw_zone, conn, source="nordis", road=road, received=date(2026, 9, 1),
+                  now=time.time(), run_id="run-1")
+    rows = _rows(pg_url)
+    archived = {p.name for p in (out / "processed").iterdir()}
+    assert archived == {names[0], names[2]}
+    for name in archived:  # nothing archived without its status
+        status, has_key, archived_path, run_id = rows[name]
+        assert (status, has_key, run_id) == ("landed", True, "run-1") and archived_path.endswith(name)
+    assert rows[names[1]][:3] == ("landed", True, None) and rows[names[3]][:3] == ("landed", True, None)
+    assert names[4] not in rows  # never reached: still on the server, untouched
+    # attempt 2 of the same run: archives what is left and hands on all five files
+    with connect(pg_url) as conn:
+        report = land_drop(sftp, raw_zone, conn, source="nordis", road=road, received=date(2026, 9, 1),
+                           now=time.time(), run_id="run-1")
+        from collecte.landing.file_status import failed_in_run
+
+        assert failed_in_run(conn, "nordis", "run-1") == []
+    assert sorted(r["name"] for r in report.landed) == sorted(names)
+    assert len({r["key"] for r in report.landed}) == 5 == len(raw_zone.keys("raw/"))
+    assert sorted(p.name for p in out.iterdir()) == ["processed"]
+    assert {v[0] for v in _rows(pg_url).values()} == {"landed"}
+    # a later run changes nothing
+    before = _rows(pg_url)
+    with connect(pg_url) as conn:
+        again = land_drop(sftp, raw_zone, conn, source="nordis", road=road, received=date(2026, 9, 2),
+                          now=time.time(), run_id="run-2")
+    assert again.landed == [] and _rows(pg_url) == before
+
+
+def test_a_file_the_raw_zone_refuses_stays_with_its_reason_and_the_others_land(sftp, sftp_root, raw_zone, pg_url):
+    from collecte.landing.file_status import failed_in_run
+
+    out = sftp_root / "outgoing"
+    names = [f"NRD_FAC_NC1_2026{m:02d}_{m:06d}.pdf" for m in range(1, 4)]
+    for i, name in enumerate(names):
+        _drop(out, name, PDF + bytes([i]))
+    real_land = raw_zone.land
+
+    def land(content, **kwargs):
+        if kwargs["original_name"] == names[1]:
+            raise OSError("S3: 503 Slow Down")
+        return real_land(content, **kwargs)
+
+    raw_zone.land = land
+    with connect(pg_url) as conn:
+        report = land_drop(sftp, raw_zone, conn, source="nordis", road=_road(sftp_root.name),
+                           received=date(2026, 9, 1), now=time.time(), run_id="run-1")
+        failed = failed_in_run(conn, "nordis", "run-1")
+    assert sorted(r["name"] for r in report.landed) == [names[0], names[2]]
+    assert [f[0] for f in failed] == [names[1]] and "503 Slow Down" in failed[0][1]
+    assert (out / names[1]).exists()

@@ -1,4 +1,6 @@
-"""The SFTP road: a sensor on the drop folder, then one task landing complete files in the raw zone."""
+"""The SFTP road: a sensor on the drop folder, one task landing complete files in the raw zone, and
+a `file_report` leaf that makes the run red, naming each file this run could not land or archive
+(those stay on the server with status `error` and are taken again by the next attempt)."""
 
 from __future__ import annotations
 
@@ -48,7 +50,25 @@ def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
 
     landed = land_files()
     wait >> landed
+    landed >> file_report(supplier.code)
     return landed
+
+
+@task(task_id="file_report", trigger_rule="all_done", retries=0)
+def file_report(source: str) -> int:
+    """Fail, naming them, if files of this run were not landed or not archived."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.dags.runtime import warehouse_url
+    from collecte.landing.file_status import failed_in_run
+    from collecte.warehouse.db import connect
+
+    with connect(warehouse_url()) as conn:
+        failed = failed_in_run(conn, source, get_current_context()["run_id"])
+    if failed:
+        raise AirflowFailException(f"{source}: {len(failed)} file(s) not fully landed, left for the next attempt: "
+                                   + "; ".join(f"{name}: {reason or 'landed, not archived'}" for name, reason in failed))
+    return 0
 
 
 def land_sftp_road(supplier: SupplierConfig, road: RoadConfig) -> list[dict[str, Any]]:
@@ -65,7 +85,7 @@ def land_sftp_road(supplier: SupplierConfig, road: RoadConfig) -> list[dict[str,
     from collecte.warehouse.db import connect
 
     log = logging.getLogger("collecte.sftp")
-    get_current_context()  # fails loudly if called outside a task
+    run_id = get_current_context()["run_id"]  # fails loudly if called outside a task
     from collecte.consent.gate import collectable_accounts
 
     hook = SFTPHook(ssh_conn_id=road.conn_id)
@@ -77,10 +97,12 @@ def land_sftp_road(supplier: SupplierConfig, road: RoadConfig) -> list[dict[str,
             return decision.refused
 
         report = land_drop(sftp, raw_zone(), conn, source=supplier.code, road=road, received=today,
-                           now=time.time(), gate=gate)
+                           now=time.time(), gate=gate, run_id=run_id)
     created = sum(1 for item in report.landed if item["created"])
     log.info("%s: %d file(s) landed (%d new), %d skipped", supplier.code, len(report.landed), created,
              len(report.skipped))
+    for item in report.errors:
+        log.error("%s: %s: %s", supplier.code, item["name"], item["reason"])
     for kind, gaps in report.gaps.items():
         log.warning("SEQUENCE GAP in %s %s flow: missing %s (see table file_status)", supplier.code, kind, gaps)
     return report.landed
