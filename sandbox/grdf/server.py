@@ -1,7 +1,8 @@
 """Launcher of the ADICT sandbox: uvicorn in a thread of this process, on 127.0.0.1.
 
     sandbox = start_grdf(port)          # tests: port 0 picks a free one
-    sandbox.base_url                    # http://127.0.0.1:PORT  (token: {base_url}/v1/token)
+    sandbox.base_url                    # http://127.0.0.1:PORT
+    sandbox.token_url                   # {base_url}/oauth2/aus-sandbox/v1/token (the OpenID host's path)
     sandbox.api_url                     # {base_url}/adict/v2
     sandbox.state.inject("500")         # next call fails
     sandbox.stop()
@@ -16,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.grdf.app import API, create_app
+from sandbox.grdf.app import API, TOKEN_PATH, create_app
 from sandbox.grdf.state import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SCOPE, SandboxState
 from sandbox.services.common import ensure_port_free, free_port, port_in_use, wait_until
 
@@ -32,7 +33,7 @@ class GrdfSandbox:
 
     @property
     def base_url(self) -> str:
-        """Root URL; the token endpoint is `{base_url}/v1/token`."""
+        """Root URL of the stand-in (ADICT and its OpenID token endpoint share it here)."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
@@ -43,7 +44,7 @@ class GrdfSandbox:
     @property
     def token_url(self) -> str:
         """OAuth2 token endpoint."""
-        return self.base_url + "/v1/token"
+        return self.base_url + TOKEN_PATH
 
     def connection_extra(self) -> dict[str, str]:
         """The `extra` of an Airflow connection pointing at this sandbox (demo client)."""

@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 
 from sandbox.grdf.access_rights import (
     ACTIVE,
+    OBSOLETE,
     PROOF_OK,
+    REFUSED,
     REVOKED,
     TO_VALIDATE,
     AccessRight,
@@ -58,7 +60,7 @@ class SandboxState:
 
     rate_per_second: int = 5
     hourly_quota: int = 20_000
-    token_ttl_s: float = 3600.0
+    token_ttl_s: float = 14400.0                # ADICT tokens live about 4 hours
     acceptance_delay_s: float | None = None
     timeout_delay_s: float = 5.0
     today_override: date | None = None
@@ -70,6 +72,9 @@ class SandboxState:
     faults: deque = field(default_factory=deque)
     stats: Counter = field(default_factory=Counter)
     calls: list[tuple[float, str, str, int]] = field(default_factory=list)
+    # every answer given (method, path, status, content type, body), for shape checks in tests
+    answers: list[tuple[str, str, int, str, bytes]] = field(default_factory=list)
+    max_answers: int = 5_000
     _window: dict[str, deque] = field(default_factory=dict)
     _hourly: dict[str, deque] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -95,7 +100,8 @@ class SandboxState:
             self.acceptance_delay_s = None
             self.fault_rate = 0.0
             self._random = random.Random(self.fault_seed)
-            self.token_ttl_s = 3600.0
+            self.token_ttl_s = 14400.0
+            self.answers.clear()
             self.rate_per_second, self.hourly_quota = 5, 20_000
             for pce, state in DEMO_RIGHTS.items():
                 self.seed_right(DEMO_CLIENT_ID, pce, state)
@@ -109,7 +115,7 @@ class SandboxState:
         today = self.today()
         fields = {
             "code_postal": "69003", "courriel_titulaire": "energie@example.org",
-            "raison_sociale": "Client démo", "role_tiers": "AUTORISE_CONTRAT_FOURNITURE",
+            "raison_sociale": "CLIENT DEMO", "role_tiers": "AUTORISE_CONTRAT_FOURNITURE",
             "date_debut_droit_acces": (today - timedelta(days=30)).isoformat(),
             "date_fin_droit_acces": (today + timedelta(days=3 * 365)).isoformat(),
             "perim_donnees_conso_debut": (today - timedelta(days=5 * 365)).isoformat(),
@@ -119,7 +125,7 @@ class SandboxState:
         }
         fields.update(overrides)
         right = self.new_right(client_id, pce, fields)
-        right.state = state
+        self.set_state(right.id, state, source="TITULAIRE")
         right.accept_automatically = False
         if state == ACTIVE:
             right.proof_status = PROOF_OK
@@ -207,7 +213,6 @@ class SandboxState:
                 if right.state == TO_VALIDATE and right.accept_automatically and \
                         (now - right.created_at).total_seconds() >= self.acceptance_delay_s:
                     right.state = ACTIVE
-                    right.state_changed_on = self.today().isoformat()
 
     def rights_of(self, client_id: str, pce: str | None = None) -> list[AccessRight]:
         """Rights of one client, optionally on one PCE, oldest first."""
@@ -221,10 +226,22 @@ class SandboxState:
         found = self.rights_of(client_id, pce)
         return found[-1] if found else None
 
-    def set_state(self, right_id: str, state: str) -> AccessRight:
-        """Change a right's state (holder's answer, GRDF re-check, revocation)."""
+    def set_state(self, right_id: str, state: str, *, source: str = "GRDF") -> AccessRight:
+        """Change a right's state (holder's answer, GRDF re-check, revocation by `source`)."""
+        stamp = datetime.now(PARIS).strftime("%Y-%m-%d %H:%M:%S")
         with self.lock:
             right = self.rights[right_id]
             right.state = state
-            right.state_changed_on = self.today().isoformat()
+            if state == REVOKED:
+                right.changes.update(date_revocation=stamp, source_revocation=source)
+            elif state == OBSOLETE:
+                right.changes["date_passage_a_obsolete"] = stamp
+            elif state == REFUSED:
+                right.changes["date_passage_a_refuse"] = stamp
             return right
+
+    def keep_answer(self, method: str, path: str, status: int, content_type: str, body: bytes) -> None:
+        """Remember an answer for the shape checks of the tests (bounded)."""
+        with self.lock:
+            if len(self.answers) < self.max_answers:
+                self.answers.append((method, path, status, content_type, body))

@@ -39,9 +39,13 @@ def test_normal_pce_lands_checks_stages_and_loads(adict, client, raw_zone, conn)
     assert conn.execute("SELECT count(*) FROM (SELECT index_start_m3, lag(index_end_m3) OVER (ORDER BY period_start)"
                         " AS previous FROM gas_consumption WHERE kind = 'informative') d"
                         " WHERE previous IS NOT NULL AND previous <> index_start_m3").fetchone()[0] == 0
-    contract = conn.execute("SELECT tariff_option, status, holder, address FROM meter_contract"
+    from sandbox.grdf.pce_data import profile
+
+    truth = profile(T2)
+    contract = conn.execute("SELECT tariff_option, last_activation_date, address FROM meter_contract"
                             " WHERE meter_id = %s AND source = 'grdf'", (T2,)).fetchone()
-    assert contract[0] == "T2" and contract[1] == "En service" and contract[3]
+    assert contract == ("T2", truth.commissioned,
+                        f"{truth.street.upper()}, {truth.postal_code} {truth.city.upper()}")
     assert conn.execute("SELECT car_kwh, reading_frequency FROM gas_contract WHERE pce = %s",
                         (T2,)).fetchone() == (85_000, "1M")
     # the staged Parquet holds exactly the loaded rows of its raw object

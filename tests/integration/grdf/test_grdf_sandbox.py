@@ -36,16 +36,21 @@ def test_informative_days_add_up_to_the_published_period():
     (period,) = [p for p in resources.published(T2, date(2026, 9, 1), date(2026, 10, 1), TODAY)]
     days = resources.informative(T2, date(2026, 9, 1), date(2026, 10, 1), TODAY)
     assert len(days) == 30
-    assert sum(d["volume_brut"] for d in days) == period["volume_brut"]
-    assert days[0]["releve_debut"]["index_brut_debut"] == period["releve_debut"]["index_brut_debut"]
-    assert abs(sum(d["energie"] for d in days) - period["energie"]) / period["energie"] < 0.01
-    assert period["statut_conso"] == "Définitive" and days[0]["statut_conso"] == "Définitive"
+    conso = [d["consommation"] for d in days]
+    assert sum(c["volume_brut"] for c in conso) == period["consommation"]["volume_brut"]
+    assert days[-1]["releve_fin"]["index_brut_fin"] == period["releve_fin"]["index_brut_fin"]
+    assert abs(sum(c["energie"] for c in conso) - period["consommation"]["energie"]) / \
+        period["consommation"]["energie"] < 0.01
+    assert period["consommation"]["statut_conso"] == "Définitive" and conso[0]["statut_conso"] == "Définitive"
+    assert conso[0]["journee_gaziere"] == "2026-09-01" and conso[0]["type_conso"] == "Informative Journalier"
 
 
 def test_publication_delay_and_provisional_status():
     recent = resources.published(T2, date(2026, 10, 1), date(2026, 11, 29), date(2026, 11, 5))
-    assert [(p["date_debut_consommation"], p["statut_conso"]) for p in recent] == [("2026-10-01", "Provisoire")]
-    assert resources.published(T2, date(2026, 11, 1), date(2026, 12, 1), date(2026, 12, 2)) == []
+    assert [(p["consommation"]["date_debut_consommation"], p["consommation"]["statut_conso"]) for p in recent] == \
+        [("2026-10-01T06:00:00+02:00", "Provisoire")]
+    (nothing,) = resources.published(T2, date(2026, 11, 1), date(2026, 12, 1), date(2026, 12, 2))
+    assert "consommation" not in nothing and nothing["statut_restitution"]["code"]
 
 
 def test_same_request_same_bytes(adict, client):
@@ -71,9 +76,12 @@ def test_limits_answered_as_adict_does(adict, client):
                      date_debut=(today - timedelta(days=4 * 365)).isoformat(), date_fin=today.isoformat())
     assert published.status_code == 200 and published.headers["content-type"].startswith("application/x-ndjson")
     assert published.text.splitlines()[-1].startswith('{"code_statut_traitement":"0000000000"')
-    assert '"flag_retour_zero":"Faux"' in published.text
+    assert '"flag_retour_zero":false' in published.text
     no_token = httpx.get(adict.api_url + f"/pce/{T2}/donnees_techniques")
     assert no_token.status_code == 401
+    future = _get(adict, client, f"/pce/{T2}/donnees_consos_informatives",
+                  date_debut=today.isoformat(), date_fin=(today + timedelta(days=30)).isoformat())
+    assert future.status_code == 400 and "date du jour" in future.text
     bad_scope = httpx.post(adict.token_url, data={"grant_type": "client_credentials", "client_id": "collecte-demo",
                                                   "client_secret": "collecte-demo-secret", "scope": "/other"})
     assert bad_scope.status_code == 400

@@ -14,20 +14,40 @@ pytestmark = pytest.mark.timeout(20)
 RAW = "raw/source=grdf/kind=adict_published/account=21100000000001/received=2026-11-29/abc.ndjson"
 
 
+def _at6(day: str) -> str:
+    """06:00 Paris on `day`, with its offset (as ADICT writes it)."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(date.fromisoformat(day), time(6), tzinfo=ZoneInfo("Europe/Paris")).isoformat()
+
+
 def _line(start: str, end: str, i0: int, i1: int, coeff: float, energy: float | None = None, **over) -> dict:
+    """A published record in ADICT v2's nested shape (names of the real records)."""
     volume = over.pop("volume", i1 - i0)
-    line = {
-        "id_pce": "21100000000001", "date_debut_consommation": start, "date_fin_consommation": end,
-        "releve_debut": {"date_releve": start, "index_brut_debut": i0, "raison_releve": "Relève cyclique",
-                         "qualification_releve": "Mesuré"},
-        "releve_fin": {"date_releve": end, "index_brut_fin": i1, "raison_releve": "Relève cyclique",
-                       "qualification_releve": "Estimé"},
-        "volume_brut": volume, "coeff_calcul": {"coeff_conversion": coeff},
-        "energie": round(volume * coeff) if energy is None else energy,
-        "type_conso": "Publiée", "statut_conso": "Définitive", "flag_retour_zero": "Faux",
+    conso = {
+        "date_debut_consommation": over.pop("debut", _at6(start)),
+        "date_fin_consommation": over.pop("fin", _at6(end)), "flag_retour_zero": over.pop("flag_retour_zero", False),
+        "volume_brut": volume, "coeff_calcul": {"coeff_pta": None, "valeur_pcs": None, "coeff_conversion": coeff},
+        "volume_converti": 0, "energie": round(volume * coeff) if energy is None else energy,
+        "type_qualif_conso": "Mesuré", "sens_flux_gaz": "Consommation",
+        "statut_conso": over.pop("statut_conso", "Définitive"), "journee_gaziere": None,
+        "type_conso": over.pop("type_conso", "Publiée"),
     }
-    line.update(over)
-    return line
+    return {
+        "pce": {"id_pce": "21100000000001"},
+        "periode": {"valeur": None, "date_debut": start, "date_fin": end},
+        "releve_debut": {"date_releve": None, "raison_releve": None, "libelle_raison_releve": None,
+                         "qualite_releve": "Mesure", "statut_releve": "Normal",
+                         "index_brut_debut": {"valeur_index": i0, "horodate_Index": _at6(start)},
+                         "index_converti_debut": {"valeur_index": None, "horodate_Index": None}},
+        "releve_fin": {"date_releve": _at6(end), "raison_releve": "RNO", "libelle_raison_releve": "Relevé normal",
+                       "qualite_releve": "Estimé", "statut_releve": "Normal",
+                       "index_brut_fin": {"valeur_index": i1, "horodate_Index": _at6(end)},
+                       "index_converti_fin": {"valeur_index": None, "horodate_Index": None}},
+        "consommation": conso,
+        "statut_restitution": None,
+    }
 
 
 def test_parse_published_record():
@@ -47,7 +67,12 @@ def test_parse_published_record():
     (_line("2026-09-01", "2026-10-01", 1000, 1250, 11.29, volume=240), "differs from indexes"),
     (_line("2026-10-01", "2026-09-01", 1000, 1250, 11.29), "before it starts"),
     (_line("2026-09-01", "2026-10-01", 1000, 1250, 11.29, statut_conso="???"), "unreadable record"),
-    ({"id_pce": "21100000000001"}, "unreadable record"),
+    ({"pce": {"id_pce": "21100000000001"}, "consommation": {"volume_brut": 1}}, "unreadable record"),
+    (_line("2026-09-01", "2026-10-01", 1000, 1250, 11.29, debut="2026-09-01T00:00:00+02:00"),
+     "not a gas-day boundary"),
+    (_line("2026-09-01", "2026-10-01", 1000, 1250, 11.29, debut="2026-09-01T06:00:00"), "no UTC offset"),
+    (_line("2026-09-01", "2026-10-01", 1000, 1250, 11.29, type_conso="Informative Journalier"),
+     "in a published answer"),
 ])
 def test_inconsistent_records_rejected_with_reason(line, reason):
     rows, rejected = gas.parse_consumption([line], kind="published", raw_key=RAW)
@@ -65,9 +90,14 @@ def test_energy_tolerance_is_rounding_only():
 
 
 def test_meter_rollover_allows_index_wrap():
-    line = _line("2026-01-01", "2026-02-01", 99_950, 40, 11.0, volume=90, flag_retour_zero="Vrai")
+    line = _line("2026-01-01", "2026-02-01", 99_950, 40, 11.0, volume=90, flag_retour_zero=True)
     rows, rejected = gas.parse_consumption([line], kind="published", raw_key=RAW)
     assert rejected == [] and rows[0].volume_m3 == 90
+    # "Vrai" (ADICT's access-right spelling) is read the same way; without the flag it is rejected
+    line["consommation"]["flag_retour_zero"] = "Vrai"
+    assert gas.parse_consumption([line], kind="published", raw_key=RAW)[1] == []
+    line["consommation"]["flag_retour_zero"] = None
+    assert "differs from indexes" in gas.parse_consumption([line], kind="published", raw_key=RAW)[1][0].reason
 
 
 def test_continuity_gaps_and_index_jumps():
@@ -94,19 +124,61 @@ def test_parquet_round_trip_and_staged_key():
                                    "account=21100000000001/received=2026-11-29/abc.parquet")
 
 
+def test_gas_day_and_utc_bounds_across_the_clock_change():
+    # 2026-10-25 is the autumn clock change: 06:00 is +02:00 before it, +01:00 after it
+    line = _line("2026-10-24", "2026-10-26", 0, 20, 11.0, type_conso="Informative Journalier")
+    assert line["consommation"]["date_debut_consommation"] == "2026-10-24T06:00:00+02:00"
+    assert line["consommation"]["date_fin_consommation"] == "2026-10-26T06:00:00+01:00"
+    (row,), _ = gas.parse_consumption([line], kind="informative", raw_key=RAW)
+    assert (row.period_start, row.period_end) == (date(2026, 10, 24), date(2026, 10, 26))
+    record = gas.series_record(row)
+    assert (record["start"], record["end"]) == ("2026-10-24T04:00:00Z", "2026-10-26T05:00:00Z")
+    assert record["value"] == 220.0 and record["unit"] == "kWh" and record["meter_id"] == "21100000000001"
+
+
+def test_informative_record_without_start_index():
+    line = _line("2026-08-16", "2026-08-17", 0, 1, 11.16, type_conso="Informative Journalier")
+    line["releve_debut"] = {"date_releve": None,
+                            "index_brut_debut": {"valeur_index": None, "horodate_Index": None},
+                            "index_converti_debut": {"valeur_index": None, "horodate_Index": None}}
+    (row,), rejected = gas.parse_consumption([line], kind="informative", raw_key=RAW)
+    assert rejected == [] and row.index_start_m3 is None and row.index_end_m3 == 1
+
+
+def test_restitution_record_is_a_note_not_data_nor_error():
+    note = {"pce": {"id_pce": "21100000000001"}, "periode": {"date_debut": "2026-01-01", "date_fin": "2026-02-01"},
+            "statut_restitution": {"code": "1000", "message": "Absence de données"}}
+    rows, rejected = gas.parse_consumption([note], kind="published", raw_key=RAW)
+    assert rows == [] and rejected == []
+    assert gas.restitution_notes([note]) == ["ADICT: Absence de données (code 1000)"]
+
+
+@pytest.mark.parametrize("car", [9426, {"car_actuelle": 9426, "car_future": 9500}])
+def test_contract_record_reads_car_as_number_or_object(car):
+    line = {"pce": {"id_pce": "23000000000000"},
+            "donnees_contractuelles": {"car": car, "cja": 0, "profil": {"profil_type_actuel": "P012"},
+                                       "tarif_acheminement": "T2", "date_mes": "2020-12-07"},
+            "statut_restitution": None}
+    assert gas.contract_record(line) == {"meter_id": "23000000000000", "distribution_tariff": "T2",
+                                         "annual_reference_kwh": 9426, "profile": "P012",
+                                         "commissioning_date": "2020-12-07"}
+
+
 def test_contract_rows_split_shared_and_gas_fields():
     shared, gas_row = gas.contract_rows(
         "GI000123",
-        contract={"donnees_contractuelles": {"car": 1_400_000, "profil_type": "P016", "option_tarifaire": "T3",
-                                             "statut_pce": "En service", "date_mise_en_service": "2012-03-01",
-                                             "titulaire": {"raison_sociale": "Clinique du Parc"}}},
+        contract={"pce": {"id_pce": "GI000123"},
+                  "donnees_contractuelles": {"car": {"car_actuelle": 1_400_000}, "profil": {"profil_type_actuel": "P016"},
+                                             "tarif_acheminement": "T3", "date_mes": "2012-03-01"}},
         contract_raw_key="k1",
-        technical={"donnees_techniques": {"situation_compteur": {"numero_rue": "4", "nom_rue": "rue A",
-                                                                 "code_postal": "69003", "commune": "Lyon"},
-                                          "caracteristiques_compteur": {"frequence": "MM", "matricule_compteur": "GZ1"},
-                                          "pitd": {"code_pitd": "GD1", "zone_gaz": "H"}}},
+        technical={"pce": {"id_pce": "GI000123"},
+                   "donnees_techniques": {"situation_compteur": {"numero_rue": "4", "nom_rue": "RUE A",
+                                                                 "complement_adresse": "BAT B",
+                                                                 "code_postal": "69003", "commune": "LYON"},
+                                          "caracteristiques_compteur": {"frequence": "MM", "client_sensible_mig": "Non"},
+                                          "pitd": {"identifiant_pitd": "GD1", "libelle_pitd": "LYON"}}},
         technical_raw_key="k2", valid_at=None)
-    assert shared["tariff_option"] == "T3" and shared["source"] == "grdf" and shared["address"] == "4 rue A 69003 Lyon"
+    assert shared["tariff_option"] == "T3" and shared["source"] == "grdf"
+    assert shared["address"] == "4 RUE A, BAT B, 69003 LYON" and shared["last_activation_date"] == "2012-03-01"
     assert gas_row == {"pce": "GI000123", "tariff_option": "T3", "car_kwh": 1_400_000, "profile": "P016",
-                       "contract_raw_key": "k1", "reading_frequency": "MM", "meter_number": "GZ1",
-                       "gas_zone": "H", "pitd": "GD1", "technical_raw_key": "k2"}
+                       "contract_raw_key": "k1", "reading_frequency": "MM", "pitd": "GD1", "technical_raw_key": "k2"}

@@ -1,19 +1,28 @@
 """Access rights (droits d'accès) on PCEs: declare, read the state, revoke, send proofs.
 
+Fields and rules from lowatt/lowatt-grdf (`lowatt_grdf/models.py`, `api.py`, `tests/test_api.py`)
+and ../shared/DOMAIN.md. A declaration names exactly ONE holder: `raison_sociale` (a company)
+XOR `nom_titulaire` (a person); GRDF refuses both. A supply role (`*_CONTRAT_FOURNITURE`) needs
+the consumption perimeter `perim_donnees_conso_debut`/`_fin` and no injection perimeter; an
+injection role the reverse. States: Active, A valider, Révoquée, A revérifier, Obsolète, Refusée.
+
 Data may be collected only while the right is Active and its perimeter covers the data and the
 period (`AccessRight.refusal`). Declaring is idempotent: a live right (Active, A valider,
 A revérifier) with the same fields is returned as is, no call that would reset it is made.
+Revoking (`revoke_access_right`) records its outcome in `gas_access_right_revocation`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from collecte.sources.grdf.client import AdictClient
+from collecte.sources.grdf.errors import AdictError
 from collecte.sources.grdf.resources import resource
 
 ACTIVE, TO_VALIDATE, REVOKED, TO_RECHECK, OBSOLETE, REFUSED = (
@@ -30,7 +39,7 @@ def _vrai(flag: bool) -> str:
 class MandateFields(BaseModel):
     """What a declaration needs, from the customer's mandate (ADICT's own field names).
 
-    `raison_sociale` (a company or public body) or `nom_titulaire` (a person) is required.
+    Exactly one of `raison_sociale` (a company or public body) or `nom_titulaire` (a person).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -39,11 +48,16 @@ class MandateFields(BaseModel):
     courriel_titulaire: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     raison_sociale: str | None = None
     nom_titulaire: str | None = None
-    role_tiers: str = "AUTORISE_CONTRAT_FOURNITURE"
+    numero_telephone_mobile_titulaire: str | None = None
+    role_tiers: Literal["AUTORISE_CONTRAT_FOURNITURE", "DETENTEUR_CONTRAT_FOURNITURE",
+                        "AUTORISE_CONTRAT_INJECTION", "DETENTEUR_CONTRAT_INJECTION"] = \
+        "AUTORISE_CONTRAT_FOURNITURE"
     date_debut_droit_acces: date
     date_fin_droit_acces: date
-    perim_donnees_conso_debut: date
-    perim_donnees_conso_fin: date
+    perim_donnees_conso_debut: date | None = None
+    perim_donnees_conso_fin: date | None = None
+    perim_donnees_inj_debut: date | None = None
+    perim_donnees_inj_fin: date | None = None
     perim_donnees_contractuelles: bool = True
     perim_donnees_techniques: bool = True
     perim_donnees_informatives: bool = True
@@ -57,12 +71,22 @@ class MandateFields(BaseModel):
 
     @model_validator(mode="after")
     def _coherent(self) -> MandateFields:
+        if self.raison_sociale and self.nom_titulaire:
+            raise ValueError("give raison_sociale OR nom_titulaire, not both: GRDF refuses a declaration "
+                             "naming two holders")
         if not (self.raison_sociale or self.nom_titulaire):
             raise ValueError("raison_sociale or nom_titulaire is required")
         if self.date_fin_droit_acces < self.date_debut_droit_acces:
             raise ValueError("date_fin_droit_acces is before date_debut_droit_acces")
-        if self.perim_donnees_conso_fin < self.perim_donnees_conso_debut:
-            raise ValueError("perim_donnees_conso_fin is before perim_donnees_conso_debut")
+        own, other = ("conso", "inj") if "FOURNITURE" in self.role_tiers else ("inj", "conso")
+        first, last = getattr(self, f"perim_donnees_{own}_debut"), getattr(self, f"perim_donnees_{own}_fin")
+        if first is None or last is None:
+            raise ValueError(f"perim_donnees_{own}_debut and perim_donnees_{own}_fin are required for "
+                             f"role {self.role_tiers}")
+        if getattr(self, f"perim_donnees_{other}_debut") or getattr(self, f"perim_donnees_{other}_fin"):
+            raise ValueError(f"perim_donnees_{other}_* must not be given for role {self.role_tiers}")
+        if last < first:
+            raise ValueError(f"perim_donnees_{own}_fin is before perim_donnees_{own}_debut")
         return self
 
     def to_adict(self) -> dict[str, Any]:
@@ -96,14 +120,20 @@ class AccessRight(BaseModel):
 
     @classmethod
     def from_adict(cls, line: dict[str, Any]) -> AccessRight:
-        """Build from one listing/declaration line."""
+        """Build from one listing line (`date_creation` and the change dates are
+        "YYYY-MM-DD HH:MM:SS"; the state changed on the latest of revocation, obsolescence,
+        refusal)."""
+        changes = [_day(line.get(k)) for k in ("date_revocation", "date_passage_a_obsolete",
+                                                "date_passage_a_refuse")]
         return cls(
             id=line["id_droit_acces"], pce=line["id_pce"], state=line["etat_droit_acces"],
             proof_status=line.get("statut_controle_preuve"), role=line.get("role_tiers"),
-            right_start=line.get("date_debut_droit_acces"), right_end=line.get("date_fin_droit_acces"),
-            data_start=line.get("perim_donnees_conso_debut"), data_end=line.get("perim_donnees_conso_fin"),
+            right_start=_day(line.get("date_debut_droit_acces")), right_end=_day(line.get("date_fin_droit_acces")),
+            data_start=_day(line.get("perim_donnees_conso_debut") or line.get("perim_donnees_inj_debut")),
+            data_end=_day(line.get("perim_donnees_conso_fin") or line.get("perim_donnees_inj_fin")),
             scope={flag: line.get(flag) == "Vrai" for flag in SCOPE_FLAGS},
-            declared_on=line.get("date_creation"), state_changed_on=line.get("date_changement_etat"),
+            declared_on=_day(line.get("date_creation")),
+            state_changed_on=max((d for d in changes if d), default=None),
         )
 
     @property
@@ -131,6 +161,11 @@ class AccessRight(BaseModel):
         if self.data_end:
             end = min(end, date.fromordinal(self.data_end.toordinal() + 1))
         return start, end
+
+
+def _day(value: Any) -> date | None:
+    """A date from "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (None stays None)."""
+    return date.fromisoformat(str(value)[:10]) if value else None
 
 
 def _rights(answer_lines: Iterable[dict[str, Any]]) -> list[AccessRight]:
@@ -169,27 +204,92 @@ def declare_access_right(client: AdictClient, pce: str,
     current = access_right_state(client, pce)
     if current is not None and current.state in LIVE_STATES and _same(current, fields):
         return current
-    return AccessRight.from_adict(client.declare(pce, fields.to_adict()).records[0])
+    answer = client.declare(pce, fields.to_adict())
+    right_id = answer.status.get("id_droit_acces")
+    # the declaration answers a status object with the new right's id; its state comes from the listing
+    for right in _rights(client.list_rights(pces=[pce]).records):
+        if right.id == right_id:
+            return right
+    return AccessRight(id=str(right_id), pce=pce, state=TO_VALIDATE, role=fields.role_tiers,
+                       right_start=fields.date_debut_droit_acces, right_end=fields.date_fin_droit_acces,
+                       data_start=fields.perim_donnees_conso_debut, data_end=fields.perim_donnees_conso_fin,
+                       scope={flag: getattr(fields, flag) for flag in SCOPE_FLAGS})
 
 
 def _same(right: AccessRight, fields: MandateFields) -> bool:
     return (right.right_start == fields.date_debut_droit_acces
             and right.right_end == fields.date_fin_droit_acces
-            and right.data_start == fields.perim_donnees_conso_debut
-            and right.data_end == fields.perim_donnees_conso_fin
+            and right.data_start == (fields.perim_donnees_conso_debut or fields.perim_donnees_inj_debut)
+            and right.data_end == (fields.perim_donnees_conso_fin or fields.perim_donnees_inj_fin)
             and right.role == fields.role_tiers
             and all(right.scope.get(flag) == getattr(fields, flag) for flag in SCOPE_FLAGS))
 
 
-def revoke_access_right(client: AdictClient, pce: str) -> AccessRight | None:
-    """Revoke the live right on `pce` (end of mandate); None when there was none to revoke."""
-    current = access_right_state(client, pce)
-    if current is None or current.state not in LIVE_STATES:
-        return None
-    return AccessRight.from_adict(client.revoke(current.id).records[0])
+@dataclass(frozen=True)
+class RevocationOutcome:
+    """What revoking the access right on a PCE gave."""
+
+    pce: str
+    outcome: str                  # revoked | nothing_to_revoke | failed
+    right_id: str | None = None
+    state_before: str | None = None
+    state_after: str | None = None
+    message: str | None = None
+
+
+def revoke_access_right(client: AdictClient, pce: str, *, conn: Any = None,
+                        reason: str = "mandate revoked", mandate_id: str | None = None) -> RevocationOutcome:
+    """Revoke the live access right on `pce` at GRDF (`PATCH /droit_acces/{id}`) and, given a
+    warehouse connection, record the outcome (`gas_access_right_revocation`, `gas_access_right`).
+
+    Called when a mandate is revoked or expires. A PCE without a live right (none, or already
+    Révoquée / Obsolète / Refusée) gives `nothing_to_revoke`. A non-retryable refusal gives
+    `failed` with ADICT's message; a transient error is recorded as `failed` and raised again,
+    so the caller's retry can finish the job (a second call is harmless).
+    """
+    current: AccessRight | None = None
+    try:
+        current = access_right_state(client, pce)
+        if current is None or current.state not in LIVE_STATES:
+            outcome = RevocationOutcome(pce, "nothing_to_revoke", current.id if current else None,
+                                        current.state if current else None, current.state if current else None,
+                                        "no live GRDF access right" if current is None else
+                                        f"access right {current.id} is already {current.state}")
+        else:
+            client.revoke(current.id)
+            after = access_right_state(client, pce)
+            state_after = after.state if after is not None and after.id == current.id else REVOKED
+            outcome = RevocationOutcome(pce, "revoked", current.id, current.state, state_after)
+            current = after if after is not None and after.id == current.id else current
+    except AdictError as exc:
+        outcome = RevocationOutcome(pce, "failed", current.id if current else None,
+                                    current.state if current else None, None, str(exc)[:500])
+        if conn is not None:
+            _record_revocation(conn, outcome, reason, mandate_id, None)
+        if exc.retryable:
+            raise
+        return outcome
+    if conn is not None:
+        _record_revocation(conn, outcome, reason, mandate_id, current)
+    return outcome
+
+
+def _record_revocation(conn: Any, outcome: RevocationOutcome, reason: str, mandate_id: str | None,
+                       right: AccessRight | None) -> None:
+    conn.execute(
+        "INSERT INTO gas_access_right_revocation (pce, right_id, mandate_id, reason, outcome, state_before,"
+        " state_after, message) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (outcome.pce, outcome.right_id, mandate_id, reason, outcome.outcome, outcome.state_before,
+         outcome.state_after, outcome.message))
+    if right is not None:
+        from collecte.sources.grdf.bookkeeping import upsert_access_rights
+
+        upsert_access_rights(conn, [right])
 
 
 def send_proofs(client: AdictClient, right_id: str,
-                files: Sequence[tuple[str, bytes, str]]) -> AccessRight:
-    """Send the mandate's proofs (file name, bytes, content type) for ADICT's check."""
-    return AccessRight.from_adict(client.upload_proofs(right_id, files).records[0])
+                files: Sequence[tuple[str, bytes, str]]) -> AccessRight | None:
+    """Send the mandate's proofs (file name, bytes, content type) for ADICT's check; the right
+    as listed afterwards (None if the listing does not show it)."""
+    client.upload_proofs(right_id, files)
+    return next((r for r in _rights(client.list_rights().records) if r.id == right_id), None)

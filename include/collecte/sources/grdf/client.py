@@ -3,15 +3,19 @@
     client = AdictClient.from_connection("grdf_adict")     # inside a task
     answer = client.consumption("daily", pce, start, end)  # list of NdjsonAnswer, one per window
 
-Token cached until a minute before it expires, refreshed once on a 401. Every call waits for the
-shared rate limiter; 429, 5xx, timeouts and truncated answers are retried with exponential
+The token comes from GRDF's OpenID host, separate from the API host (lowatt-grdf:
+`https://adict-connexion.grdf.fr/oauth2/<server>/v1/token`, formerly
+`https://sofit-sso-oidc.grdf.fr/openam/oauth2/realms/externeGrdf/access_token`): form
+`grant_type=client_credentials`, `client_id`, `client_secret`, `scope`. It lives about 4 hours
+(`expires_in` 14,400 s); it is reused for its lifetime and fetched again a minute before it
+expires, and once on a 401. Every call waits for the shared rate limiter; 429, 5xx, timeouts and truncated answers are retried with exponential
 backoff, honouring Retry-After. Other errors are raised at once as the `errors` module maps them.
 The retry loop is hand-written (rather than tenacity) because it must feed Retry-After to the
 limiter shared by all callers and refresh the token in the same loop.
 
-The connection (Airflow, conn type http): host = API root (e.g. https://api.grdf.fr/adict/v2),
-login = client id, password = client secret, extra = {"token_url": ..., "scope": "/adict/v2",
-"rate_per_second": 5}. The secret never leaves this object (not in repr, logs, XCom).
+The Airflow connection is read in one place, `collecte.airflow.hooks.grdf_adict.GrdfAdictHook`
+(`from_connection` below delegates to it); this module imports no Airflow. The secret never
+leaves this object (not in repr, logs, XCom).
 """
 
 from __future__ import annotations
@@ -95,18 +99,10 @@ class AdictClient:
     @classmethod
     def from_connection(cls, conn_id: str = "grdf_adict", *, rate_per_second: float | None = None,
                         **kwargs: Any) -> AdictClient:
-        """A client from an Airflow connection (called inside tasks only)."""
-        from airflow.sdk import BaseHook
+        """A client from an Airflow connection (inside tasks only), through `GrdfAdictHook`."""
+        from collecte.airflow.hooks.grdf_adict import GrdfAdictHook
 
-        conn = BaseHook.get_connection(conn_id)
-        extra = conn.extra_dejson
-        host = conn.host or ""
-        if not host.startswith("http"):
-            host = f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
-        token_url = extra.get("token_url") or host.rstrip("/").rsplit("/adict", 1)[0] + "/v1/token"
-        rate = rate_per_second or float(extra.get("rate_per_second", DEFAULT_RATE))
-        return cls(host, token_url, conn.login or "", conn.password or "",
-                   scope=extra.get("scope", DEFAULT_SCOPE), rate_per_second=rate, **kwargs)
+        return GrdfAdictHook(conn_id).get_client(rate_per_second=rate_per_second, **kwargs)
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -152,8 +148,13 @@ class AdictClient:
         return self._retrying(lambda: self._call_once(method, path, params, json, files, what),
                               what=what or path)
 
+    def call_one(self, path: str, *, what: str = "") -> NdjsonAnswer:
+        """A GET whose answer is exactly one object (contract and technical data)."""
+        return self._retrying(lambda: self._call_once("GET", path, None, None, None, what, one=True),
+                              what=what or path)
+
     def _call_once(self, method: str, path: str, params: Any, json: Any, files: Any,
-                   what: str) -> NdjsonAnswer:
+                   what: str, one: bool = False) -> NdjsonAnswer:
         for refreshed in (False, True):
             headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/x-ndjson"}
             self.limiter.acquire()  # after the token: the gap between the two would eat the margin
@@ -165,14 +166,14 @@ class AdictClient:
                         self.stats["token_refreshes"] += 1
                         self._token = None
                         continue
-                    return self._answer(response, what or path)
+                    return self._answer(response, what or path, one)
             except httpx.TimeoutException as exc:
                 raise TransientError(f"ADICT {what or path}: timed out ({type(exc).__name__})") from None
             except httpx.TransportError as exc:
                 raise TransientError(f"ADICT {what or path}: connection failed ({type(exc).__name__})") from None
         raise AuthenticationFailed(f"ADICT {what or path}: token refused twice (HTTP 401)", http_status=401)
 
-    def _answer(self, response: httpx.Response, what: str) -> NdjsonAnswer:
+    def _answer(self, response: httpx.Response, what: str, one: bool = False) -> NdjsonAnswer:
         status = response.status_code
         retry_after = _retry_after(response.headers.get("retry-after"))
         if status == 429:
@@ -184,7 +185,7 @@ class AdictClient:
             if status == 401:
                 raise AuthenticationFailed(f"ADICT {what}: token refused (HTTP 401)", http_status=401)
             raise error_for(status, line, retry_after=retry_after, what=what)
-        answer = read_ndjson(response.iter_bytes(), what=what)
+        answer = read_ndjson(response.iter_bytes(), what=what, require_status=not one)
         if answer.code != "0000000000":
             raise error_for(status, answer.status, what=what)
         return answer
@@ -223,11 +224,11 @@ class AdictClient:
     def point_data(self, kind: str, pce: str) -> NdjsonAnswer:
         """Contractual (`contract`) or technical (`technical`) data of a PCE."""
         res = resource(kind)
-        return self.call("GET", f"/pce/{pce}/{res.path}", what=f"{res.path} {pce}")
+        return self.call_one(f"/pce/{pce}/{res.path}", what=f"{res.path} {pce}")
 
     # -- access rights ------------------------------------------------------------------------
     def declare(self, pce: str, fields: dict[str, Any]) -> NdjsonAnswer:
-        """PUT /pce/{pce}/droit_acces."""
+        """PUT /pce/{pce}/droit_acces; the answer's status object carries `id_droit_acces`."""
         return self.call("PUT", f"/pce/{pce}/droit_acces", json=fields, what=f"declaration {pce}")
 
     def upload_proofs(self, right_id: str, files: Sequence[tuple[str, bytes, str]]) -> NdjsonAnswer:
@@ -236,17 +237,21 @@ class AdictClient:
         return self.call("PUT", f"/droit_acces/{right_id}/preuves", files=parts, what=f"proofs {right_id}")
 
     def revoke(self, right_id: str) -> NdjsonAnswer:
-        """PATCH /droit_acces/{id} to Révoquée."""
-        return self.call("PATCH", f"/droit_acces/{right_id}", json={"etat_droit_acces": "Révoquée"},
-                         what=f"revocation {right_id}")
+        """PATCH /droit_acces/{id}, without a body (as lowatt-grdf's `revoke_acces` sends it):
+        the third party revokes its right."""
+        return self.call("PATCH", f"/droit_acces/{right_id}", what=f"revocation {right_id}")
 
     def list_rights(self, pces: Iterable[str] = (), states: Iterable[str] = ()) -> NdjsonAnswer:
-        """POST /droits_acces with filters (PCEs, states); every right when none."""
+        """POST /droits_acces with filters (PCEs, states); `GET /droits_acces` (every right)
+        when there is none."""
+        pces, states = list(pces), list(states)
+        if not pces and not states:
+            return self.call("GET", "/droits_acces", what="access-right listing")
         body: dict[str, Any] = {}
         if pces:
-            body["id_pce"] = list(pces)
+            body["id_pce"] = pces
         if states:
-            body["etat_droit_acces"] = list(states)
+            body["etat_droit_acces"] = states
         return self.call("POST", "/droits_acces", json=body, what="access-right listing")
 
 

@@ -171,6 +171,7 @@ def _consumption(client: AdictClient, pce: str, kind: str, start: date, end: dat
     label = "published" if kind == "consumption" else "informative"
     for first, last, answer in answers:
         raw_key = _land(raw_zone, client, pce, kind, answer, ks, today, (first, last))
+        ks.notes.extend(gas.restitution_notes(answer.records))
         rows, rejected = gas.parse_consumption(answer.records, kind=label, raw_key=raw_key)
         ks.records += len(rows)
         if rejected:

@@ -9,6 +9,10 @@
 | `AuthenticationFailed` | token refused (wrong client id, secret or scope) | fails at once, not retried |
 | `TransientError` | 429, 5xx, timeouts, connection errors | retried with backoff, honouring Retry-After |
 | `TruncatedStream` (a `TransientError`) | an answer without its final status line | retried; never loaded as if complete |
+
+Each class has a stable `code_word` (the command line prints it on stderr). The sources give no
+list of ADICT's `code_statut_traitement` error values: `_BY_CODE` holds the sandbox's own codes
+and the HTTP status decides when the code is unknown.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ class AdictError(RuntimeError):
     """An ADICT call that did not succeed; `code` is ADICT's `code_statut_traitement`."""
 
     retryable = False
+    code_word = "ADICT_ERROR"
 
     def __init__(self, message: str, *, http_status: int | None = None, code: str | None = None,
                  details: Mapping[str, Any] | None = None) -> None:
@@ -35,6 +40,8 @@ class AdictError(RuntimeError):
 class TransientError(AdictError):
     """Worth retrying: rate limit, server error, timeout, cut connection."""
 
+    code_word = "UNAVAILABLE"
+
     retryable = True
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
@@ -45,17 +52,25 @@ class TransientError(AdictError):
 class TruncatedStream(TransientError):
     """The NDJSON answer ended without its status line: data may be missing."""
 
+    code_word = "TRUNCATED"
+
 
 class ProtocolError(AdictError):
     """An answer that is not ADICT's NDJSON (a line that is not JSON, a misplaced status line)."""
+
+    code_word = "PROTOCOL_ERROR"
 
 
 class AuthenticationFailed(AdictError):
     """The token endpoint refused the client's credentials or scope."""
 
+    code_word = "AUTH_FAILED"
+
 
 class NoActiveAccessRight(AdictError):
     """No Active access right on the PCE: collection is not allowed; `state` is ADICT's state, if any."""
+
+    code_word = "NO_CONSENT"
 
     @property
     def state(self) -> str | None:
@@ -66,17 +81,25 @@ class NoActiveAccessRight(AdictError):
 class OutOfScope(AdictError):
     """The data or period asked for lies outside what may be collected for this PCE."""
 
+    code_word = "OUT_OF_SCOPE"
+
 
 class HistoryLimit(OutOfScope):
     """The period starts before ADICT's history depth."""
+
+    code_word = "HISTORY_LIMIT"
 
 
 class UnknownPce(OutOfScope):
     """GRDF does not know this PCE."""
 
+    code_word = "UNKNOWN_PCE"
+
 
 class RequestRejected(AdictError):
     """ADICT rejected the request itself (invalid parameter or declaration field, bad transition)."""
+
+    code_word = "REJECTED"
 
 
 _BY_CODE: dict[str, type[AdictError]] = {

@@ -45,11 +45,25 @@ def test_empty_body_is_truncation():
         read_ndjson([b""])
 
 
-def test_status_line_in_the_middle_is_a_protocol_error():
-    body = b'{"code_statut_traitement":"0000000000"}\n{"id_pce":"1"}\n{"code_statut_traitement":"0000000000"}\n'
-    with pytest.raises(ProtocolError, match="status line followed by more data"):
+def test_failed_status_line_in_the_middle_is_a_protocol_error():
+    body = b'{"code_statut_traitement":"1000000001"}\n{"id_pce":"1"}\n{"code_statut_traitement":"0000000000"}\n'
+    with pytest.raises(ProtocolError, match="failed status 1000000001 followed by more data"):
         read_ndjson([body])
 
+
+def test_successful_status_line_in_the_middle_is_skipped():
+    # a public ADICT client reports status objects interleaved with the data
+    body = b'{"id_pce":"1"}\n{"code_statut_traitement":"0000000000"}\n{"id_pce":"2"}\n{"code_statut_traitement":"0000000000"}\n'
+    assert [r["id_pce"] for r in read_ndjson([body]).records] == ["1", "2"]
+
+
+def test_one_object_answer_without_status_line():
+    answer = read_ndjson([b'{"pce":{"id_pce":"1"},"donnees_techniques":{}}\n'], require_status=False)
+    assert answer.records == [{"pce": {"id_pce": "1"}, "donnees_techniques": {}}]
+    with pytest.raises(TruncatedStream, match="exactly one"):
+        read_ndjson([b'{"a":1}\n{"b":2}\n'], require_status=False)
+    with pytest.raises(TruncatedStream):
+        read_ndjson([b'{"pce":{"id_pce":"1"},"donn'], require_status=False)
 
 def test_garbage_line_before_the_end_is_a_protocol_error():
     with pytest.raises(ProtocolError, match="line 1 is not JSON"):
