@@ -74,3 +74,26 @@ def negate(truth: dict) -> dict:
                 x["quantity"] = to_number(-dec(x["quantity"]))
             x["amount_excl_tax"] = money(-dec(x["amount_excl_tax"]))
     return finish_invoice(truth)
+
+
+def prorate(total: int | Decimal, parts: list, places: str | None = None) -> list:
+    """`total` shared between date parts in proportion to their days (kWh as integers, euros to the
+    cent with `places="0.01"`), the last part taking the rounding remainder so the parts add up."""
+    from sandbox.invoices.periods import days
+
+    whole = sum(days(a, b) for a, b in parts)
+    out, given = [], Decimal(0)
+    for i, (a, b) in enumerate(parts):
+        if i == len(parts) - 1:
+            share = dec(total) - given
+        else:
+            raw = dec(total) * days(a, b) / whole
+            share = round_amount(raw, places) if places else Decimal(int(round_amount(raw, "1")))
+        given += share
+        out.append(share if places else int(share))
+    return out
+
+
+def part_suffix(parts: list, a, b, fmt) -> str:
+    """' du <a> au <b>' when a tax is split at a rate change, '' otherwise."""
+    return f" du {fmt(a)} au {fmt(b)}" if len(parts) > 1 else ""

@@ -1,42 +1,45 @@
-"""Regulated rates (taxes, contributions) by date, per ../shared/DOMAIN.md.
-
-Values before February 2026 are the sandbox's own assumptions (DOMAIN.md gives only the
-2026 rates); every invoice applies the rate in force on the last day billed.
-"""
+"""Regulated rates (taxes, contributions) by date, read from ``tax_rates.yaml`` (each table names
+its source there). A billing period that straddles a change is split with ``split``."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
+from pathlib import Path
 
-# Accise on electricity, EUR/MWh, by category: "small" <= 36 kVA, "pme" 36-250 kVA, "large" > 250 kVA.
-_ACCISE_ELEC: list[tuple[dt.date, dict[str, str]]] = [
-    (dt.date(2024, 2, 1), {"small": "21.00", "pme": "20.50", "large": "20.50"}),
-    (dt.date(2025, 2, 1), {"small": "33.70", "pme": "26.23", "large": "22.50"}),
-    (dt.date(2025, 8, 1), {"small": "29.98", "pme": "25.79", "large": "22.50"}),
-    (dt.date(2026, 2, 1), {"small": "30.85", "pme": "26.58", "large": "25.09"}),
-]
-# Accise on natural gas, EUR/MWh.
-_ACCISE_GAS: list[tuple[dt.date, str]] = [
-    (dt.date(2024, 1, 1), "16.37"),
-    (dt.date(2025, 2, 1), "17.16"),
-    (dt.date(2026, 2, 1), "16.39"),
-]
-# CTA as a fraction of the fixed network part.
-_CTA_ELEC: list[tuple[dt.date, str]] = [(dt.date(2021, 8, 1), "0.2193"), (dt.date(2026, 2, 1), "0.15")]
-_CTA_GAS: list[tuple[dt.date, str]] = [(dt.date(2021, 8, 1), "0.2080")]
-# Reduced VAT on subscriptions and CTA for small sites ended on this day.
-VAT_REFORM = dt.date(2025, 8, 1)
-VAT_NORMAL = Decimal("0.2")
-VAT_REDUCED = Decimal("0.055")
+import yaml
+
+RATES_FILE = Path(__file__).with_name("tax_rates.yaml")
 
 
-def _at(table: list, day: dt.date):
-    value = table[0][1]
-    for start, rate in table:
-        if day >= start:
-            value = rate
-    return value
+@functools.cache
+def _tables() -> dict:
+    with RATES_FILE.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _values(table: str) -> list[dict]:
+    return sorted(_tables()[table]["values"], key=lambda v: v["from"])
+
+
+def _at(table: str, day: dt.date) -> dict:
+    values = _values(table)
+    found = values[0]
+    for entry in values:
+        if day >= entry["from"]:
+            found = entry
+    return found
+
+
+_VAT = _tables()["reduced_vat"]
+VAT_REFORM: dt.date = _VAT["ends"]
+VAT_NORMAL = Decimal(_VAT["normal"])
+VAT_REDUCED = Decimal(_VAT["reduced"])
+ACCISE_ELECTRICITY = "accise_electricity_eur_per_mwh"
+ACCISE_GAS = "accise_gas_eur_per_mwh"
+CTA_ELECTRICITY = "cta_electricity_share_of_fixed_network_part"
+CTA_GAS = "cta_gas_share_of_distribution_fixed_part"
 
 
 def power_category(subscribed_kva: float) -> str:
@@ -48,22 +51,33 @@ def power_category(subscribed_kva: float) -> str:
 
 def accise_electricity_mwh(day: dt.date, category: str) -> Decimal:
     """Accise on electricity in EUR/MWh in force on `day`."""
-    return Decimal(_at(_ACCISE_ELEC, day)[category])
+    return Decimal(_at(ACCISE_ELECTRICITY, day)[category])
 
 
 def accise_gas_mwh(day: dt.date) -> Decimal:
     """Accise on natural gas in EUR/MWh in force on `day`."""
-    return Decimal(_at(_ACCISE_GAS, day))
+    return Decimal(_at(ACCISE_GAS, day)["rate"])
 
 
 def cta_electricity(day: dt.date) -> Decimal:
     """CTA rate (fraction) on the electricity distribution fixed part."""
-    return Decimal(_at(_CTA_ELEC, day))
+    return Decimal(_at(CTA_ELECTRICITY, day)["rate"])
 
 
 def cta_gas(day: dt.date) -> Decimal:
     """CTA rate (fraction) on the gas distribution fixed part."""
-    return Decimal(_at(_CTA_GAS, day))
+    return Decimal(_at(CTA_GAS, day)["rate"])
+
+
+def split(table: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """[start, end] cut at every change of `table` inside it (one part when no change falls in it)."""
+    cuts = [v["from"] for v in _values(table) if start < v["from"] <= end]
+    parts, cursor = [], start
+    for cut in cuts:
+        parts.append((cursor, cut - dt.timedelta(days=1)))
+        cursor = cut
+    parts.append((cursor, end))
+    return parts
 
 
 def reduced_vat_applies(invoice_date: dt.date, small_site: bool) -> bool:

@@ -7,8 +7,9 @@ supplier template that best matches the first page; then reconciliation.
 from __future__ import annotations
 
 from collecte.invoices.combine import combine, normalize_en16931_lines
-from collecte.invoices.engine import apply_template
+from collecte.invoices.engine import Extraction, apply_template
 from collecte.invoices.facturx import read_facturx
+from collecte.invoices.fingerprint import compare, normalize
 from collecte.invoices.match import describe, rank
 from collecte.invoices.model import Invoice
 from collecte.invoices.pdftext import FEW_CHARS, Document, UnreadablePdf, read_document
@@ -110,6 +111,7 @@ def extract_invoice(
     tpl = best.template
     try:
         ex = apply_template(tpl, doc)
+        flagged, layout, flag_evidence = flag_reasons(doc, tpl, ex, name)
     except Exception as exc:  # a layout the template cannot walk: reviewed, never a crashed batch
         return ExtractionResult(
             "needs_review",
@@ -119,12 +121,13 @@ def extract_invoice(
             name=name,
             pages=len(doc.pages),
         )
-    reasons = list(ex.problems)
+    reasons = list(ex.problems) + flagged
     if scanned:
         pages = ", ".join(str(i + 1) for i in scanned)
         reasons.append(f"{name}: page(s) {pages} have no text layer (image only): OCR needed")
     reasons += reconcile(ex.invoice, name, ex.summary)
-    status = "needs_review" if reasons else "ok"
+    changes = compare(tpl.fingerprint, normalize(ex.seen))
+    status = "layout_changed" if layout else "needs_review" if reasons else "ok"
     if scanned and len(scanned) * 2 >= len(doc.pages):
         status = "needs_ocr"
     return ExtractionResult(
@@ -132,7 +135,39 @@ def extract_invoice(
         _normalized(ex.invoice),
         reasons,
         f"template:{tpl.code}",
-        _to_pdf_space(doc, ex.evidence),
+        _to_pdf_space(doc, ex.evidence + flag_evidence),
         name,
         len(doc.pages),
+        changes + layout,
     )
+
+
+def _place(doc: Document, page: int, box: tuple[float, float, float, float]) -> str:
+    h = doc.pages[page].height
+    x0, top, x1, bottom = box
+    return f"page {page + 1}, bbox {x0:.0f},{h - bottom:.0f},{x1:.0f},{h - top:.0f}"
+
+
+def flag_reasons(
+    doc: Document, tpl: Template, ex: Extraction, name: str
+) -> tuple[list[str], list[str], list[tuple[str, int, tuple[float, float, float, float]]]]:
+    """Reasons (with the place on the page) for what the template read without confidence, the
+    layout changes among them, and evidence boxes for the visual copy (``review:<path>``)."""
+    reasons: list[str] = []
+    layout: list[str] = []
+    evidence = []
+    expected = (tpl.fingerprint or {}).get("labels") or {}
+    for path, f in ex.flags:
+        if f.chunks:
+            page = f.chunks[0].page
+            cs = [c for c in f.chunks if c.page == page]
+            box = (min(c.x0 for c in cs), min(c.top for c in cs), max(c.x1 for c in cs), max(c.bottom for c in cs))
+        else:  # a label not found: where the layout it was written for prints it
+            want = expected.get(path.split("].", 1)[-1]) or {}
+            page = min(want.get("page", 0), len(doc.pages) - 1)
+            box = tuple(want["box"]) if "box" in want else (0.0, 0.0, doc.pages[page].width, doc.pages[page].height)
+        reasons.append(f"{name}: {path}: {f.message} ({_place(doc, page, box)})")
+        evidence.append((f"review:{path}", page, box))
+        if f.layout:
+            layout.append(f"{path}: {f.message} ({_place(doc, page, box)})")
+    return reasons, layout, evidence

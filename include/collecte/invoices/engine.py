@@ -10,7 +10,7 @@ from collecte.invoices.fields import read_field
 from collecte.invoices.layout import Line, Scope, body_chunks, split_sections
 from collecte.invoices.parsing import normalize_id, parse_number, parse_percent, squash
 from collecte.invoices.pdftext import Chunk, Document
-from collecte.invoices.tables import Row, find_table
+from collecte.invoices.tables import Flag, Row, find_table
 from collecte.invoices.template import FieldSpec, LinesSpec, ReadingsSpec, Template, rx
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom (pt, top-left origin)
@@ -24,11 +24,19 @@ class Extraction:
     evidence: list[tuple[str, int, Box]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     summary: list[dict] = field(default_factory=list)
+    flags: list[tuple[str, Flag]] = field(default_factory=list)  # (field path, what is unexplained)
+    cited: set[tuple[int, float, float]] = field(default_factory=set)
+    seen: dict[str, dict] = field(default_factory=dict)  # labels and table headers as printed
+
+    def flag(self, path: str, message: str, chunks: list[Chunk], layout: bool = False) -> None:
+        """Record something read without confidence (the invoice goes to review with its place)."""
+        self.flags.append((path, Flag(message, chunks, layout)))
 
     def cite(self, path: str, chunks: list[Chunk]) -> None:
         """Record the runs a value was read from (one box per page)."""
         by_page: dict[int, list[Chunk]] = {}
         for c in chunks:
+            self.cited.add((c.page, c.x0, c.top))
             by_page.setdefault(c.page, []).append(c)
         for page, cs in by_page.items():
             box = (
@@ -52,10 +60,17 @@ def _read_fields(
     out: dict[str, object] = {}
     for name, spec in specs.items():
         others = [p for n, p in anchors.items() if n != name] + extra
-        value, chunks = read_field(scope, spec, others, tpl.dates, tpl.decimal)
+        value, chunks, label = read_field(scope, spec, others, tpl.dates, tpl.decimal)
         out[name] = value
+        needed = spec.required is True or (spec.required == "invoice" and ex.invoice["document_type"] == "invoice")
+        if needed and value is None:
+            ex.flag(f"{prefix}{name}", f"required field {prefix}{name} not found (label {spec.anchor})", [])
         if chunks:
             ex.cite(f"{prefix}{name}", chunks)
+            text = anchors[name].search(label.text).group(0).strip() if label is not None else ""
+            if label is not None and spec.mode != "self" and text and not re.search(r"\d", text):
+                ex.seen[f"{prefix}{name}"] = {"text": text, "page": label.page,
+                                              "box": [label.x0, label.top, label.x1, label.bottom]}
     return out
 
 
@@ -81,9 +96,20 @@ def _unit(spec: LinesSpec, text: str) -> str | None:
     return spec.units.get(word, spec.units.get(word.lower(), word))
 
 
-def _line(spec: LinesSpec, row: Row, decimal: str) -> dict:
+CUT_LABEL = re.compile(r"(?:\b(?i:de|du|des|la|le|les|au|aux|et|à|sur|par|pour|en|d'|l')|[-,(/])$|^[a-zà-ÿ]")
+
+
+def _line(spec: LinesSpec, row: Row, decimal: str, ex: Extraction, path: str) -> dict:
     label = _label(spec, row.get("label"))
-    category = _first_match(spec.categories, label) or "other"
+    category = _first_match(spec.categories, label)
+    where = row.boxes.get("label") or row.line.chunks
+    if not label:
+        ex.flag(path, "a billed line has no label", row.line.chunks)
+    elif label.count("(") != label.count(")") or CUT_LABEL.search(label):
+        ex.flag(path, f"label '{label}' looks cut (read only in part)", where)
+    if category is None:
+        ex.flag(path, f"line '{label}': category not recognised by the template", where)
+        category = "other"
     period = row.get("period").strip() or None
     if period is None and category in spec.period_categories:
         period = _first_match(spec.periods, label)
@@ -162,15 +188,18 @@ def _site(tpl: Template, lines: list[Line], ex: Extraction, idx: int, invoice: d
         site["meter_id"] = normalize_id(site["meter_id"])
     pos = 0
     if tpl.sites.readings is not None:
-        rows, pos = find_table(tpl.sites.readings.table, lines)
-        for j, row in enumerate(rows):
+        read = find_table(tpl.sites.readings.table, lines)
+        _table_flags(ex, f"{prefix}readings", read)
+        pos = read.end
+        for j, row in enumerate(read.rows):
             site["readings"].append(_reading(tpl.sites.readings, row, tpl.decimal))
             _cite_row(ex, f"{prefix}readings[{j}]", row, _READING_CELLS)
-    rows, _ = find_table(tpl.sites.lines.table, lines, pos)
-    if not rows and pos:
-        rows, _ = find_table(tpl.sites.lines.table, lines)
-    for j, row in enumerate(rows):
-        line = _line(tpl.sites.lines, row, tpl.decimal)
+    read = find_table(tpl.sites.lines.table, lines, pos)
+    if not read.rows and pos:
+        read = find_table(tpl.sites.lines.table, lines)
+    _table_flags(ex, f"{prefix}lines", read)
+    for j, row in enumerate(read.rows):
+        line = _line(tpl.sites.lines, row, tpl.decimal, ex, f"{prefix}lines[{j}]")
         site["lines"].append(line)
         _cite_row(ex, f"{prefix}lines[{j}]", row, _LINE_CELLS)
     if site["consumption_kwh"] is None and site["readings"]:
@@ -180,11 +209,23 @@ def _site(tpl: Template, lines: list[Line], ex: Extraction, idx: int, invoice: d
     return site
 
 
+def _table_flags(ex: Extraction, path: str, read) -> None:
+    """Keep a table's header as printed (for the layout fingerprint) and what it could not explain."""
+    key = f"table:{path.split('.')[-1]}"
+    if read.headers and key not in ex.seen:
+        ex.seen[key] = {"columns": read.headers}
+    for f in read.flags:
+        ex.flags.append((path, f))
+    for c in read.header_chunks + [c for r in read.rows for cs in r.boxes.values() for c in cs]:
+        ex.cited.add((c.page, c.x0, c.top))
+
+
 def _summary(tpl: Template, lines: list[Line], ex: Extraction) -> None:
     if tpl.summary is None:
         return
-    rows, _ = find_table(tpl.summary.table, lines)
-    for j, row in enumerate(rows):
+    read = find_table(tpl.summary.table, lines)
+    _table_flags(ex, "summary", read)
+    for j, row in enumerate(read.rows):
         if not row.get("meter_id"):
             continue
         ex.summary.append(
@@ -206,12 +247,13 @@ def is_credit_note(tpl: Template, doc: Document) -> bool:
 
 def apply_template(tpl: Template, doc: Document) -> Extraction:
     """Read the invoice described by ``tpl`` from ``doc``."""
-    ex = Extraction(invoice={})
+    kind = "credit_note" if is_credit_note(tpl, doc) else "invoice"
+    ex = Extraction(invoice={"document_type": kind})
     everything = Scope.of(doc.chunks)
     head = _read_fields(everything, tpl.fields, tpl, ex, "", tpl.labels)
     invoice: dict = {
         "supplier": tpl.code,
-        "document_type": "credit_note" if is_credit_note(tpl, doc) else "invoice",
+        "document_type": kind,
         "invoice_number": head.get("invoice_number"),
         "invoice_date": _iso(head.get("invoice_date")),
         "due_date": _iso(head.get("due_date")),
@@ -234,4 +276,45 @@ def apply_template(tpl: Template, doc: Document) -> Extraction:
         sections = [body.lines]
     for idx, lines in enumerate(sections):
         invoice["sites"].append(_site(tpl, lines, ex, idx, invoice))
+    _label_columns(everything, tpl, ex)
     return ex
+
+
+LABEL_STEP = 18.0  # pt between two rows of a key/value grid
+COLUMN_X = 2.5  # pt: labels of one grid column start within this distance
+
+
+def _label_columns(scope: Scope, tpl: Template, ex: Extraction) -> None:
+    """Key/value grids hold only labels the template knows: a label-like run in the column of a
+    known label, with a value to its right, that no rule knows is a renamed or new label."""
+    specs = [*tpl.fields.values(), *tpl.sites.fields.values()]
+    grid_anchors = [rx(s.anchor) for s in specs if s.mode == "right" and not s.wrap]
+    known = [rx(s.anchor) for s in specs] + [rx(p) for p in [*tpl.labels, *tpl.sites.labels, *tpl.furniture]]
+    reported: set[tuple[int, float, float]] = set()
+    for line in scope.lines:
+        for a in line.chunks:
+            if not any(p.search(a.text) for p in grid_anchors):
+                continue
+            column = sorted(
+                (c for c in scope.chunks if c.page == a.page and abs(c.x0 - a.x0) <= COLUMN_X), key=lambda c: c.yc
+            )
+            start = column.index(a)
+            for step in (1, -1):
+                prev = a
+                k = start + step
+                while 0 <= k < len(column) and abs(column[k].yc - prev.yc) <= LABEL_STEP:
+                    r, prev, k = column[k], column[k], k + step
+                    where = (r.page, r.x0, r.top)
+                    if where in reported or where in ex.cited or any(p.search(r.text) for p in known):
+                        continue
+                    if re.search(r"\d", r.text) or not _has_value_right(scope, r):
+                        continue
+                    reported.add(where)
+                    ex.flag("labels", f"unexpected label '{r.text}' (renamed or new: the template does not know it)",
+                            [r], layout=True)
+
+
+def _has_value_right(scope: Scope, r: Chunk) -> bool:
+    return any(
+        c.page == r.page and abs(c.yc - r.yc) <= 2.5 and r.x1 < c.x0 < r.x1 + 260 for c in scope.chunks
+    )

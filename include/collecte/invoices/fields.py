@@ -22,6 +22,7 @@ class Found:
 
     text: str
     chunks: list[Chunk]
+    anchor: Chunk | None = None
 
 
 def _rest_of_anchor(chunk: Chunk, pattern: re.Pattern[str]) -> str:
@@ -122,7 +123,7 @@ def find_raw(scope: Scope, spec: FieldSpec, other_anchors: list[re.Pattern[str]]
             if not m:
                 continue
             text = m.group(1) if m.groups() else m.group(0)
-        results.append(Found(text.strip(), chunks or [anchor]))
+        results.append(Found(text.strip(), chunks or [anchor], anchor))
     return results
 
 
@@ -161,15 +162,15 @@ def read_field(
     other_anchors: list[re.Pattern[str]],
     date_formats: list[str],
     decimal: str = ",",
-) -> tuple[object, list[Chunk]]:
-    """The field's value (typed) and its evidence runs; (None, []) when absent."""
+) -> tuple[object, list[Chunk], Chunk | None]:
+    """The field's value (typed), its evidence runs and its label run; (None, [], None) when absent."""
     found = find_raw(scope, spec, other_anchors)
     values = [(convert(spec, f.text, date_formats, decimal), f) for f in found]
     values = [(v, f) for v, f in values if v is not None]
     if not values:
-        return None, []
+        return None, [], None
     if spec.occurrence == "sum":
         total = round(sum(v for v, _ in values), 2)  # type: ignore[misc]
-        return total, [c for _, f in values for c in f.chunks]
+        return total, [c for _, f in values for c in f.chunks], values[0][1].anchor
     v, f = values[0] if spec.occurrence == "first" else values[-1]
-    return v, f.chunks
+    return v, f.chunks, f.anchor

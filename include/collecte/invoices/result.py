@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-Status = Literal["ok", "needs_review", "no_template", "needs_ocr", "unreadable"]
+Status = Literal["ok", "needs_review", "layout_changed", "no_template", "needs_ocr", "unreadable"]
 BBox = tuple[float, float, float, float]
 
 
@@ -32,6 +32,9 @@ class ExtractionResult:
     evidence: list[Evidence] = field(default_factory=list)
     name: str = "<memory>"
     pages: int = 0
+    # how the layout departs from the template's fingerprint (renamed labels, new columns, moved
+    # blocks); with status "ok" the template absorbed them, with "layout_changed" it could not
+    layout_changes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

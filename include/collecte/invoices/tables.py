@@ -1,12 +1,18 @@
-"""Tables by x-position: columns from the header labels, rows from the key column.
+"""Tables by x-position: columns from the header labels, rows from the key column, label cells by geometry.
 
-Column ``i`` spans from its header label's left edge to the next header label's left edge
-(minus a small pad): values may be left-aligned under the label or right-aligned further
-right, as long as they stay before the next column's label — which is how these invoices are
-drawn. Columns are measured again at every repeated header (a table continued on the next
-page), so a layout shifted by a few points still reads. A row is a line whose key column
-parses as a number; lines with only label text within ``attach_dy`` of a row are its wrapped
-label (above or below the values); other label-only lines are section titles and are ignored.
+The header row is read as cells: runs of the header band that stack over each other (a header
+label wrapped over two or three lines) form one cell. Every header cell is a column, from its left
+edge to the next cell's left edge (minus a small pad): values may be left-aligned under the label or
+right-aligned further right, as long as they stay before the next column's label. A cell matching
+none of the template's columns (nor its known extra columns) is still a column, so its values do
+not spill into a neighbour, and it is reported: the layout has changed. Columns are measured again
+at every repeated header (a table continued on the next page), so a shifted layout still reads.
+
+A row is a line whose key column parses as a number. The label column is read by geometry, not by
+line: label runs closer than ``cell_gap`` vertically form one cell (a label wrapped over several
+lines, above, beside and below the values), and each cell goes to the row whose values stand
+within it. A cell with no row is a section title (``titles``) or is reported; a cell over two rows
+is reported. Nothing in the table is dropped silently.
 
 Why not tabula here: these layouts have no ruling lines and tabula's stream mode guesses
 columns from whitespace per page (about 0.07 s per page warm, plus a JVM per process),
@@ -22,6 +28,17 @@ from collecte.invoices.layout import Line
 from collecte.invoices.pdftext import Chunk
 from collecte.invoices.template import TableSpec, rx
 
+SAME_LINE = 2.5  # pt
+
+
+@dataclass(slots=True)
+class Flag:
+    """Something the reading could not explain: a message and the runs it is about."""
+
+    message: str
+    chunks: list[Chunk]
+    layout: bool = False  # a change of layout (new column...) rather than a problem of this invoice
+
 
 @dataclass(slots=True)
 class Row:
@@ -30,12 +47,44 @@ class Row:
     cells: dict[str, str]
     boxes: dict[str, list[Chunk]]
     line: Line
-    above: list[Line] = field(default_factory=list)
-    below: list[Line] = field(default_factory=list)
 
     def get(self, column: str) -> str:
         """The cell's text ('' when empty)."""
         return self.cells.get(column, "")
+
+
+@dataclass(slots=True)
+class HeaderCell:
+    """One header label (its runs, top to bottom)."""
+
+    chunks: list[Chunk]
+
+    @property
+    def text(self) -> str:
+        """The label's lines joined by spaces."""
+        return " ".join(c.text for c in sorted(self.chunks, key=lambda c: (c.yc, c.x0)))
+
+    @property
+    def x0(self) -> float:
+        """Left edge."""
+        return min(c.x0 for c in self.chunks)
+
+    @property
+    def x1(self) -> float:
+        """Right edge."""
+        return max(c.x1 for c in self.chunks)
+
+
+@dataclass(slots=True)
+class TableRead:
+    """What ``find_table`` read: rows, the index of the line after the table, header texts, flags."""
+
+    rows: list[Row] = field(default_factory=list)
+    end: int = 0
+    headers: list[str] = field(default_factory=list)
+    header_chunks: list[Chunk] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    found: bool = False
 
 
 @dataclass(slots=True)
@@ -54,25 +103,63 @@ class _Columns:
         return best
 
 
-def _columns(spec: TableSpec, lines: list[Line], at: int) -> _Columns | None:
-    """Measure the columns from the header band around line ``at``."""
+def header_cells(runs: list[Chunk]) -> list[HeaderCell]:
+    """Header runs grouped into cells: runs overlapping horizontally on different lines are one cell."""
+    cells: list[HeaderCell] = []
+    for c in sorted(runs, key=lambda c: (c.x0, c.yc)):
+        home = None
+        for cell in cells:
+            overlap = min(cell.x1, c.x1) - max(cell.x0, c.x0)
+            stacked = all(abs(o.yc - c.yc) > SAME_LINE for o in cell.chunks)
+            if overlap > 0.5 and stacked:
+                home = cell
+                break
+        if home is None:
+            cells.append(HeaderCell([c]))
+        else:
+            home.chunks.append(c)
+    return sorted(cells, key=lambda cell: cell.x0)
+
+
+def _columns(
+    spec: TableSpec, lines: list[Line], at: int, flags: list[Flag], seen: list[Chunk] | None = None
+) -> tuple[_Columns | None, list[str]]:
+    """Measure the columns from the header band around line ``at``; unknown header cells are flagged."""
     anchor_line = lines[at]
     band = [
         ln for ln in lines if ln.page == anchor_line.page and abs(ln.yc - anchor_line.yc) <= spec.header_band
     ]
-    runs = sorted((c for ln in band for c in ln.chunks), key=lambda c: (c.x0, c.yc))
-    found: list[tuple[float, str]] = []
+    cells = header_cells([c for ln in band for c in ln.chunks])
+    texts = [cell.text for cell in cells]
+    named: dict[int, str] = {}
+    missing = []
     for name, col in spec.columns.items():
         pattern = rx(col.header)
-        hits = [c for c in runs if pattern.search(c.text)]
+        hits = [i for i, cell in enumerate(cells) if pattern.search(cell.text)]
         if len(hits) < col.nth:
-            return None
-        found.append((hits[col.nth - 1].x0, name))
-    found.sort()
-    starts = [x - spec.column_pad for x, _ in found]
+            missing.append(f"{name} ({col.header})")
+            continue
+        named[hits[col.nth - 1]] = name
+    for name, col in spec.extra_columns.items():
+        pattern = rx(col.header)
+        for i, cell in enumerate(cells):
+            if i not in named and pattern.search(cell.text):
+                named[i] = f"~{name}"
+    box = [c for cell in cells for c in cell.chunks]
+    if seen is not None:
+        seen += box
+    if missing:
+        flags.append(Flag(f"table header '{' | '.join(texts)}': column(s) {', '.join(missing)} not found", box, True))
+        return None, texts
+    for i, cell in enumerate(cells):
+        if i not in named:
+            named[i] = f"?{cell.text}"
+            flags.append(Flag(f"table header: unexpected column '{cell.text}'", cell.chunks, True))
+    order = sorted(named, key=lambda i: cells[i].x0)
+    starts = [cells[i].x0 - spec.column_pad for i in order]
     starts[0] = -1.0
-    bottom = max(ln.yc for ln in band)
-    return _Columns([n for _, n in found], starts, bottom, anchor_line.page)
+    bottom = max(c.yc for c in box)
+    return _Columns([named[i] for i in order], starts, bottom, anchor_line.page), texts
 
 
 def _is_header(spec: TableSpec, line: Line) -> bool:
@@ -91,32 +178,31 @@ def _header_on_page(spec: TableSpec, lines: list[Line], k: int) -> int | None:
     return None
 
 
-def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> tuple[list[Row], int]:
-    """Read the first table matching ``spec`` in ``lines`` from ``start``.
-
-    Returns the rows and the index of the line after the table (or ``start`` if not found).
-    """
+def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> TableRead:
+    """Read the first table matching ``spec`` in ``lines`` from ``start``."""
+    out = TableRead(end=start)
     i = next((k for k in range(start, len(lines)) if _is_header(spec, lines[k])), None)
     if i is None:
-        return [], start
-    cols = _columns(spec, lines, i)
+        return out
+    cols, out.headers = _columns(spec, lines, i, out.flags, out.header_chunks)
     if cols is None:
-        return [], start
+        return out
+    out.found = True
     ends = [rx(p) for p in spec.end]
-    skips = [rx(p) for p in spec.skip]
     body: list[tuple[Line, dict[str, list[Chunk]]]] = []
     k = i + 1
     last_y: tuple[int, float] = (cols.page, cols.header_bottom)
+    key_rx = rx(spec.key_pattern)
     while k < len(lines):
         ln = lines[k]
-        if ln.page == cols.page and ln.yc <= cols.header_bottom:
+        if ln.page == cols.page and ln.yc <= cols.header_bottom + SAME_LINE:
             k += 1
             continue
         if ln.page != cols.page:
             # a new page: the table resumes under its repeated header when there is one
             # (anything above it is page furniture or a title), else from the top
             again = _header_on_page(spec, lines, k)
-            new = _columns(spec, lines, again) if again is not None else None
+            new, _ = _columns(spec, lines, again, out.flags, out.header_chunks) if again is not None else (None, [])
             if new is not None:
                 cols = new
                 last_y = (cols.page, cols.header_bottom)
@@ -134,47 +220,88 @@ def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> tuple[list
             if name is not None:
                 cells.setdefault(name, []).append(c)
         body.append((ln, cells))
-        key_text = " ".join(c.text for c in cells.get(spec.key, []))
-        if rx(spec.key_pattern).search(key_text):
+        if key_rx.search(" ".join(c.text for c in cells.get(spec.key, []))):
             last_y = (ln.page, ln.yc)
         k += 1
-    return _rows(spec, body, skips), k
+    out.end = k
+    out.rows = _rows(spec, body, out.flags)
+    return out
 
 
-def _rows(
-    spec: TableSpec, body: list[tuple[Line, dict[str, list[Chunk]]]], skips: list[re.Pattern[str]]
-) -> list[Row]:
+def _rows(spec: TableSpec, body: list[tuple[Line, dict[str, list[Chunk]]]], flags: list[Flag]) -> list[Row]:
+    skips = [rx(p) for p in spec.skip]
+    titles = [rx(p) for p in spec.titles]
+    key_rx = rx(spec.key_pattern)
     rows: list[Row] = []
-    loose: list[tuple[Line, dict[str, list[Chunk]]]] = []
+    label_runs: list[Chunk] = []
     for ln, cells in body:
-        key_text = " ".join(c.text for c in cells.get(spec.key, []))
-        is_row = bool(rx(spec.key_pattern).search(key_text))
+        is_row = bool(key_rx.search(" ".join(c.text for c in cells.get(spec.key, []))))
         if is_row and any(p.search(ln.text) for p in skips):
             continue
         if is_row:
             rows.append(
-                Row(
-                    cells={n: " ".join(c.text for c in cs) for n, cs in cells.items()},
-                    boxes=cells,
-                    line=ln,
-                )
+                Row(cells={n: " ".join(c.text for c in cs) for n, cs in cells.items()}, boxes=cells, line=ln)
             )
+            label_runs += cells.get(spec.label, []) if spec.label else []
         elif spec.label and set(cells) == {spec.label}:
-            loose.append((ln, cells))
+            label_runs += cells[spec.label]
+        elif spec.label and not any(p.search(ln.text) for p in skips + titles):
+            flags.append(Flag(f"text '{ln.text}' in the table belongs to no line", ln.chunks))
     if spec.label:
-        for ln, _cells in loose:
-            near = [r for r in rows if r.line.page == ln.page and abs(r.line.yc - ln.yc) <= spec.attach_dy]
-            if not near:
-                continue
-            row = min(near, key=lambda r: abs(r.line.yc - ln.yc))
-            (row.above if ln.yc < row.line.yc else row.below).append(ln)
-        for row in rows:
-            parts = [ln.text for ln in sorted(row.above, key=lambda x: x.yc)]
-            if row.get(spec.label):
-                parts.append(row.get(spec.label))
-            parts += [ln.text for ln in sorted(row.below, key=lambda x: x.yc)]
-            row.cells[spec.label] = " ".join(parts)
-            row.boxes[spec.label] = [c for ln in row.above + row.below for c in ln.chunks] + row.boxes.get(
-                spec.label, []
-            )
+        _label_cells(spec, rows, label_runs, titles, flags)
     return rows
+
+
+def _label_cells(
+    spec: TableSpec, rows: list[Row], runs: list[Chunk], titles: list[re.Pattern[str]], flags: list[Flag]
+) -> None:
+    """Group label runs into cells by vertical proximity and give each cell to its row.
+
+    Runs closer than ``cell_gap`` form a block; a block holding the values of one row is that
+    row's label; a block over several rows (rows drawn without space between them) is cut between
+    each two rows where its runs stand furthest apart; a block over no row is a section title.
+    """
+    label = spec.label or ""
+    blocks: list[list[Chunk]] = []
+    for c in sorted(runs, key=lambda c: (c.page, c.top, c.x0)):
+        last = blocks[-1] if blocks else None
+        if last is not None and last[-1].page == c.page and c.top - max(o.bottom for o in last) < spec.cell_gap:
+            last.append(c)
+        else:
+            blocks.append([c])
+    owner: dict[int, list[Chunk]] = {}
+    for block in blocks:
+        top, bottom = min(c.top for c in block), max(c.bottom for c in block)
+        inside = [
+            j for j, r in enumerate(rows) if r.line.page == block[0].page and top - 1.5 <= r.line.yc <= bottom + 1.5
+        ]
+        if not inside:
+            text = " ".join(c.text for c in block)
+            if not any(p.search(text) for p in titles):
+                flags.append(Flag(f"text '{text}' in the label column belongs to no line", block))
+            continue
+        for j, part in zip(inside, _cut(block, [rows[j].line.yc for j in inside]), strict=True):
+            owner.setdefault(j, []).extend(part)
+    for j, row in enumerate(rows):
+        chunks = owner.get(j, [])
+        row.cells[label] = " ".join(c.text for c in chunks)
+        row.boxes[label] = chunks
+
+
+def _cut(block: list[Chunk], row_ys: list[float]) -> list[list[Chunk]]:
+    """Cut a block of label runs (top to bottom) into one part per row, at the widest gaps."""
+    parts: list[list[Chunk]] = []
+    start = 0
+    for a, b in zip(row_ys, row_ys[1:], strict=False):
+        # the runs on a's line stay with a, those on b's line go with b; cut between, where widest
+        cands = [k for k in range(start + 1, len(block)) if block[k - 1].yc < b - SAME_LINE and block[k].yc > a + SAME_LINE]
+        if not cands:
+            cands = [k for k in range(start + 1, len(block)) if block[k - 1].yc < b + 1.5 and block[k].yc > a - 1.5]
+        if not cands:
+            parts.append([])
+            continue
+        k = max(cands, key=lambda k: block[k].top - block[k - 1].bottom)
+        parts.append(block[start:k])
+        start = k
+    parts.append(block[start:])
+    return parts

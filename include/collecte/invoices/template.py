@@ -48,6 +48,9 @@ class FieldSpec(_Spec):
     occurrence: Literal["first", "last", "sum"] = "first"
     map: list[tuple[str, str]] = Field(default_factory=list)
     page: int | None = None  # restrict to one page index
+    # a value every invoice of the layout prints: its absence sends the invoice to review
+    # ("invoice": required on invoices, not on credit notes)
+    required: bool | Literal["invoice"] = False
 
     @field_validator("anchor", "value", "stop")
     @classmethod
@@ -72,11 +75,15 @@ class TableSpec(_Spec):
     key: str
     # the key cell must look like an amount or a quantity (a number, maybe a sign and a unit)
     key_pattern: str = r"^[-\u2212]?\d[\d \u00a0\u202f.,]*(?:\s*(?:€|EUR|kWh|MWh|m³|kvarh))?$"
-    label: str | None = None  # column that wrapped fragments attach to
+    label: str | None = None  # column read as cells by geometry (wrapped labels)
+    # columns a supplier may print that the template does not read (a VAT amount, a reference):
+    # expected, so not a layout change, and their values stay out of the neighbouring columns
+    extra_columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     end: list[str] = Field(default_factory=list)  # regexes on a line's first run
     skip: list[str] = Field(default_factory=list)  # regexes on a row's text: not rows
+    titles: list[str] = Field(default_factory=list)  # label-only text that is a section title
     header_band: float = 6.0
-    attach_dy: float = 7.5
+    cell_gap: float = 4.6  # pt: label lines closer than this (box to box) are one cell
     column_pad: float = 3.0
     max_row_gap: float = 60.0  # pt without a row before the table is considered over
 
@@ -145,6 +152,7 @@ class Template(_Spec):
     labels: list[str] = Field(default_factory=list)  # other printed labels that end a value zone
     sites: SitesSpec
     summary: SummarySpec | None = None
+    fingerprint: dict | None = None  # the layout it was written for (see fingerprint.py)
 
 
 def load_template(path: Path) -> Template:
@@ -172,7 +180,8 @@ def _check_patterns(tpl: Template) -> None:
     tables += [tpl.summary.table] if tpl.summary else []
     for t in tables:
         rule_lists.append(
-            [(p, "") for p in [t.header, *t.end, *t.skip, *(c.header for c in t.columns.values())]]
+            [(p, "") for p in [t.header, *t.end, *t.skip, *t.titles,
+                               *(c.header for c in [*t.columns.values(), *t.extra_columns.values()])]]
         )
     for rules in rule_lists:
         for pattern, _ in rules:

@@ -68,6 +68,6 @@ def test_a_broken_template_is_named(tmp_path: Path) -> None:
         load_template(bad)
     src = (TEMPLATES_DIR / "volta.yaml").read_text(encoding="utf-8")
     typo = tmp_path / "typo.yaml"
-    typo.write_text(src.replace("'^Abonnement'", "'^(Abonnement'"), encoding="utf-8")
+    typo.write_text(src.replace("'(?i)capacité'", "'(?i)(capacité'"), encoding="utf-8")
     with pytest.raises(ValueError, match="typo.yaml"):
         load_template(typo)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices import identities, rates
-from sandbox.invoices.lines import advance_readings, finish_invoice, line, negate, price
+from sandbox.invoices.lines import advance_readings, finish_invoice, line, negate, part_suffix, price, prorate
 from sandbox.invoices.money import dec, round_amount
 from sandbox.invoices.periods import add_months, month_end
 from sandbox.invoices.seasons import energy_over, is_winter
@@ -80,7 +80,7 @@ def _amount_text(value: Decimal) -> str:
     return f"{fr.number(value, 2, NNBSP)}\xa0€"
 
 
-def _lines(contract: dict, months: int, kwh: dict[str, int], end: dt.date, max_kva: int | None,
+def _lines(contract: dict, start: dt.date, months: int, kwh: dict[str, int], end: dt.date, max_kva: int | None,
            weighted: float) -> list[dict]:
     total = sum(kwh.values())
     out = [line("subscription", "Abonnement mensuel", months, "month", contract["sub_price"])]
@@ -103,15 +103,18 @@ def _lines(contract: dict, months: int, kwh: dict[str, int], end: dt.date, max_k
         out.append(line("network", "Composante mensuelle de dépassement de puissance souscrite (CMDPS)",
                         max_kva - top, "kVA", 12.7))
     base = sum((dec(x["amount_excl_tax"]) for x in fixed), Decimal(0))
-    cta = rates.cta_electricity(end)
-    rate_text = fr.number(cta * 100, 2)
-    out.append(line("tax", f"Contribution tarifaire d'acheminement ({rate_text}\xa0% x {_amount_text(base)})",
-                    None, None, None, amount=round_amount(base * cta)))
+    parts = rates.split(rates.CTA_ELECTRICITY, start, end)
+    for (a, b), part_base in zip(parts, prorate(base, parts, "0.01"), strict=True):
+        cta = rates.cta_electricity(b)
+        out.append(line("tax", f"Contribution tarifaire d'acheminement ({fr.number(cta * 100, 2)}\xa0% x "
+                        f"{_amount_text(part_base)}){part_suffix(parts, a, b, fr.d_slash)}", None, None, None,
+                        amount=round_amount(part_base * cta)))
     category = rates.power_category(top)
     label = "PME" if category != "small" else "petits consommateurs"
-    mwh = float(dec(total) / 1000)
-    out.append(line("tax", f"Accise sur l'électricité (catégorie {label})", mwh, "MWh",
-                    float(rates.accise_electricity_mwh(end, category))))
+    parts = rates.split(rates.ACCISE_ELECTRICITY, start, end)
+    for (a, b), part_kwh in zip(parts, prorate(total, parts), strict=True):
+        out.append(line("tax", f"Accise sur l'électricité (catégorie {label}){part_suffix(parts, a, b, fr.d_slash)}",
+                        float(dec(part_kwh) / 1000), "MWh", float(rates.accise_electricity_mwh(b, category))))
     if contract["relief"]:
         out.append(line("other", "Frais de relève spéciale", 1, "unit", 45.0))
     return out
@@ -143,7 +146,7 @@ def draw_invoice(contract: dict, month: dt.date, rng: random.Random, document_ty
             "site_address": contract["site_address"], "period_start": start.isoformat(),
             "period_end": end.isoformat(), "tariff_option": contract["option"], "subscribed_power_kva": top,
             "max_power_kva": max_kva, "consumption_kwh": sum(kwh.values()), "readings": readings,
-            "lines": _lines(contract, months, kwh, end, max_kva, weighted), "total_excl_tax": 0,
+            "lines": _lines(contract, start, months, kwh, end, max_kva, weighted), "total_excl_tax": 0,
         }],
     }
     finish_invoice(truth)

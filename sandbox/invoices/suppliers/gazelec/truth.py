@@ -6,8 +6,9 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices import identities, rates
-from sandbox.invoices.lines import finish_invoice, line, negate, price
+from sandbox.invoices.lines import finish_invoice, line, negate, part_suffix, price, prorate
 from sandbox.invoices.money import dec, round_amount
 from sandbox.invoices.periods import add_months, days, month_slices
 from sandbox.invoices.seasons import energy_over
@@ -65,12 +66,18 @@ def _lines(contract: dict, start: dt.date, end: dt.date, kwh: int, invoice_date:
                  contract["atrd_var"]),
             line("network", "Acheminement transport (ATRT)", kwh, "kWh", contract["atrt"]),
             line("network", "Compensation stockage", kwh, "kWh", contract["storage"])]
-    cta = rates.cta_gas(end)
     base = sum((dec(x["amount_excl_tax"]) for x in fixed), Decimal(0))
-    rate_text = f"{cta * 100:.2f}".replace(".", ",")
-    out.append(line("tax", f"Contribution tarifaire d'acheminement (CTA) - {rate_text}\xa0% de l'abonnement ATRD",
-                    None, None, None, vat=fixed_vat, amount=round_amount(base * cta)))
-    out.append(line("tax", "Accise sur le gaz naturel", kwh, "kWh", float(rates.accise_gas_mwh(end) / 1000)))
+    parts = rates.split(rates.CTA_GAS, start, end)
+    for (a, b), part_base in zip(parts, prorate(base, parts, "0.01"), strict=True):
+        cta = rates.cta_gas(b)
+        rate_text = f"{cta * 100:.2f}".replace(".", ",")
+        out.append(line("tax", f"Contribution tarifaire d'acheminement (CTA) - {rate_text}\xa0% de l'abonnement "
+                        f"ATRD{part_suffix(parts, a, b, fr.d_slash)}", None, None, None, vat=fixed_vat,
+                        amount=round_amount(part_base * cta)))
+    parts = rates.split(rates.ACCISE_GAS, start, end)
+    for (a, b), part_kwh in zip(parts, prorate(kwh, parts), strict=True):
+        out.append(line("tax", f"Accise sur le gaz naturel{part_suffix(parts, a, b, fr.d_slash)}", part_kwh, "kWh",
+                        float(rates.accise_gas_mwh(b) / 1000)))
     if contract["tech_visit"]:
         out.append(line("other", "Déplacement technicien (mise en service)", 1, "unit", 38.0))
     return out

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices import identities, rates
-from sandbox.invoices.lines import advance_readings, finish_invoice, line, negate, price
+from sandbox.invoices.lines import advance_readings, finish_invoice, line, negate, part_suffix, price, prorate
 from sandbox.invoices.money import dec, round_amount
 from sandbox.invoices.periods import add_months, days, month_end
 from sandbox.invoices.seasons import energy_over, is_winter
@@ -101,13 +101,18 @@ def _lines(site: dict, start: dt.date, end: dt.date, kwh: dict[str, int], max_kv
         out.append(line("network", "TURPE - énergie réactive", int(total * rng.uniform(0.05, 0.13)), "kvarh",
                         price(rng.uniform(0.015, 0.023), 5)))
     base = sum((dec(x["amount_excl_tax"]) for x in fixed), Decimal(0))
-    cta = rates.cta_electricity(end)
-    out.append(line("tax", f"Contribution tarifaire d'acheminement ({fr.number(cta * 100, 2)}\xa0% de "
-                    f"{fr.number(base, 2, ' ')} €)", None, None, None, amount=round_amount(base * cta)))
+    parts = rates.split(rates.CTA_ELECTRICITY, start, end)
+    for (a, b), part_base in zip(parts, prorate(base, parts, "0.01"), strict=True):
+        cta = rates.cta_electricity(b)
+        out.append(line("tax", f"Contribution tarifaire d'acheminement ({fr.number(cta * 100, 2)}\xa0% de "
+                        f"{fr.number(part_base, 2, ' ')} €){part_suffix(parts, a, b, fr.d_dot)}", None, None, None,
+                        amount=round_amount(part_base * cta)))
     category = rates.power_category(top)
     label = "(> 250 kVA)" if category == "large" else "(36 à 250 kVA)"
-    out.append(line("tax", f"Accise sur l'électricité {label}", float(dec(total) / 1000), "MWh",
-                    float(rates.accise_electricity_mwh(end, category))))
+    parts = rates.split(rates.ACCISE_ELECTRICITY, start, end)
+    for (a, b), part_kwh in zip(parts, prorate(total, parts), strict=True):
+        out.append(line("tax", f"Accise sur l'électricité {label}{part_suffix(parts, a, b, fr.d_dot)}",
+                        float(dec(part_kwh) / 1000), "MWh", float(rates.accise_electricity_mwh(b, category))))
     return out
 
 

@@ -6,8 +6,9 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices import identities, rates
-from sandbox.invoices.lines import advance_readings, finish_invoice, line, negate, price
+from sandbox.invoices.lines import advance_readings, finish_invoice, line, negate, part_suffix, price, prorate
 from sandbox.invoices.money import dec, round_amount
 from sandbox.invoices.periods import add_months, days, month_end, month_slices
 from sandbox.invoices.seasons import energy_over
@@ -83,13 +84,19 @@ def _lines(contract: dict, start: dt.date, end: dt.date, kwh: dict[str, int], in
     for p, q in kwh.items():
         out.append(line("network", f"Acheminement (TURPE) - part variable {PERIOD_NAMES[p]}", q, "kWh",
                         contract["turpe_var"][p], period=p))
-    cta_rate = rates.cta_electricity(end)
     base = sum((dec(x["amount_excl_tax"]) for x in fixed), Decimal(0))
-    rate_text = f"{cta_rate * 100:.2f}".replace(".", ",")
-    out.append(line("tax", f"Contribution tarifaire d'acheminement (CTA) {rate_text}\xa0% de la part fixe "
-                    "acheminement", None, None, None, vat=fixed_vat, amount=round_amount(base * cta_rate)))
-    accise = float(rates.accise_electricity_mwh(end, "small") / 1000)
-    out.append(line("tax", "Accise sur l'électricité", total, "kWh", accise))
+    parts = rates.split(rates.CTA_ELECTRICITY, start, end)
+    for (a, b), part_base in zip(parts, prorate(base, parts, "0.01"), strict=True):
+        cta_rate = rates.cta_electricity(b)
+        rate_text = f"{cta_rate * 100:.2f}".replace(".", ",")
+        out.append(line("tax", f"Contribution tarifaire d'acheminement (CTA) {rate_text}\xa0% de la part fixe "
+                        f"acheminement{part_suffix(parts, a, b, fr.d_slash)}", None, None, None, vat=fixed_vat,
+                        amount=round_amount(part_base * cta_rate)))
+    parts = rates.split(rates.ACCISE_ELECTRICITY, start, end)
+    for (a, b), part_kwh in zip(parts, prorate(total, parts), strict=True):
+        accise = float(rates.accise_electricity_mwh(b, "small") / 1000)
+        out.append(line("tax", f"Accise sur l'électricité{part_suffix(parts, a, b, fr.d_slash)}", part_kwh, "kWh",
+                        accise))
     if contract["paper"]:
         out.append(line("other", "Frais d'envoi de la facture papier", 1, "unit", 2.5))
     return out
