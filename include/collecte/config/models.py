@@ -7,12 +7,16 @@ load, export): a supplier YAML says *what* to collect, the DAG factory knows *ho
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _SAFE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# How long one task of a road may run before Airflow fails it (a hung portal or server must not
+# hold a worker slot for ever); a road's `execution_timeout_minutes` overrides its road's default.
+ROAD_TIMEOUT_MINUTES: dict[str, int] = {"sftp": 30, "portal": 45, "api": 20}
+STAGE_TIMEOUT_MINUTES = 60
 _ACCOUNT = re.compile(r"^[A-Za-z0-9._@-]+$")
 
 
@@ -56,6 +60,9 @@ class RoadConfig(_Strict):
     min_age_seconds: int = Field(60, ge=0, description="sftp: a file modified more recently may still be uploading")
     sensor_timeout_seconds: int = Field(3600, ge=1, description="sftp: how long the sensor waits before skipping")
     sensor_poke_seconds: int = Field(60, ge=1, description="sftp: how often the sensor looks")
+    execution_timeout_minutes: int | None = Field(
+        None, ge=1, le=24 * 60,
+        description="longest a task of this road may run (default per road type: sftp 30, portal 45, api 20)")
     # portal / api roads
     gateway: str | None = Field(None, description="portal/api: module name under collecte.sources")
     accounts: list[AccountConfig] = Field(default_factory=list)
@@ -69,6 +76,11 @@ class RoadConfig(_Strict):
         if self.sequence_regex and "(?P<seq>" not in self.sequence_regex:
             raise ValueError("sequence_regex needs a (?P<seq>...) group")
         return self
+
+    @property
+    def execution_timeout(self) -> timedelta:
+        """The task time limit of this road: its own, else its road type's default."""
+        return timedelta(minutes=self.execution_timeout_minutes or ROAD_TIMEOUT_MINUTES[self.type])
 
 
 class CsvLayout(_Strict):
@@ -104,6 +116,8 @@ class SupplierConfig(_Strict):
     roads: list[RoadConfig] = Field(min_length=1)
     consumption_csv: CsvLayout | None = Field(None, description="layout of its consumption CSV files")
     exports: list[str] = Field(default_factory=list, description="exporters to run after loading")
+    stage_timeout_minutes: int = Field(STAGE_TIMEOUT_MINUTES, ge=1, le=24 * 60,
+                                       description="longest a parse/check/load task may run")
 
     @field_validator("code")
     @classmethod

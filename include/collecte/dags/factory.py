@@ -9,6 +9,7 @@ Nothing here touches a connection, a variable or the network: that happens insid
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup, XComArg, task
@@ -47,14 +48,16 @@ def build_supplier_dag(supplier: SupplierConfig) -> DAG:
         start_date=_aware(supplier.start_date),
         catchup=supplier.catchup,
         max_active_runs=1,
-        default_args=default_args(owner=supplier.owner),
+        # every task gets a time limit: the stages' here, each road's on its task group below
+        default_args=default_args(owner=supplier.owner,
+                                  execution_timeout=timedelta(minutes=supplier.stage_timeout_minutes)),
         params=manual_params(),
         tags=sorted({"collecte", "supplier", supplier.energy, *road_types, *supplier.tags}),
     ) as dag:
         landed: list[XComArg] = []
         for index, road in enumerate(supplier.roads):
             group_id = road.type if road_types.count(road.type) == 1 else f"{road.type}_{index}"
-            with TaskGroup(group_id=group_id):
+            with TaskGroup(group_id=group_id, default_args={"execution_timeout": road.execution_timeout}):
                 landed.append(_road_builder(road.type)(supplier, road))
         checked = []
         if supplier.consumption_csv is not None:

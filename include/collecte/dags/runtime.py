@@ -14,11 +14,14 @@ WAREHOUSE_CONN_ID = "collecte_warehouse"
 SFTP_CONN_ID = "collecte_sftp"
 BUCKET_VARIABLE = "collecte_bucket"
 DEFAULT_BUCKET = "collecte"
+DEFAULT_EXECUTION_TIMEOUT = timedelta(hours=3)
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:
-    """Task defaults: transient failures retried with exponential backoff.
+    """Task defaults: transient failures retried with exponential backoff, and a time limit.
 
+    `execution_timeout` (3 hours unless overridden: the supplier factory sets one per road and
+    for its stages from the config) fails a task that hangs instead of holding its slot for ever.
     The first delay is `COLLECTE_RETRY_DELAY_SECONDS` (default 30; the demo uses 5 so that its
     sandbox outages resolve in seconds).
     """
@@ -28,6 +31,7 @@ def default_args(**overrides: Any) -> dict[str, Any]:
         "retry_delay": timedelta(seconds=int(os.environ.get("COLLECTE_RETRY_DELAY_SECONDS", "30"))),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
+        "execution_timeout": DEFAULT_EXECUTION_TIMEOUT,
     }
     args.update(overrides)
     return args
