@@ -107,7 +107,9 @@ def collect_portal_account(gateway: Any, browser: Any, raw_zone: Any, *, account
                                  known_numbers=numbers, known_exports=known_exports, on_document=on_document,
                                  evidence_zone=raw_zone, with_exports=exports)
     except CollectionError as exc:
-        message = str(exc).replace(credentials.password, "***")  # a page might echo what was typed
+        from collecte.sources.portal.masking import mask_text
+
+        message = mask_text(str(exc), (credentials.password,))  # a page might echo what was typed
         message += f" (kept {len(landed)} document(s) fetched before)" if landed else ""
         return AccountRun(source, account, exc.status, message, landed, exc.evidence_key, exc)
     created = sum(1 for obj in landed if obj["created"])

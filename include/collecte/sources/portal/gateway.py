@@ -27,6 +27,7 @@ from collecte.sources.portal.errors import (
     SiteDown,
 )
 from collecte.sources.portal.evidence import save_evidence
+from collecte.sources.portal.masking import mask_text
 from collecte.sources.portal.mfa import OtpSource
 from collecte.sources.portal.models import CollectionResult, Credentials, FetchedDocument, InvoiceRef
 from collecte.sources.portal.status import AccountStatus
@@ -233,7 +234,7 @@ class PortalGateway:
                 self._evidence(evidence_zone, page, account, exc, credentials)
                 raise
             except PlaywrightError as exc:  # an unforeseen browser failure: classify it, keep evidence
-                first_line = str(exc).splitlines()[0].replace(credentials.password, "***")
+                first_line = mask_text(str(exc).splitlines()[0], (credentials.password,))
                 error = SiteDown(f"browser error: {first_line}")
                 self._evidence(evidence_zone, page, account, error, credentials)
                 raise error from None
