@@ -88,9 +88,10 @@ class _LoopThread:
         async def shutdown() -> None:
             if self._server is not None:
                 self._server.close()
-            for t in asyncio.all_tasks():
-                if t is not asyncio.current_task():
-                    t.cancel()
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in pending:
+                t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(timeout=5)
@@ -151,7 +152,7 @@ class FaultProxy(_LoopThread):
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            request = await _read_request(reader)
+            request = await _read_request(reader, writer)
             if request is None:
                 return
             method, target, headers, body = request
@@ -180,9 +181,8 @@ class FaultProxy(_LoopThread):
             await _respond(writer, status, out_headers, content)
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
             writer.transport.abort()
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # the proxy stops: end quietly
             writer.transport.abort()
-            raise
 
     async def _forward(self, method: str, target: str, headers: list[tuple[str, str]],
                        body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -302,14 +302,17 @@ async def _read_body(reader: asyncio.StreamReader, headers: list[tuple[str, str]
     return await reader.read() if until_close else b""
 
 
-async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, list[tuple[str, str]], bytes] | None:
+async def _read_request(reader: asyncio.StreamReader,
+                        writer: asyncio.StreamWriter) -> tuple[str, str, list[tuple[str, str]], bytes] | None:
     parsed = await _read_headers(reader)
     if parsed is None:
         return None
     first, headers = parsed
     method, target, _ = first.split(" ", 2)
-    if (_get(headers, "expect") or "").lower() == "100-continue":
-        raise ConnectionError("Expect: 100-continue is not supported by the test proxy")
+    if (_get(headers, "expect") or "").lower() == "100-continue":  # botocore's PUTs: say go on, then read
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        await writer.drain()
+        headers = [(k, v) for k, v in headers if k.lower() != "expect"]
     return method, target, headers, await _read_body(reader, headers)
 
 

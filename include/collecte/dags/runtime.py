@@ -53,14 +53,7 @@ def raw_zone(conn_id: str = S3_CONN_ID) -> Any:
 
 
 def warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str:
-    """libpq URL of the warehouse connection."""
-    from airflow.sdk import BaseHook
+    """libpq URL of the warehouse connection, through PostgresHook (collecte.warehouse.db.connect takes it)."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    conn = BaseHook.get_connection(conn_id)
-    auth = conn.login or ""
-    if conn.password:
-        from urllib.parse import quote
-
-        auth += ":" + quote(conn.password, safe="")
-    host = f"{conn.host or '127.0.0.1'}:{conn.port or 5432}"
-    return f"postgresql://{auth + '@' if auth else ''}{host}/{conn.schema or 'collecte'}"
+    return PostgresHook(postgres_conn_id=conn_id).get_uri()

@@ -28,21 +28,19 @@ how long to wait, so the rules live in one place.
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
-from collecte.errors import NonRetryableError, TransientError, is_transient
+from collecte.errors import NonRetryableError, TransientError
+from collecte.retry import RetryPolicy, retrying
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -61,30 +59,6 @@ class HTTPStatusError(NonRetryableError):
         super().__init__(message)
         self.reply = reply
         self.status = reply.status
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Timeouts and retries of one client. Defaults keep a call's worst case (all attempts with their
-    waits) around three minutes, well under the tasks' execution timeouts."""
-
-    attempts: int = 5
-    backoff: float = 0.5
-    max_backoff: float = 20.0
-    max_retry_after: float = 60.0
-    connect_timeout: float = 5.0
-    read_timeout: float = 20.0
-    total_timeout: float = 60.0
-
-    def httpx_timeout(self) -> httpx.Timeout:
-        """Per-call timeouts for httpx (write and pool like read and connect)."""
-        return httpx.Timeout(connect=self.connect_timeout, read=self.read_timeout,
-                             write=self.read_timeout, pool=self.connect_timeout)
-
-    def backoff_delay(self, retry: int, rng: random.Random | None = None) -> float:
-        """Wait before retry number `retry` (1-based): exponential, capped, half of it jittered."""
-        ceiling = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
-        return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
 @dataclass(frozen=True)
@@ -135,38 +109,6 @@ def parse_json(content: bytes) -> Any:
     return orjson.loads(content)
 
 
-def retrying(call: Callable[[], T], *, what: str, policy: RetryPolicy,
-             sleep: Callable[[float], None] = time.sleep, stats: Counter[str] | None = None,
-             rng: random.Random | None = None) -> T:
-    """Run `call` until it returns, retrying transient failures (see `collecte.errors.is_transient`)
-    with backoff or the server's Retry-After; anything else, or the last failure, is raised as is."""
-    from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-
-    def asked_wait(state: RetryCallState) -> float | None:
-        exc = state.outcome.exception() if state.outcome else None
-        return getattr(exc, "retry_after", None)
-
-    def too_long(state: RetryCallState) -> bool:
-        asked = asked_wait(state)
-        return asked is not None and asked > policy.max_retry_after
-
-    def wait(state: RetryCallState) -> float:
-        asked = asked_wait(state)
-        return asked if asked is not None else policy.backoff_delay(state.attempt_number, rng)
-
-    def before_sleep(state: RetryCallState) -> None:
-        if stats is not None:
-            stats["retries"] += 1
-        exc = state.outcome.exception() if state.outcome else None
-        log.warning("%s; retry %d/%d in %.1f s", exc if str(exc).startswith(what) else f"{what}: {exc}",
-                    state.attempt_number, policy.attempts - 1, state.upcoming_sleep)
-
-    retryer = Retrying(stop=stop_after_attempt(policy.attempts) | too_long, wait=wait,
-                       retry=retry_if_exception(is_transient), sleep=sleep, before_sleep=before_sleep,
-                       reraise=True)
-    return retryer(call)
-
-
 class ResilientClient:
     """An httpx client whose every call has timeouts and transient-failure retries (see module doc).
 
@@ -186,7 +128,9 @@ class ResilientClient:
         self.sleep = sleep
         self.rng = rng
         self.stats: Counter[str] = Counter()
-        self._http = httpx.Client(headers=dict(headers or {}), timeout=self.policy.httpx_timeout(),
+        timeout = httpx.Timeout(connect=self.policy.connect_timeout, read=self.policy.read_timeout,
+                                write=self.policy.read_timeout, pool=self.policy.connect_timeout)
+        self._http = httpx.Client(headers=dict(headers or {}), timeout=timeout,
                                   transport=transport, follow_redirects=False)
 
     def close(self) -> None:
@@ -299,3 +243,7 @@ def _check_length(response: httpx.Response, label: str) -> None:
     if declared is not None and declared.isdigit() and response.num_bytes_downloaded != int(declared):
         raise TransientHTTPError(f"{label}: body cut short ({response.num_bytes_downloaded} of {declared} bytes)",
                                  status=response.status_code)
+
+
+__all__ = ["HTTPStatusError", "Reply", "ResilientClient", "RetryPolicy", "TransientHTTPError", "parse_json",
+           "retry_after_seconds", "retrying"]

@@ -3,21 +3,56 @@
 Migrations are plain SQL files `migrations/NNNN_name.sql`, applied in order, once each, inside a
 transaction, and recorded in `schema_migrations`; an advisory lock keeps two concurrent tasks
 from migrating at the same time.
+
+Connection drops: `connect` retries a refused or cut connection attempt with backoff (a server
+restarting, a network blip), and `with_connection` reruns a whole unit of work on a fresh
+connection when the connection is lost in the middle. The work must be idempotent (every load
+is an upsert on natural keys, every status write an upsert): a rerun repeats nothing visible.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
+from collecte.retry import RetryPolicy, retrying
+
+T = TypeVar("T")
 _MIGRATION_LOCK = 7_351_001
+DB_POLICY = RetryPolicy(attempts=6, backoff=0.5, max_backoff=10.0)
 
 
-def connect(url: str, **kwargs: Any) -> Any:
-    """Open a psycopg connection from a `postgresql://` URL (SQLAlchemy-style `+driver` is accepted)."""
+def is_connection_lost(exc: BaseException) -> bool:
+    """True when `exc` means the connection failed or dropped (not a bad statement or a constraint)."""
     import psycopg
 
-    return psycopg.connect(normalize_url(url), **kwargs)
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        sqlstate = getattr(exc, "sqlstate", None)
+        # class 08 = connection exception, 57P0x = server shutting down / crash; None = no answer at all
+        return sqlstate is None or sqlstate.startswith("08") or sqlstate.startswith("57P")
+    return False
+
+
+def connect(url: str, *, policy: RetryPolicy = DB_POLICY, **kwargs: Any) -> Any:
+    """Open a psycopg connection from a `postgresql://` URL (SQLAlchemy-style `+driver` is accepted);
+    a refused or cut attempt is retried with backoff."""
+    import psycopg
+
+    kwargs.setdefault("connect_timeout", max(1, int(policy.connect_timeout)))
+    return retrying(lambda: psycopg.connect(normalize_url(url), **kwargs), what="warehouse connect",
+                    policy=policy, transient=is_connection_lost)
+
+
+def with_connection(url: str, work: Callable[[Any], T], *, policy: RetryPolicy = DB_POLICY,
+                    **kwargs: Any) -> T:
+    """Run `work(conn)` on a fresh connection and commit; if the connection is lost on the way, run
+    it again on a new one (`work` must be idempotent). Other errors roll back and are raised."""
+    def once() -> T:
+        with connect(url, policy=policy, **kwargs) as conn:
+            return work(conn)
+
+    return retrying(once, what="warehouse work", policy=policy, transient=is_connection_lost)
 
 
 def normalize_url(url: str) -> str:
