@@ -83,11 +83,15 @@ def test_token_cached_and_refreshed_on_401(adict, client):
 
 
 def test_short_lived_token_fetched_again_before_expiry(adict):
-    adict.state.token_ttl_s = 30  # shorter than the client's one-minute margin
+    assert adict.state.token_ttl_s == 14_400, "ADICT tokens live about 4 hours"
+    adict.state.token_ttl_s = 2  # shorter than the client's one-minute margin: renewed at half-life
     with make_client(adict) as c:
         _daily(c, adict)
         _daily(c, adict)
-        assert c.stats["token_requests"] == 2 and c.stats["token_refreshes"] == 0
+        assert c.stats["token_requests"] == 1, "reused while valid"
+        time.sleep(1.1)
+        _daily(c, adict)
+        assert c.stats["token_requests"] == 2 and c.stats["token_refreshes"] == 0, "renewed before any 401"
 
 
 def test_wrong_secret_fails_at_once(adict):

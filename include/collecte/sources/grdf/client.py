@@ -8,10 +8,10 @@ The token comes from GRDF's OpenID host, separate from the API host (lowatt-grdf
 `https://sofit-sso-oidc.grdf.fr/openam/oauth2/realms/externeGrdf/access_token`): form
 `grant_type=client_credentials`, `client_id`, `client_secret`, `scope`. It lives about 4 hours
 (`expires_in` 14,400 s); it is reused for its lifetime and fetched again a minute before it
-expires, and once on a 401. Every call waits for the shared rate limiter; 429, 5xx, timeouts and truncated answers are retried with exponential
-backoff, honouring Retry-After. Other errors are raised at once as the `errors` module maps them.
-The retry loop is hand-written (rather than tenacity) because it must feed Retry-After to the
-limiter shared by all callers and refresh the token in the same loop.
+expires, and once on a 401. Calls go through the shared resilient HTTP layer
+(`collecte.sources.http.ResilientClient`): the shared rate limiter before each attempt; 429, 5xx,
+timeouts, cut bodies and answers without their final status line retried with backoff, honouring
+Retry-After. Other errors are raised at once as the `errors` module maps them.
 
 The Airflow connection is read in one place, `collecte.airflow.hooks.grdf_adict.GrdfAdictHook`
 (`from_connection` below delegates to it); this module imports no Airflow. The secret never
@@ -21,14 +21,11 @@ leaves this object (not in repr, logs, XCom).
 from __future__ import annotations
 
 import logging
-import random
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
-import httpx
 import orjson
 
 from collecte.sources.grdf.errors import (
@@ -37,28 +34,16 @@ from collecte.sources.grdf.errors import (
     TransientError,
     error_for,
 )
-from collecte.sources.grdf.ndjson import NdjsonAnswer, read_ndjson
+from collecte.sources.grdf.ndjson import OK_STATUS, NdjsonAnswer, read_ndjson
 from collecte.sources.grdf.resources import resource, windows
+from collecte.sources.http import Reply, ResilientClient, RetryPolicy, retry_after_seconds
 from collecte.sources.ratelimit import RateLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SCOPE = "/adict/v2"
 DEFAULT_RATE = 5.0
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
+TOKEN_MARGIN_S = 60.0
 
 
 def _status_line(body: bytes) -> dict[str, Any] | None:
@@ -72,11 +57,12 @@ def _status_line(body: bytes) -> dict[str, Any] | None:
 
 
 class AdictClient:
-    """One third party's access to ADICT."""
+    """One third party's access to ADICT, on the shared resilient HTTP layer
+    (`collecte.sources.http`: timeouts, retries with backoff and Retry-After, cut bodies)."""
 
     def __init__(self, api_url: str, token_url: str, client_id: str, client_secret: str, *,
                  scope: str = DEFAULT_SCOPE, rate_per_second: float = DEFAULT_RATE,
-                 limiter: RateLimiter | None = None, timeout: float = 30.0, max_attempts: int = 5,
+                 limiter: RateLimiter | None = None, timeout: float = 20.0, max_attempts: int = 5,
                  backoff_s: float = 1.0, max_backoff_s: float = 60.0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.api_url = api_url.rstrip("/")
@@ -86,12 +72,17 @@ class AdictClient:
         self.scope = scope
         self.limiter = limiter or shared_limiter("grdf", rate_per_second, margin=0.2)
         self.max_attempts = max_attempts
-        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
-        self._sleep = sleep
-        self._http = httpx.Client(timeout=timeout)
+        policy = RetryPolicy(attempts=max_attempts, backoff=backoff_s, max_backoff=max_backoff_s,
+                             connect_timeout=min(timeout, 5.0), read_timeout=timeout,
+                             total_timeout=max(3 * timeout, 10.0))
+        self._http = ResilientClient(self.api_url, policy=policy, limiter=self.limiter, auth=self._auth,
+                                     sleep=sleep)
+        # the token comes from another host and is not counted against the API's rate
+        self._token_http = ResilientClient(policy=policy, sleep=sleep)
+        self.stats = self._http.stats
         self._token: str | None = None
         self._token_expires = 0.0
-        self.stats: Counter[str] = Counter()
+        self._refreshed_after_401 = False
 
     def __repr__(self) -> str:
         return f"AdictClient(api_url={self.api_url!r}, client_id={self.client_id!r})"
@@ -105,8 +96,9 @@ class AdictClient:
         return GrdfAdictHook(conn_id).get_client(rate_per_second=rate_per_second, **kwargs)
 
     def close(self) -> None:
-        """Close the HTTP connection pool."""
+        """Close the HTTP connection pools."""
         self._http.close()
+        self._token_http.close()
 
     def __enter__(self) -> AdictClient:
         return self
@@ -116,94 +108,68 @@ class AdictClient:
 
     # -- token --------------------------------------------------------------------------------
     def token(self) -> str:
-        """A valid bearer token (cached; fetched again a minute before it expires)."""
+        """A valid bearer token: reused for its lifetime (about 4 hours at GRDF), fetched again
+        a minute before it expires."""
         if self._token is None or time.monotonic() >= self._token_expires:
-            self._token = self._retrying(self._fetch_token, what="token")
+            reply = self._token_http.request(
+                "POST", self.token_url, what="ADICT token", ok=(200,), parse=orjson.loads,
+                error_for=self._token_error,
+                data={"grant_type": "client_credentials", "client_id": self.client_id,
+                      "client_secret": self._secret, "scope": self.scope})
+            self.stats["token_requests"] += 1
+            body = reply.data
+            self._token = str(body["access_token"])
+            lifetime = float(body.get("expires_in", 3600))
+            self._token_expires = time.monotonic() + max(lifetime / 2, lifetime - TOKEN_MARGIN_S)
         return self._token
 
-    def _fetch_token(self) -> str:
-        response = self._http.post(self.token_url, data={
-            "grant_type": "client_credentials", "client_id": self.client_id,
-            "client_secret": self._secret, "scope": self.scope})
-        self.stats["token_requests"] += 1
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientError(f"ADICT token: HTTP {response.status_code}", http_status=response.status_code,
-                                 retry_after=_retry_after(response.headers.get("retry-after")))
-        if response.status_code != 200:
-            try:
-                reason = response.json().get("error", "")
-            except ValueError:
-                reason = ""
-            raise AuthenticationFailed(f"ADICT token refused for client {self.client_id!r}: "
-                                       f"HTTP {response.status_code} {reason}".strip(),
-                                       http_status=response.status_code)
-        body = response.json()
-        self._token_expires = time.monotonic() + max(0.0, float(body.get("expires_in", 3600)) - 60.0)
-        return str(body["access_token"])
+    def _token_error(self, reply: Reply) -> BaseException | None:
+        if reply.status == 429 or reply.status >= 500:
+            return None  # the layer's transient mapping
+        reason = (reply.json() or {}).get("error", "") if isinstance(reply.json(), dict) else ""
+        return AuthenticationFailed(f"ADICT token refused for client {self.client_id!r}: "
+                                    f"HTTP {reply.status} {reason}".strip(), http_status=reply.status)
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}", "Accept": "application/x-ndjson"}
 
     # -- calls --------------------------------------------------------------------------------
     def call(self, method: str, path: str, *, params: Any = None, json: Any = None,
-             files: Any = None, what: str = "") -> NdjsonAnswer:
-        """One ADICT call with retries; the complete NDJSON answer or the mapped error."""
-        return self._retrying(lambda: self._call_once(method, path, params, json, files, what),
-                              what=what or path)
+             files: Any = None, what: str = "", one: bool = False) -> NdjsonAnswer:
+        """One ADICT call with retries; the complete NDJSON answer or the mapped error.
+        `one`: the answer is exactly one object (contract and technical data)."""
+        label = f"ADICT {what or path}"
+        options = {k: v for k, v in (("params", params), ("json", json), ("files", files)) if v is not None}
+
+        def parse(content: bytes) -> NdjsonAnswer:
+            answer = read_ndjson([content], what=what or path, require_status=not one)
+            if answer.code != OK_STATUS:
+                raise error_for(200, answer.status, what=what or path)
+            return answer
+
+        self._refreshed_after_401 = False
+        reply = self._http.request(method, path, what=label, ok=(200, 201), parse=parse,
+                                   error_for=lambda r: self._error(r, what or path), **options)
+        return reply.data
 
     def call_one(self, path: str, *, what: str = "") -> NdjsonAnswer:
         """A GET whose answer is exactly one object (contract and technical data)."""
-        return self._retrying(lambda: self._call_once("GET", path, None, None, None, what, one=True),
-                              what=what or path)
+        return self.call("GET", path, what=what, one=True)
 
-    def _call_once(self, method: str, path: str, params: Any, json: Any, files: Any,
-                   what: str, one: bool = False) -> NdjsonAnswer:
-        for refreshed in (False, True):
-            headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/x-ndjson"}
-            self.limiter.acquire()  # after the token: the gap between the two would eat the margin
-            self.stats["calls"] += 1
-            try:
-                with self._http.stream(method, self.api_url + path, params=params, json=json,
-                                       files=files, headers=headers) as response:
-                    if response.status_code == 401 and not refreshed:
-                        self.stats["token_refreshes"] += 1
-                        self._token = None
-                        continue
-                    return self._answer(response, what or path, one)
-            except httpx.TimeoutException as exc:
-                raise TransientError(f"ADICT {what or path}: timed out ({type(exc).__name__})") from None
-            except httpx.TransportError as exc:
-                raise TransientError(f"ADICT {what or path}: connection failed ({type(exc).__name__})") from None
-        raise AuthenticationFailed(f"ADICT {what or path}: token refused twice (HTTP 401)", http_status=401)
-
-    def _answer(self, response: httpx.Response, what: str, one: bool = False) -> NdjsonAnswer:
-        status = response.status_code
-        retry_after = _retry_after(response.headers.get("retry-after"))
-        if status == 429:
+    def _error(self, reply: Reply, what: str) -> BaseException:
+        if reply.status == 401:
+            if not self._refreshed_after_401:
+                # the token was revoked or expired early: fetch a new one and try again at once
+                self._refreshed_after_401 = True
+                self.stats["token_refreshes"] += 1
+                self._token = None
+                return TransientError(f"ADICT {what}: token refused (HTTP 401), fetching a new one",
+                                      http_status=401, retry_after=0.0)
+            return AuthenticationFailed(f"ADICT {what}: token refused twice (HTTP 401)", http_status=401)
+        if reply.status == 429:
             self.stats["throttled"] += 1
-            if retry_after:
-                self.limiter.pause(retry_after)
-        if status >= 400:
-            line = _status_line(response.read())
-            if status == 401:
-                raise AuthenticationFailed(f"ADICT {what}: token refused (HTTP 401)", http_status=401)
-            raise error_for(status, line, retry_after=retry_after, what=what)
-        answer = read_ndjson(response.iter_bytes(), what=what, require_status=not one)
-        if answer.code != "0000000000":
-            raise error_for(status, answer.status, what=what)
-        return answer
-
-    def _retrying(self, attempt: Callable[[], Any], *, what: str) -> Any:
-        for number in range(1, self.max_attempts + 1):
-            try:
-                return attempt()
-            except TransientError as exc:
-                if number == self.max_attempts:
-                    raise
-                backoff = min(self.max_backoff_s, self.backoff_s * 2 ** (number - 1))
-                delay = exc.retry_after if exc.retry_after is not None else backoff * (0.75 + random.random() / 2)
-                self.stats["retries"] += 1
-                log.warning("ADICT %s: %s; retry %d/%d in %.1f s", what, exc, number,
-                            self.max_attempts - 1, delay)
-                self._sleep(delay)
-        raise AssertionError("unreachable")
+        return error_for(reply.status, _status_line(reply.content),
+                         retry_after=retry_after_seconds(reply.headers.get("retry-after")), what=what)
 
     # -- data ---------------------------------------------------------------------------------
     def consumption(self, kind: str, pce: str, start: date, end: date, *,

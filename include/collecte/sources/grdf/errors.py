@@ -20,6 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from collecte.errors import NonRetryableError
+from collecte.errors import TransientError as _Transient
+
 OK_STATUS = "0000000000"
 
 
@@ -31,13 +34,13 @@ class AdictError(RuntimeError):
 
     def __init__(self, message: str, *, http_status: int | None = None, code: str | None = None,
                  details: Mapping[str, Any] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message)  # cooperative: reaches collecte.errors' base of the subclass
         self.http_status = http_status
         self.code = code
         self.details = dict(details or {})
 
 
-class TransientError(AdictError):
+class TransientError(AdictError, _Transient):
     """Worth retrying: rate limit, server error, timeout, cut connection."""
 
     code_word = "UNAVAILABLE"
@@ -55,19 +58,19 @@ class TruncatedStream(TransientError):
     code_word = "TRUNCATED"
 
 
-class ProtocolError(AdictError):
+class ProtocolError(AdictError, NonRetryableError):
     """An answer that is not ADICT's NDJSON (a line that is not JSON, a misplaced status line)."""
 
     code_word = "PROTOCOL_ERROR"
 
 
-class AuthenticationFailed(AdictError):
+class AuthenticationFailed(AdictError, NonRetryableError):
     """The token endpoint refused the client's credentials or scope."""
 
     code_word = "AUTH_FAILED"
 
 
-class NoActiveAccessRight(AdictError):
+class NoActiveAccessRight(AdictError, NonRetryableError):
     """No Active access right on the PCE: collection is not allowed; `state` is ADICT's state, if any."""
 
     code_word = "NO_CONSENT"
@@ -78,7 +81,7 @@ class NoActiveAccessRight(AdictError):
         return self.details.get("etat_droit_acces")
 
 
-class OutOfScope(AdictError):
+class OutOfScope(AdictError, NonRetryableError):
     """The data or period asked for lies outside what may be collected for this PCE."""
 
     code_word = "OUT_OF_SCOPE"
@@ -96,7 +99,7 @@ class UnknownPce(OutOfScope):
     code_word = "UNKNOWN_PCE"
 
 
-class RequestRejected(AdictError):
+class RequestRejected(AdictError, NonRetryableError):
     """ADICT rejected the request itself (invalid parameter or declaration field, bad transition)."""
 
     code_word = "REJECTED"
