@@ -1,11 +1,13 @@
-"""collecte's Airflow UI plugin: the consent pages (mandates, credentials, status) inside Airflow.
+"""collecte's Airflow UI plugin: the collecte web app (consent pages: mandates, credentials, status).
 
-Mounts the FastAPI app of `collecte.consent.web` at `/collecte-consent` on Airflow's API server
-and adds "Mandats et consentements" to the navigation (an embedded view of its status page).
-Contacts reach their pages through their personal links (`/collecte-consent/c/<token>`); the
-status and staff credential pages require a signed-in Airflow user (the UI's session token).
-Settings are read at the first request, never at import: connections `collecte_warehouse`,
-`collecte_s3`, Variable `collecte_bucket`, optional `collecte_smtp` (else the sandbox Maildir).
+Mounts the FastAPI app of `collecte.web.app` at `/collecte-consent` on Airflow's API server and
+adds "Mandats et consentements" to the navigation (an embedded view of its status page).
+Contacts reach their pages through personal links (`/collecte-consent/c/<token>`, exchanged once
+for a session); staff pages check the signed-in Airflow user's permissions through the auth
+manager (`collecte.web.auth`). Settings are read at the first request, never at import:
+connections `collecte_warehouse`, `collecte_s3`, Variable `collecte_bucket`, optional
+`collecte_smtp` (else the sandbox Maildir); `$COLLECTE_TRUSTED_PROXIES` (comma-separated
+networks) for `X-Forwarded-For`; `[api] base_url` is an allowed form origin.
 """
 
 from __future__ import annotations
@@ -26,31 +28,18 @@ def _warehouse_url(conn: Any) -> str:
     return f"postgresql://{auth + '@' if auth else ''}{conn.host or '127.0.0.1'}:{conn.port or 5432}/{conn.schema or 'collecte'}"
 
 
-async def _airflow_user(request: Any) -> str | None:
-    """The signed-in Airflow user (UI session cookie or bearer token), or None."""
-    from airflow.api_fastapi.auth.managers.base_auth_manager import COOKIE_NAME_JWT_TOKEN
-    from airflow.api_fastapi.core_api.security import resolve_user_from_token
-
-    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or \
-        request.cookies.get(COOKIE_NAME_JWT_TOKEN)
-    if not token:
-        return None
-    try:
-        user = await resolve_user_from_token(token)
-    except Exception:  # expired or invalid token: HTTPException 401/403
-        return None
-    return user.get_name()
-
-
 def _settings() -> Any:
+    import os
+
+    from airflow.configuration import conf
     from airflow.models import Connection, Variable
 
     from collecte.consent.credentials import AirflowConnectionStore
     from collecte.consent.deployment import consent_secret, deployment_mailer
-    from collecte.consent.web import WebSettings
     from collecte.dags.runtime import BUCKET_VARIABLE, DEFAULT_BUCKET, S3_CONN_ID, WAREHOUSE_CONN_ID
     from collecte.landing.raw_zone import RawZone
     from collecte.storage.s3 import s3_client
+    from collecte.web.context import WebSettings
 
     s3 = Connection.get_connection_from_secrets(S3_CONN_ID)
     extra = s3.extra_dejson
@@ -63,13 +52,13 @@ def _settings() -> Any:
         mailer=deployment_mailer(Connection.get_connection_from_secrets),
         credential_store=AirflowConnectionStore(),
         secret_key=consent_secret(),
-        staff_auth=_airflow_user,
-        trust_forwarded_for=True,
+        allowed_origins=(conf.get("api", "base_url", fallback=""),),
+        trusted_proxies=tuple(os.environ.get("COLLECTE_TRUSTED_PROXIES", "").split(",")),
     )
 
 
 def _consent_app() -> Any:
-    from collecte.consent.web import create_app
+    from collecte.web.app import create_app
 
     return create_app(_settings)
 

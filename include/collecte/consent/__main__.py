@@ -3,8 +3,8 @@
     python -m collecte.consent seed-demo --warehouse URL [--s3-endpoint URL --bucket NAME]
     python -m collecte.consent erase-contact CONTACT_ID --requested-by WHO --warehouse URL ...
     python -m collecte.consent purge [--dry-run] --warehouse URL ...   # retention, as the DAG does
-    python -m collecte.consent contact-link CONTACT_ID            # personal link of a contact
-                                   (secret: $COLLECTE_CONSENT_SECRET, else Airflow's [api] secret_key)
+    python -m collecte.consent contact-link CONTACT_ID --warehouse URL  # issue a personal link
+                                   (single use, expires after --days days; prints its path)
 
 S3 keys come from COLLECTE_S3_ACCESS_KEY / COLLECTE_S3_SECRET_KEY (or AWS_*), the endpoint from
 --s3-endpoint or COLLECTE_S3_ENDPOINT, the warehouse from --warehouse or COLLECTE_WAREHOUSE_URL.
@@ -46,22 +46,26 @@ def main(argv: list[str] | None = None) -> int:
     erase.add_argument("--reason", default="")
     purge = commands.add_parser("purge", help="delete what is past retention (S3 and warehouse)")
     purge.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
-    link = commands.add_parser("contact-link", help="the personal link token of a contact")
+    link = commands.add_parser("contact-link", help="issue a personal link for a contact")
     link.add_argument("contact_id")
+    link.add_argument("--days", type=int, default=7)
+    link.add_argument("--issued-by", default="cli")
     args = parser.parse_args(argv)
 
-    if args.command == "contact-link":
-        from collecte.consent.deployment import consent_secret
-        from collecte.consent.web import contact_token
-
-        print(f"/c/{contact_token(consent_secret(), args.contact_id)}")
-        return 0
     if not args.warehouse:
         parser.error("--warehouse or COLLECTE_WAREHOUSE_URL is required")
     from collecte.warehouse.db import connect, migrate
 
     with connect(args.warehouse) as conn:
         migrate(conn)
+        if args.command == "contact-link":
+            from datetime import timedelta
+
+            from collecte.consent.links import issue_link
+
+            token = issue_link(conn, args.contact_id, actor=args.issued_by, ttl=timedelta(days=args.days))
+            print(f"/c/{token}")
+            return 0
         zone = _zone(args)
         if args.command == "seed-demo":
             from collecte.consent.demo import seed_demo

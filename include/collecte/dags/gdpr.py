@@ -64,18 +64,18 @@ def expire_and_remind() -> dict[str, Any]:
     """Expire ended mandates; e-mail the signatories of mandates ending within 30 days."""
     from airflow.sdk import BaseHook
 
-    from collecte.consent.deployment import consent_secret, deployment_mailer, public_base_url
+    from collecte.consent.deployment import deployment_mailer, public_base_url
+    from collecte.consent.links import issue_link
     from collecte.consent.mandates import expire_mandates, send_expiry_reminders
-    from collecte.consent.web import contact_token
     from collecte.dags.runtime import warehouse_url
     from collecte.warehouse.db import connect
 
     day = clock_today()
-    secret, base = consent_secret(), public_base_url()
+    base = public_base_url()
     with connect(warehouse_url()) as conn:
         expired = expire_mandates(conn, day)
         reminded = send_expiry_reminders(conn, deployment_mailer(BaseHook.get_connection), day,
-                                         link_for=lambda contact: f"{base}/c/{contact_token(secret, contact)}")
+                                         link_for=lambda contact: f"{base}/c/{issue_link(conn, contact, actor=DAG_ID)}")
     return {"day": day.isoformat(), "expired": expired, "reminded": reminded}
 
 

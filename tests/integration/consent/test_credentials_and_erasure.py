@@ -8,9 +8,8 @@ import logging
 import pytest
 
 from collecte.consent.gate import collectable_accounts, collectable_meters
-from collecte.consent.web import contact_token
 from collecte.warehouse.db import connect
-from tests.integration.consent.conftest import SECRET, TODAY
+from tests.integration.consent.conftest import TODAY, contact_browser
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
 PASSWORD = "Tr3s-S3cret!pw-7731"
@@ -35,17 +34,18 @@ def _s3_dump(zone) -> str:
 
 
 def test_credentials_go_to_the_airflow_connection_and_nowhere_else(consent_app, caplog, capfd):
-    import httpx
     from airflow.models import Connection
 
     base_url, settings = consent_app
     with connect(settings.warehouse_url) as conn:
         conn.execute("INSERT INTO supplier_account (supplier, account_id, entity_id) VALUES ('volta', 'V-100234', 'siege')")
-    form = f"{base_url}/c/{contact_token(SECRET, 'referent')}/accounts/volta/V-100234/credentials"
+    form = "/me/accounts/volta/V-100234/credentials"
+    browser = contact_browser(base_url, settings.warehouse_url, "referent")
+    browser.get(form)
     caplog.set_level(logging.DEBUG)
-    first = httpx.post(form, data={"login": "claire@volta", "password": PASSWORD, "op": "save"})
+    first = browser.post(form, {"login": "claire@volta", "password": PASSWORD, "op": "save"})
     assert first.status_code == 200 and "enregistrés" in first.text and PASSWORD not in first.text
-    second = httpx.post(form, data={"login": "claire@volta", "password": PASSWORD + "2", "op": "save"})
+    second = browser.post(form, {"login": "claire@volta", "password": PASSWORD + "2", "op": "save"})
     assert "Remplacer" in second.text
     stored = Connection.get_connection_from_secrets("collecte_portal_volta_v_100234")
     assert (stored.login, stored.password) == ("claire@volta", PASSWORD + "2")
@@ -53,7 +53,7 @@ def test_credentials_go_to_the_airflow_connection_and_nowhere_else(consent_app, 
         actions = [r[0] for r in conn.execute(
             "SELECT action FROM audit_log WHERE object_type = 'credentials' ORDER BY id")]
         assert actions == ["credentials.store", "credentials.replace"]
-    deleted = httpx.post(form, data={"op": "delete"})
+    deleted = browser.post(form, {"op": "delete"})
     assert "supprimés" in deleted.text
     with pytest.raises(Exception, match="isn't defined"):
         Connection.get_connection_from_secrets("collecte_portal_volta_v_100234")

@@ -58,4 +58,11 @@ def test_gdpr_retention_dag_purges_and_reminds(airflow_home, tmp_path, monkeypat
         assert statuses[ended] == "expired" and statuses[ending] == "signed"
         assert list(statuses.values()).count("expired") == 1
     mails = MaildirMailer(mailbox).messages_to("claire.martin@demo-energie.example")
-    assert len(mails) == 1 and "/collecte-consent/c/referent." in mails[0].get_content()
+    assert len(mails) == 1
+    import hashlib
+    import re
+
+    token = re.search(r"/collecte-consent/c/(\S+)", mails[0].get_content()).group(1)
+    with connect(airflow_home.pg_url) as conn:  # a live personal link of the referent, stored as a digest
+        assert conn.execute("SELECT contact_id FROM contact_link WHERE token_sha256 = %s AND used_at IS NULL",
+                            (hashlib.sha256(token.encode()).hexdigest(),)).fetchone() == ("referent",)

@@ -26,7 +26,7 @@ def test_plugin_serves_contact_pages_from_airflow_connections(airflow_home, monk
     from fastapi.testclient import TestClient
 
     from collecte.consent.demo import seed_demo
-    from collecte.consent.web import contact_token
+    from collecte.consent.links import issue_link
     from collecte.landing.raw_zone import RawZone
 
     monkeypatch.setenv("COLLECTE_CONSENT_SECRET", "plugin-secret")
@@ -36,11 +36,13 @@ def test_plugin_serves_contact_pages_from_airflow_connections(airflow_home, monk
     assert plugin.external_views[0]["href"] == "collecte-consent/status"
     with connect(airflow_home.pg_url) as conn:
         seed_demo(conn, RawZone(airflow_home.s3, airflow_home.bucket), with_config=False)
+        token = issue_link(conn, "referent", actor="test")
     parent = FastAPI()
     parent.mount(entry["url_prefix"], entry["app"])  # what airflow.api_fastapi.app.init_plugins does
     client = TestClient(parent)
-    page = client.get(f"/collecte-consent/c/{contact_token(b'plugin-secret', 'referent')}")
+    page = client.get(f"/collecte-consent/c/{token}")
     assert page.status_code == 200 and "Agence de Lyon" in page.text
+    assert page.url.path == "/collecte-consent/me"
     links = re.findall(r'href="([^"]+)"', page.text)
     assert links and all(link.startswith("/collecte-consent/") for link in links)
     assert client.get("/collecte-consent/status").status_code == 401  # no Airflow session
