@@ -144,36 +144,14 @@ def _walls(conn: Any, meter_ids: list[str], kind: MeterKind) -> dict[str, date]:
 
 def covered_minutes(conn: Any, meter_ids: list[str], kind: MeterKind, first: date, last: date
                     ) -> dict[str, dict[date, int]]:
-    """Minutes of each Paris day that the warehouse holds, per meter (a whole day for daily kinds)."""
-    params = {"ids": meter_ids, "first": first, "last": last}
-    if kind.name == "load_curve":
-        # a point covers (interval_end - interval_minutes, interval_end]: its day is its start's Paris day;
-        # with both directions loaded (self-consumption), the better-covered one counts
-        sql = """SELECT meter_id, day, max(minutes) FROM (
-                   SELECT meter_id, direction,
-                          ((interval_end - make_interval(mins => interval_minutes)) AT TIME ZONE 'Europe/Paris')::date
-                              AS day, sum(interval_minutes) AS minutes
-                     FROM load_curve
-                    WHERE meter_id = ANY(%(ids)s)
-                      AND interval_end > (%(first)s::date::timestamp AT TIME ZONE 'Europe/Paris')
-                      AND interval_end <= ((%(last)s::date + 1)::timestamp AT TIME ZONE 'Europe/Paris')
-                    GROUP BY 1, 2, 3) per_direction GROUP BY 1, 2"""
-        rows = conn.execute(sql, params).fetchall()
-        out: dict[str, dict[date, int]] = defaultdict(dict)
-        for meter, day, minutes in rows:
-            out[meter][day] = int(minutes)
-        return out
-    if kind.name == "gas_day":
-        sql = """SELECT DISTINCT pce, d::date FROM gas_consumption,
-                        generate_series(greatest(period_start, %(first)s::date),
-                                        least(period_end - 1, %(last)s::date), interval '1 day') AS d
-                  WHERE pce = ANY(%(ids)s) AND period_end > %(first)s AND period_start <= %(last)s"""
-    else:
-        sql = f"SELECT DISTINCT meter_id, day FROM {kind.table} WHERE meter_id = ANY(%(ids)s) " \
-              "AND day BETWEEN %(first)s AND %(last)s"  # noqa: S608 (table from METER_KINDS, not input)
-    out = defaultdict(dict)
-    for meter, day in conn.execute(sql, params).fetchall():
-        out[meter][day] = day_minutes(day)
+    """Minutes of each Paris day that the warehouse holds, per meter (a whole day for daily kinds).
+
+    A curve point covers (interval_end - interval_minutes, interval_end]: its day is its start's
+    Paris day; with both directions loaded (self-consumption) the better-covered one counts.
+    """
+    out: dict[str, dict[date, int]] = defaultdict(dict)
+    for meter, day, minutes in conn.execute(_held_sql(kind), {"ids": meter_ids, "first": first, "last": last}):
+        out[meter][day] = int(minutes)
     return out
 
 
@@ -200,21 +178,76 @@ def meter_days(conn: Any, meter_id: str, kind_name: str, first: date, last: date
     return {d: day_state(d, held.get(d, 0), due_until=due, wall=wall) for d in days_between(first, last)}
 
 
+def _held_sql(kind: MeterKind) -> str:
+    """SQL yielding (meter_id, day, minutes) for the meters %(ids)s over [%(first)s, %(last)s]."""
+    if kind.name == "load_curve":
+        return """SELECT meter_id, day, max(minutes) AS minutes FROM (
+                    SELECT meter_id, direction,
+                           ((interval_end - make_interval(mins => interval_minutes)) AT TIME ZONE 'Europe/Paris')::date
+                               AS day, sum(interval_minutes) AS minutes
+                      FROM load_curve
+                     WHERE meter_id = ANY(%(ids)s)
+                       AND interval_end > (%(first)s::date::timestamp AT TIME ZONE 'Europe/Paris')
+                       AND interval_end <= ((%(last)s::date + 1)::timestamp AT TIME ZONE 'Europe/Paris')
+                     GROUP BY 1, 2, 3) per_direction GROUP BY 1, 2"""
+    length = "extract(epoch FROM ((d + 1)::timestamp AT TIME ZONE 'Europe/Paris') " \
+             "- (d::timestamp AT TIME ZONE 'Europe/Paris')) / 60"
+    if kind.name == "gas_day":
+        days = """SELECT DISTINCT pce AS meter_id, g::date AS d FROM gas_consumption,
+                         generate_series(greatest(period_start, %(first)s::date),
+                                         least(period_end - 1, %(last)s::date), interval '1 day') AS g
+                   WHERE pce = ANY(%(ids)s) AND period_end > %(first)s AND period_start <= %(last)s"""
+    else:
+        days = f"SELECT DISTINCT meter_id, day AS d FROM {kind.table} WHERE meter_id = ANY(%(ids)s) " \
+               "AND day BETWEEN %(first)s AND %(last)s"  # noqa: S608 (table from METER_KINDS, not input)
+    return f"SELECT meter_id, d AS day, {length} AS minutes FROM ({days}) held"  # noqa: S608
+
+
 def meter_summaries(conn: Any, meters: list[MeterNode], filters: Filters, now: datetime) -> None:
-    """Fill each meter's per-kind count of days by state (one query per kind for all meters)."""
-    days = days_between(filters.first, filters.last)
+    """Fill each meter's per-kind count of days by state: one aggregate query per kind for all meters.
+
+    The database counts the days held (complete / partial, and how many of them fall before the
+    history wall or after the last due day); the days without data are then split arithmetically
+    into not covered (before the wall), not due (after the last due day) and missing.
+    """
+    total = (filters.last - filters.first).days + 1
     for kind in filters.kinds():
         ids = [m.meter_id for m in meters if m.operator == kind.operator]
         if not ids:
             continue
-        held = covered_minutes(conn, ids, kind, filters.first, filters.last)
-        walls = _walls(conn, ids, kind)
         due = last_due_day(kind, now)
+        walls = _walls(conn, ids, kind)
+        sql = f"""WITH held AS ({_held_sql(kind)}),
+                       wall AS (SELECT * FROM unnest(%(wall_ids)s::text[], %(wall_days)s::date[]) AS w(meter_id, nb))
+                  SELECT held.meter_id,
+                         count(*) FILTER (WHERE minutes >= {_day_length_sql()}),
+                         count(*) FILTER (WHERE minutes < {_day_length_sql()}),
+                         count(*) FILTER (WHERE held.day < wall.nb),
+                         count(*) FILTER (WHERE held.day > %(due)s)
+                    FROM held LEFT JOIN wall USING (meter_id) GROUP BY held.meter_id"""  # noqa: S608
+        params = {"ids": ids, "first": filters.first, "last": filters.last, "due": due,
+                  "wall_ids": list(walls), "wall_days": list(walls.values())}
+        counts = {row[0]: row[1:] for row in conn.execute(sql, params).fetchall()}
+        after_due = max(0, (filters.last - max(due, filters.first - timedelta(days=1))).days)
         for meter in meters:
             if meter.operator != kind.operator:
                 continue
-            got, wall = held.get(meter.meter_id, {}), walls.get(meter.meter_id)
-            meter.summary[kind.name] = Counter(day_state(d, got.get(d, 0), due_until=due, wall=wall) for d in days)
+            complete, partial, held_before_wall, held_after_due = counts.get(meter.meter_id, (0, 0, 0, 0))
+            wall = walls.get(meter.meter_id)
+            before_wall = max(0, min((wall - filters.first).days, total)) if wall else 0
+            not_covered = before_wall - held_before_wall
+            not_due = after_due - held_after_due
+            if wall and wall > due:  # the two windows overlap: count those days once, as not covered
+                not_due -= max(0, min((wall - max(due + timedelta(days=1), filters.first)).days, after_due))
+            meter.summary[kind.name] = Counter({
+                DayState.COMPLETE: complete, DayState.PARTIAL: partial, DayState.NOT_COVERED: not_covered,
+                DayState.NOT_DUE: not_due,
+                DayState.MISSING: total - complete - partial - not_covered - not_due})
+
+
+def _day_length_sql() -> str:
+    return ("extract(epoch FROM ((held.day + 1)::timestamp AT TIME ZONE 'Europe/Paris') "
+            "- (held.day::timestamp AT TIME ZONE 'Europe/Paris')) / 60")
 
 
 def meter_gaps(conn: Any, meter_id: str, first: date, last: date) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -134,3 +135,20 @@ def test_meter_series(seeded) -> None:
     assert len(series.curve) == 48 + 46
     assert series.max_power == [(date(2026, 3, 28), 7000.0)]
     assert series.subscribed_kva == 9.0
+
+
+@pytest.mark.parametrize("first,last", [(date(2026, 2, 20), date(2026, 3, 12)), (date(2026, 3, 25), date(2026, 4, 2)),
+                                        (date(2026, 5, 20), date(2026, 6, 3)), (date(2026, 3, 5), date(2026, 3, 5))])
+def test_summary_counts_equal_the_day_by_day_states(seeded, first: date, last: date) -> None:
+    """The aggregate counts of the overview agree with the per-day states of the meter page."""
+    # a second wall after the last due day, to exercise the overlap of "before wall" and "not yet due"
+    seeded.execute("INSERT INTO meter_status (operator, meter_id, data_kind, status, not_before) "
+                   "VALUES ('enedis', %s, 'load_curve', 'HISTORY_WALL', '2026-05-28')", (PRM,))
+    tree = registry(seeded, Filters(first, last))
+    meters = [m for o in tree for _, sites in o.entities.values() for s in sites for m in s.meters]
+    meter_summaries(seeded, meters, Filters(first, last), NOW)
+    for meter in meters:
+        for kind, counts in meter.summary.items():
+            expected = meter_days(seeded, meter.meter_id, kind, first, last, NOW)
+            assert min(counts.values()) >= 0, (meter.meter_id, kind, counts)
+            assert +counts == Counter(expected.values()), (meter.meter_id, kind)
