@@ -217,14 +217,7 @@ def meter_summaries(conn: Any, meters: list[MeterNode], filters: Filters, now: d
             continue
         due = last_due_day(kind, now)
         walls = _walls(conn, ids, kind)
-        sql = f"""WITH held AS ({_held_sql(kind)}),
-                       wall AS (SELECT * FROM unnest(%(wall_ids)s::text[], %(wall_days)s::date[]) AS w(meter_id, nb))
-                  SELECT held.meter_id,
-                         count(*) FILTER (WHERE minutes >= {_day_length_sql()}),
-                         count(*) FILTER (WHERE minutes < {_day_length_sql()}),
-                         count(*) FILTER (WHERE held.day < wall.nb),
-                         count(*) FILTER (WHERE held.day > %(due)s)
-                    FROM held LEFT JOIN wall USING (meter_id) GROUP BY held.meter_id"""  # noqa: S608
+        sql = _summary_sql(kind)
         params = {"ids": ids, "first": filters.first, "last": filters.last, "due": due,
                   "wall_ids": list(walls), "wall_days": list(walls.values())}
         counts = {row[0]: row[1:] for row in conn.execute(sql, params).fetchall()}
@@ -245,9 +238,29 @@ def meter_summaries(conn: Any, meters: list[MeterNode], filters: Filters, now: d
                 DayState.MISSING: total - complete - partial - not_covered - not_due})
 
 
-def _day_length_sql() -> str:
-    return ("extract(epoch FROM ((held.day + 1)::timestamp AT TIME ZONE 'Europe/Paris') "
-            "- (held.day::timestamp AT TIME ZONE 'Europe/Paris')) / 60")
+def _summary_sql(kind: MeterKind) -> str:
+    """Per meter: days complete, days partial, held days before its wall, held days after the due day."""
+    wall = "wall AS (SELECT * FROM unnest(%(wall_ids)s::text[], %(wall_days)s::date[]) AS w(meter_id, nb))"
+    if kind.name in ("daily_energy", "max_power"):
+        # a row is a whole day: no day length to compute, and the key's index answers the scan
+        return f"""WITH {wall}
+                   SELECT t.meter_id, count(DISTINCT t.day), 0,
+                          count(DISTINCT t.day) FILTER (WHERE t.day < wall.nb),
+                          count(DISTINCT t.day) FILTER (WHERE t.day > %(due)s)
+                     FROM {kind.table} t LEFT JOIN wall USING (meter_id)
+                    WHERE t.meter_id = ANY(%(ids)s) AND t.day BETWEEN %(first)s AND %(last)s
+                    GROUP BY t.meter_id"""  # noqa: S608 (table from METER_KINDS, not input)
+    lengths = """lengths AS (SELECT g::date AS day, extract(epoch FROM ((g::date + 1)::timestamp AT TIME ZONE
+                     'Europe/Paris') - (g::date::timestamp AT TIME ZONE 'Europe/Paris')) / 60 AS day_minutes
+                     FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS g)"""
+    return f"""WITH held AS ({_held_sql(kind)}), {wall}, {lengths}
+               SELECT held.meter_id,
+                      count(*) FILTER (WHERE held.minutes >= lengths.day_minutes),
+                      count(*) FILTER (WHERE held.minutes < lengths.day_minutes),
+                      count(*) FILTER (WHERE held.day < wall.nb),
+                      count(*) FILTER (WHERE held.day > %(due)s)
+                 FROM held JOIN lengths USING (day) LEFT JOIN wall USING (meter_id)
+                GROUP BY held.meter_id"""  # noqa: S608
 
 
 def meter_gaps(conn: Any, meter_id: str, first: date, last: date) -> list[dict[str, Any]]:
@@ -288,20 +301,20 @@ def account_months(conn: Any, accounts: list[tuple[str, str]], first: date, last
             if cell is not None:
                 cell["invoices"].append({"number": number, "status": status, "raw_key": raw_key})
     # a quarantined invoice has no trusted billing period: it is shown in the month before its receipt
-    for supplier, account in accounts:
-        prefix = f"raw/source={supplier}/kind=invoice_pdf/account={account}/"
-        for raw_key, reason in conn.execute(
-                "SELECT raw_key, min(reason) FROM quarantine_record WHERE raw_key LIKE %s AND released_at IS NULL "
-                "GROUP BY raw_key", (prefix.replace("_", r"\_") + "%",)).fetchall():
-            received = raw_key[len(prefix):].split("/", 1)[0].removeprefix("received=")
-            try:
-                day = date.fromisoformat(received)
-            except ValueError:
-                continue
-            month = months_between(day.replace(day=1) - timedelta(days=1), day.replace(day=1) - timedelta(days=1))[0]
-            cell = out[(supplier, account)].get(month)
-            if cell is not None:
-                cell["quarantined"].append({"raw_key": raw_key, "reason": reason})
+    wanted = set(accounts)
+    for raw_key, reason in conn.execute(
+            "SELECT raw_key, min(reason) FROM quarantine_record WHERE raw_key LIKE 'raw/source=%%/kind=invoice\\_pdf/%%' "
+            "AND released_at IS NULL AND split_part(split_part(raw_key, '/', 2), '=', 2) = ANY(%s) GROUP BY raw_key",
+            (sorted(set(suppliers)),)).fetchall():
+        parts = dict(p.split("=", 1) for p in raw_key.split("/")[1:5] if "=" in p)
+        try:
+            received = date.fromisoformat(parts.get("received", ""))
+        except ValueError:
+            continue
+        cell = out.get((parts.get("source", ""), parts.get("account", "")), {}).get(
+            (received.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
+        if (parts.get("source"), parts.get("account")) in wanted and cell is not None:
+            cell["quarantined"].append({"raw_key": raw_key, "reason": reason})
     today = now.date()
     for cells in out.values():
         for month, cell in cells.items():
