@@ -1,6 +1,7 @@
 """collecte's Airflow UI plugin: the collecte web app (consent pages: mandates, credentials, status).
 
-Mounts the FastAPI app of `collecte.web.app` at `/collecte-consent` on Airflow's API server and
+Mounts the FastAPI app of `collecte.web.app` at `/collecte-consent` (consent) and `/collecte-ops`
+(operations: coverage, meter pages, statuses) on Airflow's API server and
 adds "Mandats et consentements" to the navigation (an embedded view of its status page).
 Contacts reach their pages through personal links (`/collecte-consent/c/<token>`, exchanged once
 for a session); staff pages check the signed-in Airflow user's permissions through the auth
@@ -17,6 +18,8 @@ from typing import Any
 from airflow.plugins_manager import AirflowPlugin
 
 from collecte.consent.deployment import PLUGIN_PREFIX
+
+OPERATIONS_PREFIX = "/collecte-ops"
 
 
 def _warehouse_url(conn: Any) -> str:
@@ -63,12 +66,32 @@ def _consent_app() -> Any:
     return create_app(_settings)
 
 
+def _operations_app() -> Any:
+    from collecte.web.app import create_app
+    from collecte.web.operations.routes import router
+
+    return create_app(_settings, routers=(router,))
+
+
 class CollectePlugin(AirflowPlugin):
-    """Consent pages and their entry in Airflow's navigation."""
+    """Consent pages, operations pages (coverage, meters, statuses) and their entries in Airflow's navigation."""
 
     name = "collecte"
-    fastapi_apps = [{"app": _consent_app(), "url_prefix": PLUGIN_PREFIX, "name": "collecte consent"}]
+    fastapi_apps = [{"app": _consent_app(), "url_prefix": PLUGIN_PREFIX, "name": "collecte consent"},
+                    {"app": _operations_app(), "url_prefix": OPERATIONS_PREFIX, "name": "collecte operations"}]
     external_views = [{
+        "name": "Couverture des données",
+        "href": f"{OPERATIONS_PREFIX.lstrip('/')}/coverage",
+        "url_route": "collecte-coverage",
+        "destination": "nav",
+        "category": "browse",
+    }, {
+        "name": "Statuts de collecte",
+        "href": f"{OPERATIONS_PREFIX.lstrip('/')}/status",
+        "url_route": "collecte-status",
+        "destination": "nav",
+        "category": "browse",
+    }, {
         "name": "Mandats et consentements",
         "href": f"{PLUGIN_PREFIX.lstrip('/')}/status",
         "url_route": "collecte-consent",

@@ -134,7 +134,8 @@ def _prune(orgs: dict[str, OrganizationNode]) -> None:
             del orgs[org_id]
 
 
-def _walls(conn: Any, meter_ids: list[str], kind: MeterKind) -> dict[str, date]:
+def history_walls(conn: Any, meter_ids: list[str], kind: MeterKind) -> dict[str, date]:
+    """Per meter, the first Paris day the operator can have for `kind` (its history wall), if known."""
     rows = conn.execute(
         "SELECT meter_id, max(not_before) FROM meter_status WHERE operator = %s AND meter_id = ANY(%s) "
         "AND data_kind = ANY(%s) AND not_before IS NOT NULL GROUP BY meter_id",
@@ -173,9 +174,14 @@ def meter_days(conn: Any, meter_id: str, kind_name: str, first: date, last: date
     """The state of every day of the period for one meter and kind."""
     kind = METER_KINDS[kind_name]
     held = covered_minutes(conn, [meter_id], kind, first, last).get(meter_id, {})
-    wall = _walls(conn, [meter_id], kind).get(meter_id)
-    due = last_due_day(kind, now)
-    return {d: day_state(d, held.get(d, 0), due_until=due, wall=wall) for d in days_between(first, last)}
+    return day_states(held, first, last, due_until=last_due_day(kind, now),
+                      wall=history_walls(conn, [meter_id], kind).get(meter_id))
+
+
+def day_states(held: dict[date, int], first: date, last: date, *, due_until: date, wall: date | None
+               ) -> dict[date, DayState]:
+    """The state of every day of [first, last] from the minutes held per day."""
+    return {d: day_state(d, held.get(d, 0), due_until=due_until, wall=wall) for d in days_between(first, last)}
 
 
 def _held_sql(kind: MeterKind) -> str:
@@ -216,7 +222,7 @@ def meter_summaries(conn: Any, meters: list[MeterNode], filters: Filters, now: d
         if not ids:
             continue
         due = last_due_day(kind, now)
-        walls = _walls(conn, ids, kind)
+        walls = history_walls(conn, ids, kind)
         sql = _summary_sql(kind)
         params = {"ids": ids, "first": filters.first, "last": filters.last, "due": due,
                   "wall_ids": list(walls), "wall_days": list(walls.values())}

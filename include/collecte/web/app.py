@@ -22,8 +22,9 @@ ROUTERS = (contacts.router, signature.router, credentials.router, status.router,
 
 
 def create_app(settings: WebSettings | Callable[[], WebSettings], *, root_path: str = "",
-               extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
-    """The app; `settings` may be a factory, called once at the first request."""
+               extra_routers: Iterable[APIRouter] = (), routers: Iterable[APIRouter] = ROUTERS) -> FastAPI:
+    """The app; `settings` may be a factory, called once at the first request. `routers` are its areas
+    (the consent ones by default; the operations app passes its own)."""
     app = FastAPI(title="collecte", root_path=root_path, docs_url=None, redoc_url=None, openapi_url=None)
     resolved: dict[str, Any] = {}
 
@@ -41,7 +42,7 @@ def create_app(settings: WebSettings | Callable[[], WebSettings], *, root_path: 
 
     app.state.settings = get_settings
     app.state.web_auth = get_web_auth
-    for router in (*ROUTERS, *extra_routers):
+    for router in (*routers, *extra_routers):
         app.include_router(router)
 
     @app.get("/health")

@@ -119,6 +119,11 @@ def _credential(request: Request) -> str | None:
     return request.cookies.get(COOKIE_NAME_JWT_TOKEN) or None
 
 
+def caller_token(request: Request) -> str | None:
+    """The caller's own Airflow token (to act on their behalf through Airflow's REST API), or None."""
+    return _credential(request)
+
+
 async def current_staff(request: Request) -> Staff | None:
     """The signed-in Airflow user (bearer token or UI cookie), or None when absent or invalid."""
     from airflow.api_fastapi.app import get_auth_manager
