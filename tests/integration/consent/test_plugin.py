@@ -31,9 +31,12 @@ def test_plugin_serves_contact_pages_from_airflow_connections(airflow_home, monk
 
     monkeypatch.setenv("COLLECTE_CONSENT_SECRET", "plugin-secret")
     plugin = _plugin_module().CollectePlugin
-    (entry,) = plugin.fastapi_apps
-    assert not any(entry["url_prefix"].startswith(p) for p in RESERVED_URL_PREFIXES)
-    assert plugin.external_views[0]["href"] == "collecte-consent/status"
+    entries = {e["url_prefix"]: e for e in plugin.fastapi_apps}
+    assert set(entries) == {"/collecte-consent", "/collecte-ops"}
+    assert not any(prefix.startswith(p) for prefix in entries for p in RESERVED_URL_PREFIXES)
+    assert {v["href"] for v in plugin.external_views} == {
+        "collecte-consent/status", "collecte-ops/coverage", "collecte-ops/status"}
+    entry = entries["/collecte-consent"]
     with connect(airflow_home.pg_url) as conn:
         seed_demo(conn, RawZone(airflow_home.s3, airflow_home.bucket), with_config=False)
         token = issue_link(conn, "referent", actor="test")
@@ -56,10 +59,12 @@ def test_plugin_status_page_accepts_a_signed_in_airflow_user(airflow_home, monke
 
     monkeypatch.setenv("COLLECTE_CONSENT_SECRET", "plugin-secret")
     token = init_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
-    (entry,) = _plugin_module().CollectePlugin.fastapi_apps
     parent = FastAPI()
-    parent.mount(entry["url_prefix"], entry["app"])
+    for entry in _plugin_module().CollectePlugin.fastapi_apps:
+        parent.mount(entry["url_prefix"], entry["app"])
     client = TestClient(parent)
+    assert client.get("/collecte-ops/coverage", cookies={"_token": token}).status_code == 200
+    assert client.get("/collecte-ops/coverage").status_code == 401
     assert client.get("/collecte-consent/status", cookies={"_token": "forged"}).status_code == 401
     page = client.get("/collecte-consent/status", cookies={"_token": token})
     assert page.status_code == 200 and "Mandats par entité" in page.text
