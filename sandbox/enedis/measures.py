@@ -47,10 +47,10 @@ def is_gap_day(meter: MeterProfile, day: date) -> bool:
         and day.isocalendar().week % 2 == 1
 
 
-def _shape(meter: MeterProfile, local: datetime) -> float:
+def _shape(meter: MeterProfile, local: datetime, direction: str | None = None) -> float:
     hour = local.hour + local.minute / 60
     doy = local.timetuple().tm_yday
-    if meter.produces:
+    if direction == "PROD" or (direction is None and meter.produces and not meter.consumes):
         season = 0.55 + 0.45 * math.cos(2 * math.pi * (doy - 172) / 365.25)
         daylight = 4.5 + 3.5 * season
         bell = max(0.0, math.cos(math.pi * (hour - 13.5) / (2 * daylight)))
@@ -64,50 +64,58 @@ def _shape(meter: MeterProfile, local: datetime) -> float:
     return season * daily * (1.12 if weekend else 1.0)
 
 
-def power_w(meter: MeterProfile, end_utc: datetime, step_minutes: int) -> int:
+def power_w(meter: MeterProfile, end_utc: datetime, step_minutes: int, direction: str | None = None) -> int:
     """Average power (W) over the interval ending at `end_utc`."""
     middle = (end_utc - timedelta(minutes=step_minutes / 2)).astimezone(PARIS)
-    noise = 0.85 + 0.3 * _unit(meter.seed, int(end_utc.timestamp()) // 60)
-    return max(0, round(meter.base_w * _shape(meter, middle) * noise))
+    noise = 0.85 + 0.3 * _unit(meter.seed ^ (7 if direction == "PROD" else 0), int(end_utc.timestamp()) // 60)
+    base = meter.base_w * (3 if direction == "PROD" and meter.consumes else 1)
+    return max(0, round(base * _shape(meter, middle, direction) * noise))
 
 
 @dataclass(frozen=True)
 class CurvePoint:
-    """One curve point: end of the interval (UTC) and average power."""
+    """One curve point: end of the interval (UTC), average power, and the step it covers."""
 
     end: datetime
     power_w: int
+    step: int = 30
 
 
 @functools.lru_cache(maxsize=8192)
-def day_curve(meter: MeterProfile, day: date, step_minutes: int | None = None) -> tuple[CurvePoint, ...]:
-    """Every curve point of a Paris day (none on a gap day): 48 half-hours, 46 or 50 on DST days."""
+def day_curve(meter: MeterProfile, day: date, step_minutes: int | None = None,
+              direction: str | None = None) -> tuple[CurvePoint, ...]:
+    """Every curve point of a Paris day (none on a gap day): 48 half-hours, 46 or 50 on DST days.
+
+    The step is the meter's at each interval's start, so a reprogrammed meter changes step inside a day.
+    """
     if is_gap_day(meter, day):
         return ()
-    step = step_minutes or meter.step_minutes
     start, end = paris_midnight(day), paris_midnight(day + timedelta(days=1))
-    points, moment = [], start + timedelta(minutes=step)
-    while moment <= end:
-        points.append(CurvePoint(moment, power_w(meter, moment, step)))
+    points, moment = [], start
+    while moment < end:
+        step = step_minutes or meter.step_at(moment)
         moment += timedelta(minutes=step)
+        points.append(CurvePoint(moment, power_w(meter, moment, step, direction), step))
     return tuple(points)
 
 
-def day_energy_wh(meter: MeterProfile, day: date) -> int | None:
-    """Energy of a Paris day (Wh), the integral of its curve; None on a gap day."""
-    points = day_curve(meter, day)
+def day_energy_wh(meter: MeterProfile, day: date, direction: str | None = None) -> int | None:
+    """Energy of a Paris day (Wh), the integral of its curve (W x minutes / 60); None on a gap day."""
+    points = day_curve(meter, day, None, direction)
     if not points:
         return None
-    return round(sum(p.power_w for p in points) * meter.step_minutes / 60)
+    return round(sum(p.power_w * p.step for p in points) / 60)
 
 
 def day_max_power(meter: MeterProfile, day: date) -> tuple[int, datetime] | None:
-    """Maximum apparent power of a Paris day (VA) and when it was reached."""
+    """Maximum apparent power of a Paris day (VA) and the instant it was reached (inside the day)."""
     points = day_curve(meter, day)
     if not points:
         return None
     top = max(points, key=lambda p: (p.power_w, -p.end.timestamp()))
-    return round(top.power_w / POWER_FACTOR), top.end
+    start = top.end - timedelta(minutes=top.step)
+    offset = int(_unit(meter.seed, int(start.timestamp())) * top.step * 60)  # the peak, somewhere in the interval
+    return round(top.power_w / POWER_FACTOR), start + timedelta(seconds=offset)
 
 
 def time_classes(meter: MeterProfile) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,20 @@ class MeterProfile:
     moved_out: bool = False
     curve_needs_activation: bool = False
     gap_weekday: int | None = None  # ISO weekday with whole-day gaps (odd ISO weeks)
+    step_change_at: datetime | None = None  # from this instant (UTC) the curve step is `step_after`
+    step_after: int = 10
+    api_segment_injection: str = "P4"
+
+    @property
+    def self_consumption(self) -> bool:
+        """Both directions: a withdrawal and an injection contract."""
+        return self.consumes and self.produces
+
+    def step_at(self, start_utc: datetime) -> int:
+        """Curve step (minutes) of the interval starting at `start_utc` (a meter can be reprogrammed)."""
+        if self.step_change_at is not None and start_utc >= self.step_change_at:
+            return self.step_after
+        return self.step_minutes
 
     @property
     def seed(self) -> int:
@@ -50,6 +64,11 @@ CURVE_60MIN = "30001234567897"
 # Sandbox-only points for the remaining error codes (not in the demo config).
 MOVED_OUT = "30001234567898"
 LATE_CONSENT = "30001234567899"
+# Data Connect 2026 behaviours.
+STEP_CHANGE = "30001234567880"       # 30-min curve reprogrammed to 10 min on 2026-11-10 at 12:00 Paris time
+SELF_CONSUMPTION = "30001234567881"  # consumes and produces: two contracts (GRD-F withdrawal, GRD-A injection)
+
+STEP_CHANGE_AT = datetime(2026, 11, 10, 11, 0, tzinfo=UTC)  # 12:00 Paris (CET)
 
 RECENT_ACTIVATION = date(2026, 5, 4)
 LATE_CONSENT_START = date(2026, 9, 1)
@@ -69,6 +88,9 @@ _FIXED: dict[str, MeterProfile] = {
                               subscribed_kva=36, fta="BTINFMUDT"),
     MOVED_OUT: MeterProfile(MOVED_OUT, moved_out=True),
     LATE_CONSENT: MeterProfile(LATE_CONSENT, consent_start=LATE_CONSENT_START),
+    STEP_CHANGE: MeterProfile(STEP_CHANGE, base_w=1100, step_change_at=STEP_CHANGE_AT, step_after=10),
+    SELF_CONSUMPTION: MeterProfile(SELF_CONSUMPTION, produces=True, base_w=800, subscribed_kva=12,
+                                   last_activation=date(2014, 1, 22)),
 }
 
 

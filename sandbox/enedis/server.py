@@ -5,7 +5,12 @@ no event loop inside Airflow tasks or pytest, and the routing is a handful of pa
 
 Control endpoints for tests and the demo: `GET /_sandbox/stats` (calls, 429s sent, statuses) and
 `POST /_sandbox/control` (JSON: today, error_rate, timeout_rate, fail_next, calls_per_hour,
-calls_per_second, token_ttl_seconds, reset_stats).
+calls_per_second, token_ttl_seconds, unsubscribed (APIs the main client lacks), reset_stats).
+
+Data Connect requests go through the gateway's steps in the order WSO2 applies them: the API must
+exist with that method (else HTTP 500, empty body: outside the Swagger), the token must be valid (401),
+the application subscribed to the API (403 900908), within its quotas per API (429), then the API
+checks its parameters against its Swagger (500, empty body) and answers.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from sandbox.enedis import dataconnect, sge, soap
-from sandbox.enedis.dataconnect import Answer, ApiError
+from sandbox.enedis.dataconnect import Answer, ApiError, OutsideSwagger
 from sandbox.enedis.state import Faults, Limits, SandboxState
 
 log = logging.getLogger(__name__)
@@ -57,15 +62,24 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         self._dispatch("POST")
 
+    def do_PUT(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("DELETE")
+
+    def do_PATCH(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("PATCH")
+
     def _dispatch(self, method: str) -> None:
         state = self.server.state
         url = urlsplit(self.path)
         parts = [p for p in url.path.split("/") if p]
-        body = self._body() if method == "POST" else b""
+        body = self._body()
         resource = parts[0] if parts else ""
         try:
             answer = self._route(state, method, parts, url.query, body)
-        except ApiError as exc:
+        except (ApiError, OutsideSwagger) as exc:
             answer = exc.answer()
         except sge.SgeFault as exc:
             answer = exc.answer()
@@ -83,28 +97,42 @@ class _Handler(BaseHTTPRequestHandler):
             except Exception as exc:  # noqa: BLE001 - any parse error is a client fault
                 raise sge.SgeFault("SGT4E1", f"requête SOAP illisible: {exc}") from None
             return sge.handle(state, operation, content)
-        self._authorize(state)
+        api = _api_of(method, parts)
+        if api is None:
+            raise OutsideSwagger
+        self._authorize(state, api)
         if state_fault := state.fault():
             if state_fault == "hang":
                 time.sleep(state.faults.hang_seconds)
-            raise ApiError(500, "ADAM-DC-0500", "Internal error, please retry later")
-        if method == "GET" and len(parts) == 3 and parts[0] == "mesure_synchrone_auto" and parts[1] == "v2":
+            raise ApiError(500, "ADAM-DC-0500", "Problème technique dans l'interrogation du SI coeur")
+        if api == "mesure_synchrone_auto":
             return dataconnect.measure(state, parts[2], query)
-        if method == "GET" and len(parts) == 3 and parts[0] in dataconnect.CONTRACT and parts[1] == "v1":
-            return dataconnect.contract(state, parts[0], parts[2])
-        if method == "POST" and parts == ["subscribed_services", "v1"]:
-            return dataconnect.subscribed_services(state, body)
-        raise ApiError(404, "not_found", f"no such endpoint {method} /{'/'.join(parts)}")
+        if api == "subscribed_services":
+            return dataconnect.subscribed_services(state, body, query)
+        if body:
+            raise OutsideSwagger  # a GET with a body
+        return dataconnect.contract(state, parts[0], parts[2], query)
 
-    def _authorize(self, state: SandboxState) -> None:
+    def _authorize(self, state: SandboxState, api: str) -> None:
         header = self.headers.get("Authorization", "")
         client = state.client_of(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
         if client is None:
-            raise ApiError(401, "invalid_token", "The access token is missing, invalid or expired")
-        retry_after = state.admit(client)
+            raise ApiError(401, "900901", "Invalid Credentials. Make sure you have given the correct access token")
+        dataconnect.unsubscribed(state, client, api)
+        retry_after = state.admit(client, api)
         if retry_after is not None:
-            raise ApiError(429, "too_many_requests", "Rate limit or hourly quota exceeded",
-                           {"Retry-After": str(retry_after)})
+            raise ApiError(429, "429", "SLA dépassé", {"Retry-After": str(retry_after)})
+
+
+def _api_of(method: str, parts: list[str]) -> str | None:
+    """The Data Connect API a request addresses with a method its Swagger lists, else None."""
+    if method == "GET" and len(parts) == 3 and parts[:2] == ["mesure_synchrone_auto", "v2"]:
+        return "mesure_synchrone_auto"
+    if method == "GET" and len(parts) == 3 and parts[0] in dataconnect.CONTRACT and parts[1] == "v1":
+        return parts[0]
+    if method == "POST" and parts == ["subscribed_services", "v1"]:
+        return "subscribed_services"
+    return None
 
 
 def _control(state: SandboxState, parts: list[str], body: bytes) -> Answer:
@@ -119,6 +147,11 @@ def _control(state: SandboxState, parts: list[str], body: bytes) -> Answer:
     for key in ("calls_per_hour", "calls_per_second", "token_ttl_seconds"):
         if key in settings:
             setattr(state.limits, key, settings[key])
+    if "unsubscribed" in settings:
+        from sandbox.enedis.state import CLIENT_ID
+
+        with state.lock:
+            state.unsubscribed[CLIENT_ID] = set(settings["unsubscribed"] or ())
     if settings.get("reset_stats"):
         state.reset_stats()
     return Answer(200, b"{}", {"Content-Type": "application/json"})

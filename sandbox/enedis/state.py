@@ -17,11 +17,17 @@ from sandbox.enedis.measures import PARIS
 
 CLIENT_ID = "collecte-sandbox"
 CLIENT_SECRET = "sandbox-secret"
+# A second application whose subscriptions on Enedis's portal lack the measures and comptage_auto APIs
+# (every call to them answers 403 900908, as comptage_auto did for a real application in October 2026).
+UNSUBSCRIBED_CLIENT_ID = "collecte-sandbox-unsubscribed"
+CLIENTS = {CLIENT_ID: CLIENT_SECRET, UNSUBSCRIBED_CLIENT_ID: CLIENT_SECRET}
+APIS = ("mesure_synchrone_auto", "situation_contrat_auto", "synth_contrat_auto", "comptage_auto",
+        "donnees_generales_auto", "subscribed_services")
 
 
 @dataclass
 class Limits:
-    """Operator limits the sandbox enforces (DOMAIN.md: 5 calls/s, an hourly quota)."""
+    """Operator limits the sandbox enforces, per client and per API (each Swagger: 5 calls/s, 1,000/h)."""
 
     calls_per_second: int = 5
     calls_per_hour: int = 1000
@@ -72,6 +78,7 @@ class SandboxState:
         self._hour: dict[str, collections.deque] = collections.defaultdict(collections.deque)
         self.curve_activated: dict[str, date] = {}  # PRM -> day the load curve started recording
         self.services: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+        self.unsubscribed: dict[str, set[str]] = {UNSUBSCRIBED_CLIENT_ID: {"mesure_synchrone_auto", "comptage_auto"}}
         self._affaire = 0
         self.timers: list[threading.Timer] = []
 
@@ -101,12 +108,17 @@ class SandboxState:
             return None
         return found[0]
 
+    def unsubscribed_apis(self, client_id: str) -> set[str]:
+        """APIs the client's application is not subscribed to (403 900908)."""
+        with self.lock:
+            return set(self.unsubscribed.get(client_id, ()))
+
     # -- limits ------------------------------------------------------------------------------
-    def admit(self, client_id: str) -> int | None:
-        """Count one call; None if admitted, else the Retry-After seconds of a 429."""
+    def admit(self, client_id: str, api: str = "") -> int | None:
+        """Count one call of `api`; None if admitted, else the Retry-After seconds of a 429."""
         now = time.monotonic()
         with self.lock:
-            recent, hour = self._recent[client_id], self._hour[client_id]
+            recent, hour = self._recent[f"{client_id}/{api}"], self._hour[f"{client_id}/{api}"]
             while recent and recent[0] <= now - 1.0:
                 recent.popleft()
             while hour and hour[0] <= now - 3600.0:

@@ -140,19 +140,25 @@ def wait_for_publication() -> Any:
 @task(map_index_template="{{ enedis_batch }}")
 def collect_batch(batch: dict[str, Any]) -> dict[str, Any]:
     """Collect one batch of meters into the raw zone; references and statuses to XCom."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.airflow.hooks.enedis_dataconnect import EnedisDataConnectHook
     from collecte.dags.interval import PARIS
     from collecte.dags.runtime import raw_zone, warehouse_url
     from collecte.sources.enedis.batch import collect_batch as run_batch
-    from collecte.sources.enedis.dataconnect import DataConnectClient
+    from collecte.sources.enedis.errors import ApiNotSubscribed
     from collecte.warehouse.db import connect
 
     context = get_current_context()
     context["enedis_batch"] = batch["label"]
     config = load_enedis()
-    with DataConnectClient.from_connection(config.conn_id) as client, \
+    with EnedisDataConnectHook(config.conn_id).get_conn() as client, \
             connect(warehouse_url(), autocommit=True) as conn:
-        return run_batch(client, raw_zone(), conn, batch, today=datetime.now(PARIS).date(),
-                         threads=config.threads_per_task)
+        try:
+            return run_batch(client, raw_zone(), conn, batch, today=datetime.now(PARIS).date(),
+                             threads=config.threads_per_task)
+        except ApiNotSubscribed as exc:  # an operator configuration problem: alert, no retry
+            raise AirflowFailException(str(exc)) from exc
 
 
 def metering_assets() -> list:

@@ -30,8 +30,8 @@ CONTRACT_KINDS = ("situation_contrat_auto", "synth_contrat_auto", "comptage_auto
 
 
 def stage_measures(zone: Any, refs: list[dict[str, Any]], *, objects_per_batch: int = 500,
-                   source: str = SOURCE) -> dict[str, str]:
-    """Parse measure objects into staged Parquet; dataset -> staged key."""
+                   source: str = SOURCE, rejects: list | None = None) -> dict[str, str]:
+    """Parse measure objects into staged Parquet; dataset -> staged key. Unreadable points go to `rejects`."""
     measures = sorted((r for r in refs if r["kind"] in RESOURCES), key=lambda r: r["key"])
     history = sorted((r for r in refs if r["kind"] == M023_KIND), key=lambda r: r["key"])
     if not measures and not history:
@@ -39,10 +39,24 @@ def stage_measures(zone: Any, refs: list[dict[str, Any]], *, objects_per_batch: 
     stream = ParquetStream()
     for start in range(0, len(measures), objects_per_batch):
         chunk = measures[start:start + objects_per_batch]
-        stream.write(parse_measures((r["kind"], r["key"], zone.get(r["key"])) for r in chunk))
+        parsed = parse_measures((r["kind"], r["key"], zone.get(r["key"])) for r in chunk)
+        if rejects is not None:
+            rejects.extend(parsed.rejects)
+        stream.write(parsed)
     for ref in history:
         stream.write({"load_curve": parse_m023_csv(zone.get(ref["key"]), ref["key"])})
     return stream.upload(zone, source, batch_id(r["key"] for r in measures + history))
+
+
+def quarantine_rejects(zone: Any, conn: Any, rejects: list) -> int:
+    """Quarantine points the parser could not read (spring-forward gap label, ...), per raw object."""
+    from collecte.stages.quarantine import quarantine_records
+
+    by_raw: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    for reject in rejects:
+        by_raw[(reject.raw_key, reject.dataset)].append((reject.record_ref, reject.reason, reject.content))
+    return sum(quarantine_records(zone, conn, raw_key=raw_key, dataset=dataset, rejects=items)
+               for (raw_key, dataset), items in sorted(by_raw.items()))
 
 
 def load_contracts(zone: Any, conn: Any, refs: list[dict[str, Any]]):  # noqa: ANN201 - UpsertCount
@@ -70,9 +84,12 @@ def ingest_raw(zone: Any, conn: Any, refs: list[dict[str, Any]], *, objects_per_
     `check` receives dataset -> staged key and returns dataset -> key of the rows that passed (the same
     key, a `.checked.parquet`, or None when nothing passed): the Great Expectations stage.
     """
-    staged = stage_measures(zone, refs, objects_per_batch=objects_per_batch)
+    rejects: list = []
+    staged = stage_measures(zone, refs, objects_per_batch=objects_per_batch, rejects=rejects)
     to_load = check(staged) if check else dict(staged)
     counts: dict[str, Any] = {}
+    if rejects:
+        counts["rejected_points"] = {"inserted": 0, "updated": 0, "quarantined": quarantine_rejects(zone, conn, rejects)}
     loaded = load_staged(conn, zone, {t: k for t, k in to_load.items() if k})
     for table, count in loaded.items():
         counts[table] = {"inserted": count.inserted, "updated": count.updated, "staged": staged[table]}

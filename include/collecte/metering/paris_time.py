@@ -5,6 +5,8 @@ wall-clock text appears twice in one day: the first occurrence is summer time (C
 second winter time (CET). Points of one response come in time order, so a point whose
 "earliest" reading is not after an earlier point of the same response is that second
 occurrence, and moves one hour later (checked against the zone, so a plain duplicate does not).
+In spring the hour 02:00-03:00 does not exist: a label inside it is a defect of that point, marked
+(with `nonexistent="mark"`) so that the caller quarantines it and keeps the rest.
 """
 
 from __future__ import annotations
@@ -25,18 +27,38 @@ def _is_repeated_hour(utc_seconds: int) -> bool:
     return first.replace(tzinfo=None) == second.replace(tzinfo=None)
 
 
-def wall_to_utc(wall: Any, group: Any | None = None) -> Any:
+def wall_to_utc(wall: Any, group: Any | None = None, *, nonexistent: str = "raise") -> Any:
     """UTC timestamps (timestamp[s, UTC]) of Paris wall-clock strings.
 
     `wall` is a pyarrow string array in time order within each `group` (the response each point
-    came from, an int32 array of the same length, non-decreasing).
+    came from, an int32 array of the same length, non-decreasing). With `nonexistent="mark"`, returns
+    (timestamps, reasons): `reasons` is null where the label is fine, else why it cannot be an instant
+    (unreadable, or inside the spring-forward gap); the timestamps of those rows are meaningless.
     """
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    naive = pc.strptime(wall, format=WALL_FORMAT, unit="s")
-    earliest = pc.assume_timezone(naive, PARIS_TZ, ambiguous="earliest", nonexistent="raise")
+    if nonexistent != "mark":
+        naive = pc.strptime(wall, format=WALL_FORMAT, unit="s")
+        earliest = pc.assume_timezone(naive, PARIS_TZ, ambiguous="earliest", nonexistent="raise")
+        return _second_occurrences(earliest, group)
+    naive = pc.strptime(wall, format=WALL_FORMAT, unit="s", error_is_null=True)
+    unreadable = pc.is_null(naive)
+    naive = pc.fill_null(naive, pa.scalar(0, pa.timestamp("s")))
+    earliest = pc.assume_timezone(naive, PARIS_TZ, ambiguous="earliest", nonexistent="earliest")
+    skipped = pc.not_equal(pc.local_timestamp(earliest), naive)  # the zone moved it: Paris never showed it
+    none = pa.scalar(None, pa.string())
+    reasons = pc.if_else(unreadable, pa.scalar("unreadable label d (expected YYYY-MM-DD HH:MM:SS)"),
+                         pc.if_else(skipped, pa.scalar("label d inside the spring-forward gap: Paris skips this "
+                                                       "wall-clock time"), none))
+    return _second_occurrences(earliest, group), reasons
+
+
+def _second_occurrences(earliest: Any, group: Any | None) -> Any:
+    """Move the second reading of a repeated autumn hour one hour later (see the module's docstring)."""
+    import numpy as np
+    import pyarrow as pa
+
     seconds = earliest.cast(pa.int64()).to_numpy(zero_copy_only=False)
     if len(seconds) < 2:
         return earliest.cast(pa.timestamp("s", tz="UTC"))

@@ -68,6 +68,7 @@ METER_CONTRACT = Dataset("meter_contract", (
     ("tariff_option", "string"), ("subscribed_powers_kva", "string"), ("max_subscribed_kva", "float64"),
     ("off_peak_hours", "string"), ("status", "string"), ("last_activation_date", "date"),
     ("holder", "string"), ("address", "string"), ("valid_at", "timestamp"), ("raw_key", "string"),
+    ("injection_contract", "string"),
 ), ("meter_id", "source"))
 
 DATASETS = {d.table: d for d in (DAILY_ENERGY, LOAD_CURVE, MAX_POWER, METER_INDEX, METER_CONTRACT)}

@@ -54,7 +54,7 @@ def test_wrong_credentials_fail_without_retry(enedis):
     (meters.PRODUCER, CURVE, "2026-11-01", "2026-11-02", errors.WrongDirection, "ADAM-ERR0069"),
     (meters.NORMAL, CURVE, "2026-11-02", "2026-11-01", errors.RequestRejected, "invalid_request"),
     (meters.NORMAL, CURVE, "2026-11-20", "2026-11-21", errors.RequestRejected, "invalid_request"),
-    (meters.CURVE_NOT_ACTIVATED, CURVE, "2026-11-01", "2026-11-02", errors.NoData, "no_data_found"),
+    (meters.CURVE_NOT_ACTIVATED, CURVE, "2026-11-01", "2026-11-02", errors.CurveNotActivated, "ADAM-ERR0075"),
 ])
 def test_every_error_code(enedis, dc_client, prm, resource, first, end, expected, code):
     with pytest.raises(expected) as raised:
@@ -120,3 +120,47 @@ def test_the_shared_limiter_keeps_a_normal_run_under_the_limit(enedis, dc_client
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(one, range(1, 21)))
     assert enedis.state.stats.rate_limited <= 1
+
+
+@pytest.mark.parametrize("resource", ["consommation_quotidienne", "courbe_de_charge_consommation",
+                                      "puissance_conso_max_quotidienne", "index_consommation"])
+def test_every_measure_request_is_inside_the_swagger(enedis, dc_client, resource):
+    # the sandbox answers an empty 500 to any parameter too many or missing (e.g. max power without
+    # mesuresPas=P1D&grandeurPhysique=PMA): a 200 proves the request is exactly the Swagger's
+    body = dc_client.measure(resource, meters.NORMAL, date(2026, 11, 1), date(2026, 11, 3))
+    assert body.startswith(b"{") and enedis.state.stats.by_status.get(500, 0) == 0
+
+
+@pytest.mark.parametrize("resource", ["situation_contrat_auto", "synth_contrat_auto", "comptage_auto",
+                                      "donnees_generales_auto"])
+def test_contract_apis_take_the_prm_in_the_path(enedis, dc_client, resource):
+    assert dc_client.contract(resource, meters.NORMAL)[:1] in (b"{", b"[")
+    assert enedis.state.stats.by_status.get(500, 0) == 0
+
+
+def test_subscribed_services_with_an_integer_authorization(enedis, dc_client):
+    from sandbox.enedis.dataconnect import authorization_id
+
+    answer = dc_client.subscribed_services(str(authorization_id(meters.NORMAL)))  # the redirect gives text
+    assert answer["nbTotalServices"] == len(answer["serviceSouscrit"]) > 0
+    assert {s["etatCode"] for s in answer["serviceSouscrit"]} == {"ACTIF"}
+
+
+def test_each_api_has_its_own_hourly_quota(enedis, dc_client):
+    enedis.state.limits.calls_per_hour = 2
+    dc_client.measure(CURVE, meters.NORMAL, date(2026, 11, 1), date(2026, 11, 2))
+    dc_client.measure(CURVE, meters.NORMAL, date(2026, 11, 2), date(2026, 11, 3))
+    assert dc_client.contract("situation_contrat_auto", meters.NORMAL)  # another API, another quota
+    with pytest.raises(errors.Transient, match="hourly quota"):
+        dc_client.measure(CURVE, meters.NORMAL, date(2026, 11, 3), date(2026, 11, 4))
+
+
+def test_the_client_side_hourly_bucket_stops_before_the_operator_refuses(enedis):
+    from sandbox.enedis.state import CLIENT_SECRET
+
+    client = DataConnectClient(enedis.base_url, CLIENT_ID, CLIENT_SECRET, calls_per_hour=2, max_retry_after=5)
+    client.measure(CURVE, meters.NORMAL, date(2026, 11, 1), date(2026, 11, 2))
+    client.measure(CURVE, meters.NORMAL, date(2026, 11, 2), date(2026, 11, 3))
+    with pytest.raises(errors.Transient, match="hourly quota of mesure_synchrone_auto"):
+        client.measure(CURVE, meters.NORMAL, date(2026, 11, 3), date(2026, 11, 4))
+    assert enedis.state.stats.rate_limited == 0 and enedis.state.stats.calls == 2  # never sent the third

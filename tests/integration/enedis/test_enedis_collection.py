@@ -21,7 +21,8 @@ ALL = ["daily", "load_curve", "max_power", "index", "contract"]
 
 
 def _meter(prm, kinds=ALL):
-    return {"id": prm, "kinds": kinds, "directions": ["PROD"] if prm == meters.PRODUCER else ["CONS"]}
+    directions = {meters.PRODUCER: ["PROD"], meters.SELF_CONSUMPTION: ["CONS", "PROD"]}.get(prm, ["CONS"])
+    return {"id": prm, "kinds": kinds, "directions": directions}
 
 
 def _run(client, zone, url, meter_list, first, last, *, batch_size=4, span_days=None):
@@ -48,14 +49,15 @@ def test_each_demo_behaviour_gets_its_status(enedis, fast_client, raw_zone, pg_u
     status = _status(pg_url)
     assert {status[(meters.CONSENT_REVOKED, k)][0] for k in ALL} == {"NO_CONSENT"}
     assert enedis.state.stats.by_status[403] == 1  # flagged at the first refusal, nothing else asked
-    assert status[(meters.CURVE_NOT_ACTIVATED, "load_curve")][0] == "NO_DATA"
+    assert status[(meters.CURVE_NOT_ACTIVATED, "load_curve")][0] == "CURVE_NOT_ACTIVATED"  # ADAM-ERR0075
     assert status[(meters.CURVE_NOT_ACTIVATED, "daily")][0] == "OK"
+    assert enedis.state.stats.by_status.get(500, 0) == 0  # every request was inside the Swagger
     for kind in ("daily", "load_curve", "max_power", "index"):
         assert status[(meters.RECENT, kind)] == ("HISTORY_WALL", meters.RECENT_ACTIVATION)
     with connect(pg_url) as conn:
-        gaps = conn.execute("SELECT first_day, last_day FROM meter_gap WHERE meter_id = %s AND data_kind = "
-                            "'load_curve' ORDER BY 1", (meters.CURVE_NOT_ACTIVATED,)).fetchall()
-        assert gaps[0][0] == first and gaps[-1][1] == last
+        gaps = conn.execute("SELECT count(*) FROM meter_gap WHERE meter_id = %s AND data_kind = 'load_curve'",
+                            (meters.CURVE_NOT_ACTIVATED,)).fetchone()[0]
+        assert gaps == 0  # not a gap: the recording is off, flagged once, not asked day after day
         recent = conn.execute("SELECT min(day), count(*) FROM daily_energy WHERE meter_id = %s",
                               (meters.RECENT,)).fetchone()
         assert recent == (meters.RECENT_ACTIVATION, 7)  # 4..10 May: the days after the wall are kept
@@ -67,15 +69,55 @@ def test_each_demo_behaviour_gets_its_status(enedis, fast_client, raw_zone, pg_u
         gap_kinds = conn.execute("SELECT data_kind FROM meter_gap WHERE meter_id = %s AND first_day = '2026-05-06'"
                                  " AND last_day = '2026-05-06' ORDER BY 1", (meters.GAPS,)).fetchall()
         assert [k for (k,) in gap_kinds] == ["daily", "index", "load_curve", "max_power"]  # recorded, not failed
-        contract = conn.execute("SELECT segment, fta, subscribed_powers_kva FROM meter_contract WHERE meter_id = %s",
+        contract = conn.execute("SELECT segment, fta, subscribed_powers_kva, max_subscribed_kva, last_activation_date,"
+                                " off_peak_hours, injection_contract FROM meter_contract WHERE meter_id = %s",
                                 (meters.C4_10MIN,)).fetchone()
-        assert contract[0] == "C4" and contract[1] == "BTSUPCU" and set(contract[2]) == {"HPH", "HCH", "HPB", "HCB"}
+        assert contract == ("C4", "Tarif BT>36kVA Courte Utilisation", {"BASE": 120.0}, 120,
+                            date(2019, 3, 12), "HC (22H00-6H00)", None)
     assert enedis.state.stats.rate_limited <= 1  # 4 threads sharing the process's limiter
 
     # the wall is remembered: a rerun of an older span does not ask Enedis before it again
     before_400 = enedis.state.stats.by_status[400]
     _run(fast_client, raw_zone, pg_url, [_meter(meters.RECENT)], date(2026, 4, 1), date(2026, 5, 10))
     assert enedis.state.stats.by_status[400] == before_400
+
+
+def test_self_consumption_keeps_withdrawal_and_records_injection(enedis, fast_client, raw_zone, pg_url):
+    _run(fast_client, raw_zone, pg_url, [_meter(meters.SELF_CONSUMPTION, ["daily", "contract"])],
+         date(2026, 10, 1), date(2026, 10, 7))
+    with connect(pg_url) as conn:
+        row = conn.execute("SELECT segment, subscribed_powers_kva, max_subscribed_kva, last_activation_date,"
+                           " injection_contract FROM meter_contract WHERE meter_id = %s",
+                           (meters.SELF_CONSUMPTION,)).fetchone()
+        flows = conn.execute("SELECT direction, count(*) FROM daily_energy WHERE meter_id = %s GROUP BY 1 ORDER BY 1",
+                             (meters.SELF_CONSUMPTION,)).fetchall()
+    assert row[:4] == ("C5", {"BASE": 12.0}, 12, date(2014, 1, 22))  # the withdrawal contract (GRD-F)
+    assert row[4] == {"contract_type": "Contrat GRD-A", "segment": "P4", "contract_start": "2014-01-22T00:00:00+0100",
+                      "generation_last_activation_date": "2014-01-22T00:00:00+0100"}
+    assert flows == [("CONS", 7), ("PROD", 7)]
+
+
+def test_api_not_subscribed_is_flagged_and_not_retried(enedis, raw_zone, pg_url):
+    from collecte.sources.enedis import dataconnect
+    from collecte.sources.enedis.dataconnect import DataConnectClient
+    from collecte.sources.enedis.errors import ApiNotSubscribed
+    from sandbox.enedis.state import CLIENT_SECRET, UNSUBSCRIBED_CLIENT_ID
+
+    dataconnect._UNSUBSCRIBED.clear()  # noqa: SLF001 - a fresh process
+    client = DataConnectClient(enedis.base_url, UNSUBSCRIBED_CLIENT_ID, CLIENT_SECRET, calls_per_second=40,
+                               backoff_base=0.01)
+    chosen = [_meter(meters.NORMAL, ["load_curve", "contract"]), _meter(meters.GAPS, ["load_curve", "contract"])]
+    [batch] = plan_batches(chosen, date(2026, 10, 1), date(2026, 10, 20), batch_size=4)
+    with connect(pg_url, autocommit=True) as conn, pytest.raises(ApiNotSubscribed, match="not retried") as raised:
+        collect_batch(client, raw_zone, conn, batch, today=TODAY, threads=1)
+    assert not raised.value.retryable
+    status = _status(pg_url)
+    assert status[(meters.NORMAL, "load_curve")][0] == status[(meters.GAPS, "contract")][0] == "API_NOT_SUBSCRIBED"
+    # 900908 once per API: the process does not call an unsubscribed API again
+    assert enedis.state.stats.by_status[403] == 2 and client.retried == 0
+    landed = {key.split("/")[2] for key in raw_zone.keys("raw/source=enedis/")}
+    assert landed == {"kind=situation_contrat_auto", "kind=synth_contrat_auto", "kind=donnees_generales_auto"}
+    dataconnect._UNSUBSCRIBED.clear()  # noqa: SLF001
 
 
 def test_rerun_changes_nothing_and_lands_nothing(enedis, fast_client, raw_zone, pg_url):

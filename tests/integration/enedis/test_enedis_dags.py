@@ -55,7 +55,7 @@ def test_collect_enedis_one_day(enedis, enedis_connection, airflow_home):
     assert status[(meters.CONSENT_REVOKED, "daily")][0] == "NO_CONSENT"  # revoked at Enedis
     assert status[(meters.CURVE_60MIN, "daily")][0] == "NO_CONSENT"       # refused by the gate
     assert status[(meters.CURVE_60MIN, "daily")][1].startswith("consent gate:")
-    assert status[(meters.CURVE_NOT_ACTIVATED, "load_curve")][0] == "NO_DATA"
+    assert status[(meters.CURVE_NOT_ACTIVATED, "load_curve")][0] == "CURVE_NOT_ACTIVATED"  # ADAM-ERR0075
     assert validated[0] >= 4 and validated[1] is True
     assert enedis.state.stats.rate_limited == 0
 

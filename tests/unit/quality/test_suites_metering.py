@@ -89,7 +89,7 @@ def test_meter_contract_rules():
 
     base = {"source": "sge", "fta": "BTSUPCU4", "tariff_option": "4P", "off_peak_hours": None, "status": "SERVC",
             "last_activation_date": date(2020, 1, 1), "holder": "X", "address": "Y", "valid_at": date(2026, 1, 1),
-            "raw_key": "raw/k"}
+            "raw_key": "raw/k", "injection_contract": None}
     rows = pd.DataFrame([
         {**base, "meter_id": "30001234567896", "segment": "C4", "max_subscribed_kva": 60,
          "subscribed_powers_kva": {"HPH": 42, "HCH": 48, "HPB": 54, "HCB": 60}},

@@ -105,3 +105,40 @@ def test_threads_share_the_limit():
     stamps.sort()
     assert len(stamps) == 40
     assert all(stamps[i + 20] - stamps[i] >= 0.99 for i in range(len(stamps) - 20))
+
+
+# -- the hourly bucket (Enedis Data Connect: 1,000 calls per hour and per API) --
+
+def test_hourly_bucket_holds_calls_within_any_hour():
+    clock = StartedClock()
+    limiter = RateLimiter(5, margin=0.0, per_hour=12, clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(30):
+        limiter.acquire()
+        stamps.append(clock.now)
+    for i in range(len(stamps) - 12):
+        assert stamps[i + 12] - stamps[i] >= 3600.0, "13 calls within one hour"
+    assert all(stamps[i + 5] - stamps[i] >= 1.0 for i in range(len(stamps) - 5))
+
+
+def test_hourly_bucket_refuses_a_long_wait_without_sending():
+    from collecte.sources.ratelimit import QuotaExhausted
+
+    clock = StartedClock()
+    limiter = RateLimiter(5, margin=0.0, per_hour=3, clock=clock, sleep=clock.sleep)
+    for _ in range(3):
+        limiter.acquire(max_wait=60)
+    before = clock.now
+    with pytest.raises(QuotaExhausted) as raised:
+        limiter.acquire(max_wait=60)
+    assert raised.value.wait > 3500 and clock.now == before  # no sleep, nothing recorded
+    clock.now += 3600
+    assert limiter.acquire(max_wait=60) == 0.0
+
+
+def test_shared_limiters_are_per_api():
+    from collecte.sources.ratelimit import shared_limiter
+
+    one = shared_limiter("enedis-test", 5, api="mesure_synchrone_auto", per_hour=1000)
+    assert one is shared_limiter("enedis-test", 5, api="mesure_synchrone_auto", per_hour=1000)
+    assert one is not shared_limiter("enedis-test", 5, api="situation_contrat_auto", per_hour=1000)

@@ -56,10 +56,10 @@ def prepare_load_curve(df: Any, related: Mapping[str, Any]) -> Any:
     out["_chk_energy_matches_power"] = (pd.to_numeric(out["energy_wh"], errors="coerce") - expected_wh).abs() <= 1
     end = pd.to_datetime(out["interval_end"], utc=True)
     day = (end - pd.to_timedelta(minutes, unit="min")).dt.tz_convert(PARIS).dt.normalize()
-    present = out.groupby([out["meter_id"], out["direction"], day], sort=False, dropna=False)[
-        "interval_end"].transform("size")
-    expected = paris_day_minutes(day) / minutes
-    out["_chk_day_complete"] = present.to_numpy() == expected.to_numpy()
+    # the minutes covered, not a count of points: a meter reprogrammed at noon (30 → 10 min) has a complete
+    # day of 24 + 72 points
+    covered = minutes.groupby([out["meter_id"], out["direction"], day], sort=False, dropna=False).transform("sum")
+    out["_chk_day_complete"] = covered.to_numpy() == paris_day_minutes(day).to_numpy()
     return out
 
 
@@ -119,9 +119,12 @@ def meter_index_rules() -> list[Rule]:
 
 
 def meter_contract_rules() -> list[Rule]:
-    """Contract data: key, PRM, segment, subscribed powers coherent (max, C5 <= 36 kVA, C4 classes ordered)."""
+    """Contract data: key, PRM, segment, subscribed powers coherent (max, C5 <= 36 kVA, C4 classes ordered).
+
+    No rule on `status`: Data Connect 2026 has no contract-status field any more (SGE and GRDF still give one).
+    """
     return [
-        unique_key(DATASETS["meter_contract"].key), PRM, in_set("segment", SEGMENTS), not_null("status"),
+        unique_key(DATASETS["meter_contract"].key), PRM, in_set("segment", SEGMENTS),
         between("max_subscribed_kva", 0.1, 100_000, description="max_subscribed_kva is positive"),
         holds("_chk_max_is_highest", "max_power_is_highest_class",
               "max_subscribed_kva is the highest of subscribed_powers_kva"),

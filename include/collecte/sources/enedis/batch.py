@@ -14,6 +14,7 @@ from typing import Any
 
 from collecte.sources.enedis.collect import MeterOutcome, collect_meter
 from collecte.sources.enedis.dataconnect import DataConnectClient
+from collecte.sources.enedis.errors import ApiNotSubscribed
 from collecte.sources.enedis.status import known_walls, record_outcome
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,12 @@ def collect_batch(client: DataConnectClient, zone: Any, conn: Any, batch: dict[s
     failed = [o.meter_id for o in outcomes if o.transient_failure]
     result = {"label": batch["label"], "refs": refs, "meters": summary,
               "raw_created": sum(int(r["created"]) for r in refs), "calls": client.calls}
+    unsubscribed = {f"{o.meter_id} {kind}": k.message for o in outcomes for kind, k in o.kinds.items()
+                    if k.status == "API_NOT_SUBSCRIBED"}
+    if unsubscribed and not failed:
+        # a configuration problem of our application on Enedis's portal: retrying cannot help
+        raise ApiNotSubscribed(f"Enedis: API not subscribed for this application (subscribe it on Enedis's "
+                               f"portal), not retried: {unsubscribed}", status=403, code="900908")
     if failed:
         raise BatchFailed(f"Enedis: transient failures persisted for {failed}; the task will be retried "
                           "(objects already landed are not landed twice)")

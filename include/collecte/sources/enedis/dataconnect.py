@@ -1,18 +1,25 @@
-"""Enedis Data Connect 2026 HTTP client: token, shared rate limit, retries, error meaning.
+"""Enedis Data Connect 2026 HTTP client: token, shared rate limits per API, retries, error meaning.
 
-    client = DataConnectClient.from_connection("enedis_dataconnect")   # inside a task
+    client = EnedisDataConnectHook().get_conn()     # inside a task (collecte.airflow.hooks.enedis_dataconnect)
     body = client.measure("courbe_de_charge_consommation", prm, first, end)   # bytes, as received
 
-The token is cached per (API, client id) for the process until a minute before it expires and
-refreshed once on a 401. Every call waits for the limiter shared by the process; 429 (honouring
+Every request carries exactly the parameters of the official Swagger files (Data Connect 2026,
+`swagger_mesure_synchrone_auto_v2.yaml` and the contract APIs'): measures `pointId`, `dateDebut`,
+`dateFin`, plus `mesuresPas=P1D&grandeurPhysique=PMA` for the max power; contract APIs take the PRM
+in the path and nothing else; `subscribed_services` a JSON body with an integer `autorisationId`.
+Enedis answers anything else with an empty HTTP 500.
+
+Quotas are per API (each Swagger: 5 calls per second and 1,000 per hour), so each API has its own
+limiter shared by the process. The token is cached per (root, client id) for the process until a
+minute before it expires and refreshed once on a 401. 429 (honouring
 Retry-After, which also pauses the other callers), 5xx and timeouts are retried with exponential
 backoff and jitter; other errors are raised at once as `errors.error_for` maps them. The loop is
 hand-written (not tenacity) because Retry-After must reach the shared limiter and the token
 refresh happens in the same loop.
 
-Connection (Airflow, conn type http): host = API root (e.g. https://gw.ext.prod.api.enedis.fr),
-login = client id, password = client secret, extra = {"calls_per_second": 5, "pool_slots": 1,
-"timeout": 30}. The secret stays in this object: never in repr, logs, XCom or raw metadata.
+A 403 900908 (API not subscribed) is remembered for the process: the API is not called again
+until the operator fixes the application's subscriptions and a new task starts.
+The secret stays in this object: never in repr, logs, XCom or raw metadata.
 """
 
 from __future__ import annotations
@@ -29,22 +36,34 @@ import httpx
 import orjson
 
 from collecte.sources.enedis.errors import (
+    ApiNotSubscribed,
     AuthenticationFailed,
     EnedisError,
     Transient,
     error_for,
 )
-from collecte.sources.ratelimit import RateLimiter, shared_limiter
+from collecte.sources.ratelimit import QuotaExhausted, RateLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
 
 SOURCE = "enedis"
+MEASURE_API = "mesure_synchrone_auto"
 MEASURE_PATH = "/mesure_synchrone_auto/v2/{resource}"
 CONTRACT_PATH = "/{resource}/v1/{prm}"
+SERVICES_API = "subscribed_services"
 CONTRACT_RESOURCES = ("situation_contrat_auto", "synth_contrat_auto", "comptage_auto", "donnees_generales_auto")
+# Query parameters each measure resource takes beyond pointId/dateDebut/dateFin (the Swagger's list).
+MEASURE_EXTRA: dict[str, dict[str, str]] = {
+    "consommation_quotidienne": {}, "production_quotidienne": {},
+    "courbe_de_charge_consommation": {}, "courbe_de_charge_production": {},
+    "index_consommation": {}, "index_production": {},
+    "puissance_conso_max_quotidienne": {"mesuresPas": "P1D", "grandeurPhysique": "PMA"},
+}
+CALLS_PER_HOUR = 1000
 
 _TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 _TOKENS_LOCK = threading.Lock()
+_UNSUBSCRIBED: dict[tuple[str, str, str], str] = {}  # (root, client id, API) -> the 900908 message
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -62,35 +81,39 @@ class DataConnectClient:
     client_id: str
     client_secret: str = field(repr=False)
     calls_per_second: float = 5.0
+    calls_per_hour: int = CALLS_PER_HOUR
     timeout: float = 30.0
     max_attempts: int = 6
     backoff_base: float = 0.5
     max_backoff: float = 30.0
     max_retry_after: float = 120.0
-    limiter: RateLimiter | None = None
+    limiter: RateLimiter | None = None  # one for every API (tests); default: a shared limiter per API
     calls: int = 0
     retried: int = 0
     _http: httpx.Client | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self.limiter = self.limiter or shared_limiter(SOURCE, self.calls_per_second, margin=0.08)
         self._http = httpx.Client(base_url=self.base_url, timeout=self.timeout,
                                   limits=httpx.Limits(max_keepalive_connections=8))
 
+    def limiter_of(self, api: str) -> RateLimiter:
+        """The process-wide limiter of one API (5/s and 1,000/h each, divided by the pool's slots)."""
+        return self.limiter or shared_limiter(SOURCE, self.calls_per_second, margin=0.08, api=api,
+                                              per_hour=self.calls_per_hour)
+
+    @property
+    def waited(self) -> float:
+        """Seconds callers of this client's limiters have waited (all APIs)."""
+        apis = (MEASURE_API, SERVICES_API, *CONTRACT_RESOURCES)
+        return sum(limiter.waited for limiter in {id(x): x for x in map(self.limiter_of, apis)}.values())
+
     @classmethod
     def from_connection(cls, conn_id: str = "enedis_dataconnect", **overrides: Any) -> DataConnectClient:
-        """A client from an Airflow connection; the rate is divided by the pool's slots."""
-        from airflow.sdk import BaseHook
+        """A client from an Airflow connection: the one place is collecte.airflow.hooks.enedis_dataconnect."""
+        from collecte.airflow.hooks.enedis_dataconnect import EnedisDataConnectHook
 
-        conn = BaseHook.get_connection(conn_id)
-        extra = conn.extra_dejson
-        host = conn.host or ""
-        if not host.startswith("http"):
-            host = f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
-        rate = float(extra.get("calls_per_second", 5)) / max(1, int(extra.get("pool_slots", 1)))
-        settings = {"calls_per_second": rate, "timeout": float(extra.get("timeout", 30))} | overrides
-        return cls(host, conn.login or "", conn.password or "", **settings)
+        return EnedisDataConnectHook(conn_id).get_conn(**overrides)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -121,15 +144,25 @@ class DataConnectClient:
         return payload["access_token"]
 
     # -- calls --------------------------------------------------------------------------------
-    def _get(self, path: str, params: dict[str, str] | None, what: str) -> bytes:
+    def _call(self, api: str, method: str, path: str, what: str, *, params: dict[str, str] | None = None,
+              body: dict[str, Any] | None = None) -> bytes:
+        refused = _UNSUBSCRIBED.get((self.base_url, self.client_id, api))
+        if refused:
+            raise ApiNotSubscribed(f"{what}: not called, {refused}", status=403, code="900908")
+        limiter = self.limiter_of(api)
         renewed = False
         attempt = 0
         while True:
             token = self._token()
-            self.limiter.acquire()
+            try:
+                limiter.acquire(max_wait=self.max_retry_after)
+            except QuotaExhausted as exc:
+                raise Transient(f"{what}: hourly quota of {api} reached ({self.calls_per_hour}/h), retry in "
+                                f"{exc.wait:.0f} s", status=429, code="quota") from None
             self.calls += 1
             try:
-                answer = self._http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+                answer = self._http.request(method, path, params=params, json=body,
+                                            headers={"Authorization": f"Bearer {token}"})
             except httpx.TimeoutException:
                 failure: EnedisError = Transient(f"{what}: no answer within {self.timeout:.0f} s")
                 wait = None
@@ -139,6 +172,8 @@ class DataConnectClient:
                 if answer.status_code == 200:
                     return answer.content
                 failure = error_for(answer.status_code, _json(answer), what)
+                if isinstance(failure, ApiNotSubscribed):
+                    _UNSUBSCRIBED[(self.base_url, self.client_id, api)] = f"API {api} not subscribed: {failure}"
                 if answer.status_code == 401 and not renewed:
                     self._token(renew=True)
                     renewed = True
@@ -148,7 +183,7 @@ class DataConnectClient:
                     if wait > self.max_retry_after:
                         raise Transient(f"{what}: hourly quota reached, retry in {wait:.0f} s",
                                         status=429, code="quota")
-                    self.limiter.pause(wait)
+                    limiter.pause(wait)
             if not failure.retryable:
                 raise failure
             attempt += 1
@@ -163,25 +198,28 @@ class DataConnectClient:
 
     def measure(self, resource: str, prm: str, first: date, end: date) -> bytes:
         """Raw body of one measure call over Paris days [first, end) (end excluded)."""
-        return self._get(MEASURE_PATH.format(resource=resource),
-                         {"pointId": prm, "dateDebut": first.isoformat(), "dateFin": end.isoformat()},
-                         f"{resource} {prm} {first}..{end}")
+        if resource not in MEASURE_EXTRA:
+            raise ValueError(f"unknown measure resource {resource!r}")
+        params = {"pointId": prm, "dateDebut": first.isoformat(), "dateFin": end.isoformat(),
+                  **MEASURE_EXTRA[resource]}
+        return self._call(MEASURE_API, "GET", MEASURE_PATH.format(resource=resource),
+                          f"{resource} {prm} {first}..{end}", params=params)
 
     def contract(self, resource: str, prm: str) -> bytes:
-        """Raw body of one contract endpoint (PRM in the path)."""
+        """Raw body of one contract API (PRM in the path, no parameter)."""
         if resource not in CONTRACT_RESOURCES:
             raise ValueError(f"unknown contract resource {resource!r}")
-        return self._get(CONTRACT_PATH.format(resource=resource, prm=prm), None, f"{resource} {prm}")
+        return self._call(resource, "GET", CONTRACT_PATH.format(resource=resource, prm=prm), f"{resource} {prm}")
 
-    def subscribed_services(self, authorization_id: str) -> dict[str, Any]:
-        """Services of a consent (`etatCode` ACTIF, DEMANDE, TERMINE, SUPPRIME)."""
-        token = self._token()
-        self.limiter.acquire()
-        answer = self._http.post("/subscribed_services/v1", headers={"Authorization": f"Bearer {token}"},
-                                 json={"autorisationId": authorization_id, "comptage": False})
-        if answer.status_code != 200:
-            raise error_for(answer.status_code, _json(answer), f"subscribed_services {authorization_id}")
-        return answer.json()
+    def subscribed_services(self, authorization_id: int | str) -> dict[str, Any]:
+        """Services of a consent (`serviceSouscrit[]`, `etatCode` ACTIF, DEMANDE, TERMINE, SUPPRIME).
+
+        `autorisationId` is an int64 in the Swagger (the `autorisation_id` of the consent redirect).
+        """
+        number = int(authorization_id)
+        body = self._call(SERVICES_API, "POST", "/subscribed_services/v1", f"subscribed_services {number}",
+                          body={"autorisationId": number, "comptage": False})
+        return orjson.loads(body)
 
 
 def _json(answer: httpx.Response) -> dict[str, Any] | None:

@@ -9,9 +9,18 @@
 | 400 ADAM-ERR0123 | BeforeActivation | a history wall at the meter's last activation date |
 | 400 ADAM-ERR0069 | WrongDirection | kind flagged WRONG_DIRECTION (e.g. production-only point) |
 | 404 no_data_found | NoData | gap recorded, not a failure |
+| ADAM-ERR0075 | CurveNotActivated | kind flagged CURVE_NOT_ACTIVATED (recording off on the meter), no retry |
+| 403 900908 | ApiNotSubscribed | API_NOT_SUBSCRIBED: our application lacks this API on Enedis's portal; an operator
+  configuration problem: alert, never retried, the API is not called again by this process |
 | 400 ADAM-DC-0015, invalid_request | RequestRejected | a bug on our side: fail, no retry |
 | 401 invalid_client | AuthenticationFailed | credentials wrong: fail, no retry |
 | 429, 5xx (ADAM-DC-0500), timeouts | Transient | retried with backoff, then Airflow retries |
+
+Error bodies come in two forms and both are read: `{"error", "error_description"}` (seen on real
+answers, e.g. ADAM-ERR0123, and OAuth errors) and `{"code", "message"}` (every Swagger's form; 900908
+adds `description`; `comptage_auto`'s Swagger also declares `{code, libelle}`). A 500 with an empty
+body is what Enedis answers to a request outside its Swagger as well as to an outage: retried as
+transient, and our requests are tested against the sandbox's Swagger-strict checks so it means an outage.
 """
 
 from __future__ import annotations
@@ -65,6 +74,19 @@ class NoData(EnedisError):
     """No measure for this point and period (404 no_data_found): a gap, not a failure."""
 
 
+class CurveNotActivated(NoData):
+    """The load curve is not recorded on this meter (ADAM-ERR0075): nothing to collect until activated."""
+
+    meter_status = "CURVE_NOT_ACTIVATED"
+
+
+class ApiNotSubscribed(EnedisError):
+    """Our application is not subscribed to this API on Enedis's portal (900908): fix the configuration."""
+
+    meter_status = "API_NOT_SUBSCRIBED"
+    configuration_problem = True
+
+
 class RequestRejected(EnedisError):
     """A malformed request (invalid_request, ADAM-DC-0015): our bug, never retried."""
 
@@ -88,17 +110,25 @@ _BY_CODE: dict[str, type[EnedisError]] = {
     "ADAM-DC-0016": HistoryLimit, "ADAM-ERR0123": BeforeActivation, "ADAM-ERR0069": WrongDirection,
     "no_data_found": NoData, "ADAM-DC-0015": RequestRejected, "invalid_request": RequestRejected,
     "invalid_client": AuthenticationFailed, "unsupported_grant_type": AuthenticationFailed,
-    "ADAM-DC-0500": Transient,
+    "ADAM-DC-0500": Transient, "ADAM-ERR0075": CurveNotActivated, "900908": ApiNotSubscribed,
 }
+
+
+def error_code(body: dict[str, Any] | None) -> tuple[str, str]:
+    """(code, description) of an error body in either form; empty strings when absent."""
+    body = body or {}
+    code = body.get("error") or body.get("code") or ""
+    text = [body.get(k) for k in ("error_description", "message", "libelle", "description")]
+    return str(code).strip(), " ".join(str(t).strip() for t in text if t).strip()
 
 
 def error_for(status: int, body: dict[str, Any] | None, what: str) -> EnedisError:
     """The exception an error answer stands for; `what` names the call (no secrets)."""
-    body = body or {}
-    code = str(body.get("error") or "")
-    description = str(body.get("error_description") or "")
+    code, description = error_code(body)
     kind = _BY_CODE.get(code)
     if kind is None:
         kind = Transient if status == 429 or status >= 500 else \
             NoData if status == 404 else AuthenticationFailed if status == 401 else RequestRejected
+    if body is None and status >= 500:
+        description = "(empty body: an outage, or a request outside the Swagger)"
     return kind(f"{what}: HTTP {status} {code} {description}".strip(), status=status, code=code or None)
