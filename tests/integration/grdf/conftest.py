@@ -9,7 +9,9 @@ import pytest
 from collecte.sources.grdf.client import AdictClient
 from collecte.sources.ratelimit import RateLimiter
 from sandbox.grdf import GrdfSandbox, start_grdf
+from sandbox.grdf.app import TOKEN_PATH
 from sandbox.grdf.state import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from tests.integration.grdf.adict_shapes import check_answer
 
 
 @pytest.fixture(scope="session")
@@ -21,11 +23,21 @@ def grdf_server() -> Iterator[GrdfSandbox]:
 
 
 @pytest.fixture
-def adict(grdf_server: GrdfSandbox) -> GrdfSandbox:
-    """The sandbox back in its demo state (demo PCEs' rights, no faults, counters at zero)."""
+def adict(grdf_server: GrdfSandbox) -> Iterator[GrdfSandbox]:
+    """The sandbox back in its demo state (demo PCEs' rights, no faults, counters at zero).
+
+    After the test, EVERY answer the sandbox gave during it is validated against the models of
+    the documented shapes (adict_shapes.py), so connector and sandbox cannot agree on a wrong one.
+    """
     grdf_server.state.reset()
     grdf_server.state.timeout_delay_s = 1.5
-    return grdf_server
+    yield grdf_server
+    for method, path, status, ctype, body in list(grdf_server.state.answers):
+        try:
+            check_answer(method, path, status, ctype, body, TOKEN_PATH)
+        except Exception as exc:
+            pytest.fail(f"sandbox answer outside the documented shapes: {method} {path} -> {status}: "
+                        f"{exc}\n{body[:600]!r}")
 
 
 def make_client(sandbox: GrdfSandbox, *, rate: float = 5.0, secret: str = DEMO_CLIENT_SECRET,
