@@ -3,8 +3,10 @@
 Lifecycle: draft -> (code sent, code confirmed) -> signed -> revoked | expired. Every step is
 written to the audit log. Functions work in the caller's transaction (the caller commits).
 The one-time code is never stored: only an HMAC of it, keyed by the mandate id and a server
-secret, good for 10 minutes and 5 attempts; a confirmed code is good for one signature within
-15 minutes.
+secret, good for 10 minutes; a confirmed code is good for one signature within 15 minutes. A
+mandate has one budget of 5 attempts whatever the number of codes sent; codes are sent at most
+5 times, 60 s apart. Sending and confirming lock the mandate's code row (`SELECT ... FOR UPDATE`),
+so parallel confirmations are counted one after the other and cannot overrun the budget.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 CODE_TTL = timedelta(minutes=10)
 CONFIRMED_TTL = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
+MAX_SENDS = 5
+RESEND_INTERVAL = timedelta(seconds=60)
 REMINDER_DAYS = 30
 
 
@@ -183,17 +187,34 @@ def _code_digest(secret: bytes, mandate_id: str, code: str) -> str:
 
 def send_code(conn: Any, mailer: Mailer, mandate_id: str, *, secret: bytes, actor: str,
               ip: str | None = None, now: datetime | None = None) -> None:
-    """E-mail a fresh 6-digit one-time code to the mandate's signatory (replaces any previous code)."""
+    """E-mail a fresh 6-digit one-time code to the mandate's signatory (replaces any previous code).
+
+    MandateError when the mandate is not a draft, its attempt budget is spent, or codes were sent
+    too often (more than MAX_SENDS, or less than RESEND_INTERVAL ago)."""
     now = now or datetime.now(UTC)
+    if conn.execute("SELECT 1 FROM mandate WHERE id = %s FOR UPDATE", (mandate_id,)).fetchone() is None:
+        raise MandateError(f"unknown mandate {mandate_id}")
     mandate = get_mandate(conn, mandate_id)
     if mandate.status != "draft":
         raise MandateError(f"mandate {mandate_id} is {mandate.status}, not a draft")
+    previous = conn.execute("SELECT attempts, sends, last_sent_at FROM mandate_otp WHERE mandate_id = %s FOR UPDATE",
+                            (mandate_id,)).fetchone()
+    if previous is not None:
+        attempts, sends, last_sent_at = previous
+        if attempts >= MAX_ATTEMPTS:
+            raise MandateError("too many attempts for this mandate: prepare a new mandate")
+        if sends >= MAX_SENDS:
+            raise MandateError("too many codes sent for this mandate: prepare a new mandate")
+        if last_sent_at is not None and now - last_sent_at < RESEND_INTERVAL:
+            wait = int((RESEND_INTERVAL - (now - last_sent_at)).total_seconds()) + 1
+            raise MandateError(f"a code was just sent: wait {wait} s before asking for another")
     code = f"{secrets.randbelow(10**6):06d}"
     conn.execute(
-        "INSERT INTO mandate_otp (mandate_id, code_hash, sent_to, expires_at, attempts, confirmed_at)"
-        " VALUES (%s, %s, %s, %s, 0, NULL) ON CONFLICT (mandate_id) DO UPDATE SET code_hash = EXCLUDED.code_hash,"
-        " sent_to = EXCLUDED.sent_to, expires_at = EXCLUDED.expires_at, attempts = 0, confirmed_at = NULL",
-        (mandate_id, _code_digest(secret, mandate_id, code), mandate.signatory_email, now + CODE_TTL))
+        "INSERT INTO mandate_otp (mandate_id, code_hash, sent_to, expires_at, attempts, confirmed_at, sends,"
+        " last_sent_at) VALUES (%s, %s, %s, %s, 0, NULL, 1, %s) ON CONFLICT (mandate_id) DO UPDATE SET"
+        " code_hash = EXCLUDED.code_hash, sent_to = EXCLUDED.sent_to, expires_at = EXCLUDED.expires_at,"
+        " confirmed_at = NULL, sends = mandate_otp.sends + 1, last_sent_at = EXCLUDED.last_sent_at",
+        (mandate_id, _code_digest(secret, mandate_id, code), mandate.signatory_email, now + CODE_TTL, now))
     mailer.send(mandate.signatory_email or "", f"Votre code de signature du mandat {mandate_id}",
                 f"Bonjour,\n\nVotre code de confirmation pour signer le mandat {mandate_id} est : {code}\n\n"
                 f"Il est valable {int(CODE_TTL.total_seconds() // 60)} minutes. Si vous n'êtes pas à "
@@ -203,15 +224,17 @@ def send_code(conn: Any, mailer: Mailer, mandate_id: str, *, secret: bytes, acto
 
 def confirm_code(conn: Any, mandate_id: str, code: str, *, secret: bytes, actor: str,
                  ip: str | None = None, now: datetime | None = None) -> None:
-    """Check the one-time code; MandateError when wrong, expired or tried too often."""
+    """Check the one-time code; MandateError when wrong, expired or the budget is spent.
+
+    The attempt is counted under a row lock in the caller's transaction: commit even on error."""
     now = now or datetime.now(UTC)
-    row = conn.execute("SELECT code_hash, expires_at, attempts FROM mandate_otp WHERE mandate_id = %s",
+    row = conn.execute("SELECT code_hash, expires_at, attempts FROM mandate_otp WHERE mandate_id = %s FOR UPDATE",
                        (mandate_id,)).fetchone()
     if row is None:
         raise MandateError("no code was sent for this mandate")
     code_hash, expires_at, attempts = row
     if attempts >= MAX_ATTEMPTS:
-        raise MandateError("too many attempts: ask for a new code")
+        raise MandateError("too many attempts for this mandate: prepare a new mandate")
     if now > expires_at:
         raise MandateError("the code has expired: ask for a new one")
     conn.execute("UPDATE mandate_otp SET attempts = attempts + 1 WHERE mandate_id = %s", (mandate_id,))

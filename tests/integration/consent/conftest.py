@@ -126,7 +126,9 @@ def consent_app(seeded, mailbox_dir, auth_manager):
     settings = WebSettings(warehouse_url=pg_url, zone=zone, mailer=MaildirMailer(mailbox_dir),
                            credential_store=AirflowConnectionStore(), secret_key=SECRET, today=lambda: TODAY)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    # proxy_headers=False as `airflow api-server` runs uvicorn (unless --proxy-headers): the app sees the peer
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                                           proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

@@ -145,3 +145,14 @@ def test_personal_links_expire_are_used_once_and_revoked_per_contact(consent_app
     assert Browser(base_url).get(f"/c/{unused}").status_code == 410
     tampered = Browser(base_url, cookies={"collecte_contact": other.http.cookies["collecte_contact"].replace(".", ".9", 1)})
     assert tampered.get("/me").status_code == 401
+
+
+def test_a_spoofed_forwarded_for_does_not_reach_the_evidence(consent_app):
+    base_url, settings = consent_app
+    contact = contact_browser(base_url, settings.warehouse_url, "contact-sud")
+    contact.get("/me")
+    created = contact.post("/me/entities/filiale-sud/mandates", headers={"X-Forwarded-For": "6.6.6.6"})
+    mandate_id = created.headers["location"].rsplit("/", 1)[1]
+    with connect(settings.warehouse_url) as conn:
+        ips = {r[0] for r in conn.execute("SELECT ip FROM audit_log WHERE object_id = %s", (mandate_id,))}
+    assert ips == {"127.0.0.1"}
