@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from collecte.consent.credentials import default_conn_id
 from collecte.consent.gate import collectable_accounts, collectable_meters
 from collecte.warehouse.db import connect
 from tests.integration.consent.conftest import TODAY, contact_browser
@@ -47,7 +48,7 @@ def test_credentials_go_to_the_airflow_connection_and_nowhere_else(consent_app, 
     assert first.status_code == 200 and "enregistrés" in first.text and PASSWORD not in first.text
     second = browser.post(form, {"login": "claire@volta", "password": PASSWORD + "2", "op": "save"})
     assert "Remplacer" in second.text
-    stored = Connection.get_connection_from_secrets("collecte_portal_volta_v_100234")
+    stored = Connection.get_connection_from_secrets(default_conn_id("volta", "V-100234"))
     assert (stored.login, stored.password) == ("claire@volta", PASSWORD + "2")
     with connect(settings.warehouse_url) as conn:
         actions = [r[0] for r in conn.execute(
@@ -56,7 +57,7 @@ def test_credentials_go_to_the_airflow_connection_and_nowhere_else(consent_app, 
     deleted = browser.post(form, {"op": "delete"})
     assert "supprimés" in deleted.text
     with pytest.raises(Exception, match="isn't defined"):
-        Connection.get_connection_from_secrets("collecte_portal_volta_v_100234")
+        Connection.get_connection_from_secrets(default_conn_id("volta", "V-100234"))
     out, err = capfd.readouterr()
     assert PASSWORD not in caplog.text + out + err
     assert PASSWORD not in _warehouse_dump(settings.warehouse_url)
