@@ -72,10 +72,12 @@ def main(argv: list[str] | None = None) -> int:
 
             result: Any = seed_demo(conn, zone, with_config=not args.no_config)
         elif args.command == "erase-contact":
-            from collecte.consent.erasure import erase_contact
+            from collecte.consent.erasure import request_erasure, run_erasure
 
-            result = erase_contact(conn, zone, args.contact_id, requested_by=args.requested_by,
-                                   reason=args.reason).__dict__
+            request_id = request_erasure(conn, contact_id=args.contact_id, requested_by=args.requested_by,
+                                         reason=args.reason)
+            conn.commit()
+            result = run_erasure(conn, zone, request_id).as_dict()  # what a gdpr_erasure run does
         else:
             from collecte.consent.retention import (
                 Narrowing,

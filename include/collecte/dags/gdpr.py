@@ -106,3 +106,57 @@ def build_gdpr_retention(doc_md: str | None = None) -> DAG:
     ) as dag:
         purge_past_retention() >> expire_and_remind()
     return dag
+
+
+ERASURE_DAG_ID = "gdpr_erasure"
+
+
+@task
+def open_erasure_requests() -> list[int]:
+    """The requests to carry out: the one in Params `request_id`, else every open one."""
+    from collecte.consent.erasure import open_requests
+    from collecte.dags.runtime import warehouse_url
+    from collecte.warehouse.db import connect
+
+    chosen = (get_current_context().get("params") or {}).get("request_id")
+    if chosen:
+        return [int(chosen)]
+    with connect(warehouse_url()) as conn:
+        return open_requests(conn)
+
+
+@task(map_index_template="{{ 'request ' ~ request_id }}")
+def erase(request_id: int) -> dict[str, Any]:
+    """Carry out one erasure request: the warehouse (committed), then S3; a retry resumes at S3."""
+    import logging
+
+    from collecte.consent.erasure import run_erasure
+    from collecte.dags.runtime import raw_zone, warehouse_url
+    from collecte.warehouse.db import connect
+
+    context = get_current_context()
+    context["request_id"] = request_id  # type: ignore[typeddict-unknown-key]  # map_index_template
+    with connect(warehouse_url()) as conn:
+        report = run_erasure(conn, raw_zone(), request_id, run_id=context.get("run_id"))
+    logging.getLogger("collecte.gdpr").info("erasure report: %s", report.as_dict())
+    return report.as_dict()
+
+
+def build_gdpr_erasure(doc_md: str | None = None) -> DAG:
+    """The erasure DAG: carries out the requests the consent pages record (request_erasure)."""
+    from datetime import timedelta
+
+    with DAG(
+        dag_id=ERASURE_DAG_ID,
+        schedule=timedelta(minutes=15),
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        tags=["gdpr", "consent", "erasure"],
+        default_args=default_args(),
+        doc_md=doc_md or build_gdpr_erasure.__doc__,
+        params={"request_id": Param(None, type=["null", "integer"], title="Erasure request",
+                                    description="Carry out this request (erasure_request.id); empty: every open one")},
+    ) as dag:
+        erase.expand(request_id=open_erasure_requests())
+    return dag

@@ -45,11 +45,12 @@ def bucket() -> str:
 
 
 def raw_zone(conn_id: str = S3_CONN_ID) -> Any:
-    """The RawZone behind the `collecte_s3` connection."""
+    """The RawZone behind the `collecte_s3` connection, indexing each object under its data subject."""
     from collecte.landing.raw_zone import RawZone
+    from collecte.landing.subject_index import WarehouseSubjectIndex
     from collecte.storage.s3 import s3_client_from_connection
 
-    return RawZone(s3_client_from_connection(conn_id), bucket())
+    return RawZone(s3_client_from_connection(conn_id), bucket(), subject_index=WarehouseSubjectIndex(warehouse_url()))
 
 
 def warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str:

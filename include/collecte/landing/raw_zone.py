@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -57,9 +57,11 @@ def _ascii_metadata(metadata: Mapping[str, Any]) -> dict[str, str]:
 class RawZone:
     """Writes and reads the raw, staged, quarantine and debug prefixes of one bucket."""
 
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(self, client: Any, bucket: str, subject_index: Any = None) -> None:
         self.client = client
         self.bucket = bucket
+        # collecte.landing.subject_index: records, before writing, whose object each key is
+        self.subject_index = subject_index
         # content hash -> key, per account prefix: listed once per RawZone (one task), then kept
         # up to date by land(), so landing N files of an account costs one listing, not N.
         self._landed: dict[str, dict[str, str]] = {}
@@ -106,6 +108,8 @@ class RawZone:
             return LandedObject(existing, digest, len(content), created=False)
         ext = _segment("ext", ext.lstrip(".").lower())
         key = f"{self.account_prefix(source, kind, account)}received={received.isoformat()}/{digest}.{ext}"
+        if self.subject_index is not None:
+            self.subject_index.record(key, [(source, account)])
         metadata = {
             "original-name": original_name,
             "origin": origin,
@@ -149,10 +153,17 @@ class RawZone:
         return self.client.head_object(Bucket=self.bucket, Key=key).get("Metadata", {})
 
     def put(self, key: str, content: bytes, *, content_type: str = "application/octet-stream",
-            metadata: Mapping[str, str] | None = None) -> str:
-        """Write a derived object (staged, quarantine, debug); derived objects may be rewritten."""
+            metadata: Mapping[str, str] | None = None, subjects: Iterable[tuple[str, str]] = ()) -> str:
+        """Write a derived object (staged, quarantine, debug); derived objects may be rewritten.
+
+        `subjects` ((source, account or meter id) pairs) index an object mixing several subjects,
+        e.g. a staged batch, so that erasure finds it.
+        """
         if key.startswith("raw/"):
             raise ValueError("raw objects are written by land() only")
+        subjects = list(subjects)
+        if subjects and self.subject_index is not None:
+            self.subject_index.record(key, subjects)
         self.client.put_object(
             Bucket=self.bucket, Key=key, Body=content, ContentType=content_type,
             Metadata=_ascii_metadata(metadata or {}),
