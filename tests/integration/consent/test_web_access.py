@@ -56,7 +56,8 @@ def test_every_role_sees_statuses_only_admin_and_op_see_links_and_act(consent_ap
         changes = conn.execute(
             "SELECT actor, action FROM audit_log WHERE actor LIKE 'staff:%%' AND action NOT IN ('status.read')"
             " ORDER BY id").fetchall()
-        erased = {r[0] for r in conn.execute("SELECT id FROM contact WHERE erased_at IS NOT NULL")}
+        # erasure is asked for here and carried out by a gdpr_erasure DAG run (tests/.../test_erasure.py)
+        erased = {r[0] for r in conn.execute("SELECT subject_id FROM erasure_request WHERE status = 'requested'")}
     assert erased == {"probe-op", "probe-admin"}
     assert {actor for actor, _ in changes} == {"staff:op-user", "staff:admin-user"}
     assert {"link.issue", "credentials.store", "mandate.revoke"} <= {action for _, action in changes}
