@@ -7,6 +7,7 @@ import datetime as dt
 import random
 
 from sandbox.invoices.credits import credit_note_for
+from sandbox.invoices.drift import apply_to_truth, draw, printing
 from sandbox.invoices.model import GeneratedInvoice
 from sandbox.invoices.periods import add_months
 from sandbox.invoices.registry import layout_module, truth_module
@@ -17,8 +18,11 @@ DEFAULT_MONTHS = 16
 
 def render(supplier: str, truth: dict, decoration: dict | None = None) -> bytes:
     """PDF bytes of `truth` printed in `supplier`'s layout; `decoration` holds what is printed but not
-    extracted (customer postal address, history, deposits, referenced invoice...)."""
-    return layout_module(supplier).render(truth, decoration or {})
+    extracted (customer postal address, history, deposits, referenced invoice...) and, for a drifted
+    invoice, its `drift` (a `sandbox.invoices.drift.Drift`)."""
+    decoration = decoration or {}
+    with printing(decoration.get("drift")):
+        return layout_module(supplier).render(truth, decoration)
 
 
 def _month(value: str | dt.date | None, rng: random.Random) -> dt.date:
@@ -44,7 +48,9 @@ def _package(supplier: str, truth: dict, decoration: dict, facturx: bool) -> Gen
         from sandbox.invoices.facturx_xml import embed_facturx
 
         pdf = embed_facturx(pdf, truth)
-    return GeneratedInvoice(pdf=pdf, truth=truth, filename=f"{truth['invoice_number']}.pdf")
+    drift = decoration.get("drift")
+    return GeneratedInvoice(pdf=pdf, truth=truth, filename=f"{truth['invoice_number']}.pdf",
+                            drift=drift.as_dict() if drift is not None else None)
 
 
 def generate(supplier: str, seed: int, **options) -> GeneratedInvoice:
@@ -52,7 +58,10 @@ def generate(supplier: str, seed: int, **options) -> GeneratedInvoice:
 
     Options (all optional, drawn from the seed otherwise): document_type ("invoice" | "credit_note"),
     n_sites (nordis 2-40), tariff_option, period ("YYYY-MM" billing month or a date), customer
-    (dict: name, address_lines, account), meter_ids, facturx (bool), regularisation (bool).
+    (dict: name, address_lines, account), meter_ids, facturx (bool), regularisation (bool),
+    drift (True: one to three layout changes drawn from the seed; or a list of kinds from
+    `sandbox.invoices.drift.KINDS`). The drift is drawn from its own generator, so the same seed
+    with and without drift bills the same contract.
     """
     rng = random.Random(f"{supplier}:{seed}")
     module = truth_module(supplier)
@@ -66,6 +75,11 @@ def generate(supplier: str, seed: int, **options) -> GeneratedInvoice:
         regularisation = document_type == "invoice" and rng.random() < 0.1
     truth, decoration = module.draw_invoice(contract, month, rng, document_type=document_type,
                                             regularisation=regularisation)
+    if options.get("drift"):
+        kinds = None if options["drift"] is True else list(options["drift"])
+        drift = draw(supplier, random.Random(f"{supplier}:{seed}:drift"), kinds)
+        truth = apply_to_truth(truth, drift)
+        decoration = {**decoration, "drift": drift}
     return _package(supplier, truth, decoration, bool(options.get("facturx", False)))
 
 

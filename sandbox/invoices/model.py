@@ -12,3 +12,4 @@ class GeneratedInvoice:
     pdf: bytes
     truth: dict
     filename: str
+    drift: dict | None = None  # the layout changes of a drifted invoice (see sandbox.invoices.drift)

@@ -101,3 +101,38 @@ def fit(text: str, para_style: ParagraphStyle, width: float):
     if "<" not in text and stringWidth(plain, para_style.fontName, para_style.fontSize) <= width:
         return plain
     return Paragraph(text, para_style)
+
+
+class FillTo:
+    """A flowable taking all the frame's height but `keep` points: the next table starts near the
+    bottom of the page and breaks across it (drift: a page break inside the lines table)."""
+
+    def __new__(cls, keep: float):
+        from reportlab.platypus.flowables import Flowable
+
+        class _Fill(Flowable):
+            def wrap(self, available_width, available_height):
+                self.height = max(0.0, available_height - keep)
+                return available_width, self.height
+
+            def draw(self):
+                return None
+
+        return _Fill()
+
+
+def extra_column(lines: list[dict]) -> tuple[str, list[str]] | None:
+    """The column a drifted invoice adds to its lines table: (header, one value per line), or None."""
+    from sandbox.invoices import frenchfmt as fr
+    from sandbox.invoices.drift import active
+    from sandbox.invoices.money import dec, round_amount
+
+    name = active().extra_column
+    if name is None:
+        return None
+    if name == "vat_amount":
+        return "Montant TVA (€)", [
+            fr.number(round_amount(dec(x["amount_excl_tax"]) * dec(x["vat_rate"] or 0)), 2, " ") for x in lines]
+    if name == "reference":
+        return "Réf.", [f"L{i + 1:02d}" for i in range(len(lines))]
+    return name, [f"C{(7 * i) % 90 + 10}" for i in range(len(lines))]

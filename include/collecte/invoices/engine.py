@@ -107,6 +107,8 @@ def _line(spec: LinesSpec, row: Row, decimal: str, ex: Extraction, path: str) ->
         ex.flag(path, "a billed line has no label", row.line.chunks)
     elif label.count("(") != label.count(")") or CUT_LABEL.search(label):
         ex.flag(path, f"label '{label}' looks cut (read only in part)", where)
+    if "vat" in spec.table.columns and not row.get("vat"):
+        ex.flag(path, f"line '{label}': no VAT rate read in the VAT column", row.line.chunks)
     if category is None:
         ex.flag(path, f"line '{label}': category not recognised by the template", where)
         category = "other"
@@ -305,13 +307,24 @@ def _label_columns(scope: Scope, tpl: Template, ex: Extraction) -> None:
                 while 0 <= k < len(column) and abs(column[k].yc - prev.yc) <= LABEL_STEP:
                     r, prev, k = column[k], column[k], k + step
                     where = (r.page, r.x0, r.top)
-                    if where in reported or where in ex.cited or any(p.search(r.text) for p in known):
+                    if where in reported or where in ex.cited or _known(scope, r, known):
                         continue
                     if re.search(r"\d", r.text) or not _has_value_right(scope, r):
                         continue
                     reported.add(where)
                     ex.flag("labels", f"unexpected label '{r.text}' (renamed or new: the template does not know it)",
                             [r], layout=True)
+
+
+def _known(scope: Scope, r: Chunk, known: list[re.Pattern[str]]) -> bool:
+    """Whether ``r`` is a known label, or a line of a known label wrapped over several lines."""
+    starts = [r]
+    up = scope.above(r)
+    while up is not None and len(starts) < 3:
+        starts.append(up)
+        up = scope.above(up)
+    texts = [r.text] + [j.text for s in starts for j, parts in scope.joined(s) if r in parts]
+    return any(p.search(t) for t in texts for p in known)
 
 
 def _has_value_right(scope: Scope, r: Chunk) -> bool:

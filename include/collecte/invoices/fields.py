@@ -30,19 +30,19 @@ def _rest_of_anchor(chunk: Chunk, pattern: re.Pattern[str]) -> str:
     return chunk.text[m.end() :].strip() if m else ""
 
 
-def _x_limit(scope: Scope, anchor: Chunk, other_anchors: list[re.Pattern[str]]) -> float:
-    """Where the value zone of ``anchor`` ends: the next label (of another field) to its right."""
+def _x_limit(scope: Scope, anchor: Chunk, other_anchors: list[re.Pattern[str]], dy: float = SAME_LINE) -> float:
+    """Where the value zone of ``anchor`` ends: the next label (of another field, maybe wrapped over
+    several lines) to its right."""
     limit = float("inf")
-    for c in scope.chunks:
-        if c.page != anchor.page or c.x0 <= anchor.x1 or abs(c.yc - anchor.yc) > SAME_LINE:
-            continue
-        if any(p.search(c.text) for p in other_anchors):
-            limit = min(limit, c.x0)
+    for p in other_anchors:
+        for c in scope.find(p):
+            if c.page == anchor.page and c.x0 > anchor.x1 and abs(c.yc - anchor.yc) <= dy:
+                limit = min(limit, c.x0)
     return limit
 
 
 def _right(scope: Scope, anchor: Chunk, spec: FieldSpec, others: list[re.Pattern[str]]) -> list[Chunk]:
-    limit = _x_limit(scope, anchor, others)
+    limit = _x_limit(scope, anchor, others, WRAP_DY if spec.wrap else SAME_LINE)
     if spec.max_dx is not None:
         limit = min(limit, anchor.x1 + spec.max_dx)
     lo = anchor.x1 + spec.min_dx - 1.0

@@ -44,21 +44,95 @@ def group_lines(chunks: list[Chunk], tolerance: float = LINE_TOLERANCE) -> list[
     return lines
 
 
+STACK_X = 2.0  # pt: lines of one wrapped label start within this distance of each other
+STACK_PITCH = 10.5  # pt between the centres of two lines of one wrapped label
+
+
 @dataclass(slots=True)
 class Scope:
     """A part of the document (all of it, or one site's section) as runs and lines."""
 
     chunks: list[Chunk]
     lines: list[Line]
+    _below: dict[int, Chunk] | None = None
+    _above: dict[int, Chunk] | None = None
+    _pairs: list[tuple[Chunk, Chunk]] = field(default_factory=list)
+    _found: dict[re.Pattern[str], list[Chunk]] = field(default_factory=dict)
+    _joined: dict[int, list[tuple[Chunk, list[Chunk]]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, chunks: list[Chunk]) -> Scope:
         """Build a scope from runs."""
         return cls(chunks, group_lines(chunks))
 
+    def below(self, c: Chunk) -> Chunk | None:
+        """The run continuing ``c`` on the next line of a wrapped label (same left edge, one leading
+        below), or None."""
+        if self._below is None:
+            self._below = {}
+            ordered = sorted(self.chunks, key=lambda c: (c.page, round(c.x0 / STACK_X), c.yc))
+            by_col: dict[tuple[int, int], list[Chunk]] = {}
+            for r in ordered:
+                by_col.setdefault((r.page, round(r.x0 / STACK_X)), []).append(r)
+            for (page, col), runs in by_col.items():
+                near = sorted(runs + by_col.get((page, col + 1), []), key=lambda r: r.yc)
+                for a, b in zip(near, near[1:], strict=False):
+                    if 0 < b.yc - a.yc <= STACK_PITCH and abs(a.x0 - b.x0) <= STACK_X and id(a) not in self._below:
+                        self._below[id(a)] = b
+                        self._pairs.append((a, b))
+        return self._below.get(id(c))
+
+    def above(self, c: Chunk) -> Chunk | None:
+        """The run this one continues (the previous line of a wrapped label), or None."""
+        self.below(c)
+        if self._above is None:
+            self._above = {id(b): a for a, b in self._pairs}
+        return self._above.get(id(c))
+
+    def joined(self, c: Chunk, depth: int = 2) -> list[tuple[Chunk, list[Chunk]]]:
+        """The unions of ``c`` with the lines its label wraps onto (c+next, c+next+next), with their parts."""
+        cached = self._joined.get(id(c))
+        if cached is None:
+            cached = []
+            parts = [c]
+            nxt = self.below(c)
+            while nxt is not None and len(parts) <= depth:
+                parts = [*parts, nxt]
+                cached.append((union(parts), parts))
+                nxt = self.below(nxt)
+            self._joined[id(c)] = cached
+        return cached
+
     def find(self, pattern: re.Pattern[str]) -> list[Chunk]:
-        """Runs whose text matches ``pattern`` (search), in reading order."""
-        return [c for ln in self.lines for c in ln.chunks if pattern.search(c.text)]
+        """Runs whose text matches ``pattern`` (search), in reading order; a label wrapped over two or
+        three lines matches as one run (the union of its lines)."""
+        if pattern in self._found:
+            return self._found[pattern]
+        out = self._found[pattern] = []
+        for ln in self.lines:
+            for c in ln.chunks:
+                if pattern.search(c.text):
+                    # a whole-label pattern matching the first line of a wrapped label and the
+                    # whole label too ("Période" / "Période facturée"): the whole label is the anchor
+                    whole = pattern.pattern.endswith("$") and [j for j, _ in self.joined(c) if pattern.search(j.text)]
+                    out.append(whole[-1] if whole else c)
+                    continue
+                hit = next((j for j, _ in self.joined(c) if pattern.search(j.text)), None)
+                if hit is not None:
+                    out.append(hit)
+        return out
+
+
+def union(parts: list[Chunk]) -> Chunk:
+    """One run standing for several (a wrapped label): texts joined by spaces, boxes united."""
+    return Chunk.make(
+        " ".join(p.text for p in parts),
+        min(p.x0 for p in parts),
+        min(p.top for p in parts),
+        max(p.x1 for p in parts),
+        max(p.bottom for p in parts),
+        parts[0].page,
+    )
 
 
 def body_chunks(

@@ -27,6 +27,9 @@ _FORMAT_RES = {
 }
 
 
+ALL_FORMATS = ("fr_long", *_FORMAT_RES)
+
+
 def parse_number(text: str | None, decimal: str = ",") -> int | float | None:
     """Parse the first number of a formatted string ("1 234,56 €", "-25,540 MWh", "0,18375 €/kWh").
 
@@ -61,9 +64,13 @@ def parse_percent(text: str | None, decimal: str = ",") -> float | None:
 
 
 def find_dates(text: str, formats: list[str]) -> list[date]:
-    """Every date found in ``text``, in order, for the given formats ("fr_long" for '1er mars 2026')."""
+    """Every date found in ``text``, in order ("fr_long" for '1er mars 2026').
+
+    The template's formats come first; every other format French invoices use is tried too (a
+    supplier changes its date format without notice; dd/mm order is never ambiguous here).
+    """
     found: list[tuple[int, date]] = []
-    for fmt in formats:
+    for fmt in [*formats, *(f for f in ALL_FORMATS if f not in formats)]:
         if fmt == "fr_long":
             for m in _LONG_DATE_RE.finditer(text):
                 month = _MONTHS.get(m.group(2).lower())

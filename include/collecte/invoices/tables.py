@@ -93,10 +93,19 @@ class _Columns:
     starts: list[float]
     header_bottom: float
     page: int
+    spans: list[tuple[float, float]] = field(default_factory=list)  # each header label's x0, x1
 
     def assign(self, chunk: Chunk) -> str | None:
+        """The column under whose header label the run stands most (values left- or right-aligned
+        with their label); a run under no label goes to the column whose span holds its centre."""
+        best, most = None, 0.0
+        for name, (x0, x1) in zip(self.names, self.spans, strict=False):
+            overlap = min(x1, chunk.x1) - max(x0, chunk.x0)
+            if overlap > most:
+                best, most = name, overlap
+        if best is not None:
+            return best
         x = chunk.xc
-        best = None
         for name, start in zip(self.names, self.starts, strict=True):
             if x >= start:
                 best = name
@@ -121,6 +130,26 @@ def header_cells(runs: list[Chunk]) -> list[HeaderCell]:
     return sorted(cells, key=lambda cell: cell.x0)
 
 
+HEADER_PITCH = 10.5  # pt between the lines of a header label wrapped over several lines
+
+
+def _grow_down(cells: list[HeaderCell], lines: list[Line], band: list[Line], spec: TableSpec) -> None:
+    """Header labels wrapped below the band: runs stacked under a cell, within a leading, join it."""
+    page, last = band[0].page, max(ln.yc for ln in band)
+    key = rx(spec.key_pattern)
+    for ln in lines:
+        if ln.page != page or not (last < ln.yc <= last + HEADER_PITCH + 3):
+            continue
+        for c in ln.chunks:
+            if key.search(c.text):
+                continue
+            for cell in cells:
+                low = max(cell.chunks, key=lambda o: o.yc)
+                if min(cell.x1, c.x1) - max(cell.x0, c.x0) > 0.5 and 0 < c.yc - low.yc <= HEADER_PITCH:
+                    cell.chunks.append(c)
+                    break
+
+
 def _columns(
     spec: TableSpec, lines: list[Line], at: int, flags: list[Flag], seen: list[Chunk] | None = None
 ) -> tuple[_Columns | None, list[str]]:
@@ -130,6 +159,7 @@ def _columns(
         ln for ln in lines if ln.page == anchor_line.page and abs(ln.yc - anchor_line.yc) <= spec.header_band
     ]
     cells = header_cells([c for ln in band for c in ln.chunks])
+    _grow_down(cells, lines, band, spec)
     texts = [cell.text for cell in cells]
     named: dict[int, str] = {}
     missing = []
@@ -148,6 +178,10 @@ def _columns(
     box = [c for cell in cells for c in cell.chunks]
     if seen is not None:
         seen += box
+    for a, b in zip(cells, cells[1:], strict=False):
+        if any(min(x.x1, y.x1) - max(x.x0, y.x0) > 0.5 and abs(x.yc - y.yc) <= SAME_LINE
+               for x in a.chunks for y in b.chunks):
+            flags.append(Flag(f"table header: labels '{a.text}' and '{b.text}' overlap", a.chunks + b.chunks, True))
     if missing:
         flags.append(Flag(f"table header '{' | '.join(texts)}': column(s) {', '.join(missing)} not found", box, True))
         return None, texts
@@ -159,7 +193,8 @@ def _columns(
     starts = [cells[i].x0 - spec.column_pad for i in order]
     starts[0] = -1.0
     bottom = max(c.yc for c in box)
-    return _Columns([named[i] for i in order], starts, bottom, anchor_line.page), texts
+    spans = [(cells[i].x0, cells[i].x1) for i in order]
+    return _Columns([named[i] for i in order], starts, bottom, anchor_line.page, spans), texts
 
 
 def _is_header(spec: TableSpec, line: Line) -> bool:
@@ -210,7 +245,7 @@ def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> TableRead:
                 continue
             cols.page = ln.page
             cols.header_bottom = -1.0
-        if any(p.search(ln.first.text) for p in ends):
+        if any(p.search(ln.first.text) for p in ends) or _leaves_table(spec, cols, ln):
             break
         if ln.page == last_y[0] and ln.yc - last_y[1] > spec.max_row_gap:
             break
@@ -226,6 +261,21 @@ def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> TableRead:
     out.end = k
     out.rows = _rows(spec, body, out.flags)
     return out
+
+
+def _leaves_table(spec: TableSpec, cols: _Columns, ln: Line) -> bool:
+    """A line without values whose text runs across two column boundaries is a paragraph after
+    the table (the table's end marker moved away, or there is none)."""
+    if any(rx(p).search(ln.text) for p in [*spec.titles, *spec.skip]):
+        return False
+    if any(rx(spec.key_pattern).search(c.text) for c in ln.chunks if cols.assign(c) == spec.key):
+        return False
+    for c in ln.chunks:
+        inside = [i for i, start in enumerate(cols.starts) if start <= c.x0]
+        k = inside[-1] if inside else 0
+        if k + 2 < len(cols.starts) and c.x1 > cols.starts[k + 2]:
+            return True
+    return False
 
 
 def _rows(spec: TableSpec, body: list[tuple[Line, dict[str, list[Chunk]]]], flags: list[Flag]) -> list[Row]:
@@ -265,7 +315,10 @@ def _label_cells(
     blocks: list[list[Chunk]] = []
     for c in sorted(runs, key=lambda c: (c.page, c.top, c.x0)):
         last = blocks[-1] if blocks else None
-        if last is not None and last[-1].page == c.page and c.top - max(o.bottom for o in last) < spec.cell_gap:
+        title = any(p.search(c.text) for p in titles)
+        if last is not None and last[-1].page == c.page and not title and not _is_title(last, titles) and (
+            c.top - max(o.bottom for o in last) < spec.cell_gap or c.yc - last[-1].yc < spec.cell_pitch
+        ):
             last.append(c)
         else:
             blocks.append([c])
@@ -286,6 +339,10 @@ def _label_cells(
         chunks = owner.get(j, [])
         row.cells[label] = " ".join(c.text for c in chunks)
         row.boxes[label] = chunks
+
+
+def _is_title(block: list[Chunk], titles: list[re.Pattern[str]]) -> bool:
+    return len(block) == 1 and any(p.search(block[0].text) for p in titles)
 
 
 def _cut(block: list[Chunk], row_ys: list[float]) -> list[list[Chunk]]:

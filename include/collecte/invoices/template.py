@@ -83,7 +83,10 @@ class TableSpec(_Spec):
     skip: list[str] = Field(default_factory=list)  # regexes on a row's text: not rows
     titles: list[str] = Field(default_factory=list)  # label-only text that is a section title
     header_band: float = 6.0
-    cell_gap: float = 4.6  # pt: label lines closer than this (box to box) are one cell
+    # label lines closer than ``cell_gap`` (glyph box to glyph box) or ``cell_pitch`` (centre to
+    # centre: the leading of the label font plus a margin) are one cell
+    cell_gap: float = 4.0
+    cell_pitch: float = 11.0
     column_pad: float = 3.0
     max_row_gap: float = 60.0  # pt without a row before the table is considered over
 

@@ -6,8 +6,9 @@ from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from sandbox.invoices import frenchfmt as fr
+from sandbox.invoices.drift import active
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, fit, font, style
+from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, FillTo, build_pdf, extra_column, fit, font, style
 
 NNBSP = "\u202f"
 BLUE = colors.HexColor("#1D5FA8")
@@ -19,6 +20,8 @@ P_BODY = style("a_p", REG, 8.5, 11)
 P_SMALL_GREY = style("a_sg", REG, 7.5, 9.5, textColor=GREY)
 P_CELL = style("a_cell", REG, 8, 9.8)
 P_KV = style("a_kv", REG, 8, 10.2)
+P_HEAD = style("a_head", BOLD, 8, 9.6, textColor=BLUE, alignment=2)
+P_KV_LABEL = style("a_kv_label", REG, 8.5, 10.0, textColor=GREY)
 UNIT_TEXT = {"month": "mois", "kWh": "kWh", "MWh": "MWh", "kVA": "kVA", "unit": "forfait", "day": "jours"}
 PRICE_UNIT = {"month": "€/mois", "kWh": "€/kWh", "MWh": "€/MWh", "kVA": "€/kVA", "unit": "€/u", "day": "€/jour"}
 PRICE_DECIMALS = {"kWh": 5}
@@ -79,7 +82,8 @@ def _customer(truth: dict, decoration: dict) -> Table:
             Paragraph(truth["customer_name"] or "", style("a_name", BOLD, 8.5, 11)),
             Paragraph("<br/>".join(decoration.get("customer_address", [])), P_BODY), Spacer(1, 4)]
     if truth.get("customer_account"):
-        left.append(Paragraph(f"Référence client : <font name='{BOLD}'>{truth['customer_account']}</font>", P_BODY))
+        left.append(Paragraph(f"{active().label('Référence client')} : <font name='{BOLD}'>{truth['customer_account']}</font>",
+                              P_BODY))
     big = style("a_big", BOLD, 17, 21.0, textColor=BLUE)
     right = [Paragraph("Montant de l'avoir" if credit else "Montant à payer", P_SMALL_GREY),
              Paragraph(f"{_eur(truth['total_incl_tax'])} TTC", big)]
@@ -101,12 +105,16 @@ def _prm(meter_id: str) -> str:
 
 def _site(site: dict, decoration: dict) -> Table:
     option = site.get("tariff_option") or ""
-    rows = [["Point de livraison (PRM)", _prm(site["meter_id"])]]
+
+    def lab(text: str):
+        return fit(active().label(text), P_KV_LABEL, 126)
+
+    rows = [[lab("Point de livraison (PRM)"), _prm(site["meter_id"])]]
     if site.get("site_name"):
-        rows.append(["Site", fit(site["site_name"], P_KV, 363)])
+        rows.append([lab("Site"), fit(site["site_name"], P_KV, 363)])
     if site.get("site_address"):
-        rows.append(["Adresse", fit(site["site_address"], P_KV, 363)])
-    rows.append(["Tarif", TARIFFS.get(option, option)])
+        rows.append([lab("Adresse"), fit(site["site_address"], P_KV, 363)])
+    rows.append([lab("Tarif"), TARIFFS.get(option, option)])
     powers = decoration.get("powers")
     if option == "4P" and powers:
         rows.append(["Puissances souscrites", "  ·  ".join(f"{p} {_n(v)} kVA" for p, v in powers.items())])
@@ -114,7 +122,7 @@ def _site(site: dict, decoration: dict) -> Table:
         rows.append(["Puissance souscrite", f"{_n(site['subscribed_power_kva'])} kVA"])
     if site.get("max_power_kva") is not None:
         rows.append(["Puissance maximale atteinte", f"{_n(site['max_power_kva'])} kVA"])
-    rows.append(["Période de facturation",
+    rows.append([lab("Période de facturation"),
                  f"du {fr.d_long(site['period_start'])} au {fr.d_long(site['period_end'])}"])
     return Table(rows, colWidths=[130, 363.28], hAlign="LEFT", style=_plain(
         (1.6, 1.6), [("FONT", (0, 0), (-1, -1), REG, 8.5, 10.0), ("TEXTCOLOR", (0, 0), (0, -1), GREY)]))
@@ -157,8 +165,17 @@ def _vat(rate: float | None) -> str:
 
 
 def _detail(site: dict) -> list:
-    head = Table([["Libellé", "", "Quantité", "Prix unitaire HT", "Montant HT", "TVA"]],
-                 colWidths=[150, 60, 84, 92, 70, 31], hAlign="LEFT", style=_plain((1.8, 1.8), [
+    col = active().column
+    widths = [150, 60, 84, 92, 70, 31]
+    names = [col("Libellé"), "", col("Quantité"), col("Prix unitaire HT"), col("Montant HT"), col("TVA")]
+    added = extra_column(site["lines"])
+    if added:
+        widths = [150, 16, 84, 92, 70, 44, 31]
+        names.insert(5, fit(added[0], P_HEAD, 44))
+    values = dict(zip(map(id, site["lines"]), added[1] if added else [], strict=False))
+    names = [n if i < 2 or not isinstance(n, str) else fit(n, P_HEAD, w) for i, (n, w) in
+             enumerate(zip(names, widths, strict=True))]
+    head = Table([names], colWidths=widths, hAlign="LEFT", style=_plain((1.8, 1.8), [
                      ("FONT", (0, 0), (-1, -1), BOLD, 8, 9.6), ("TEXTCOLOR", (0, 0), (-1, -1), BLUE),
                      ("ALIGN", (2, 0), (-1, -1), "RIGHT")]))
     out: list = [head]
@@ -166,19 +183,21 @@ def _detail(site: dict) -> list:
         items = [x for x in site["lines"] if x["category"] in categories]
         if not items:
             continue
-        rows = [[title, "", "", "", "", ""]]
+        rows = [[title] + [""] * (len(widths) - 1)]
         for x in items:
-            rows.append([fit(x["label"], P_CELL, 210), "", _quantity(x), _price(x), _eur(x["amount_excl_tax"]),
-                         _vat(x["vat_rate"])])
+            rows.append([fit(x["label"], P_CELL, widths[0] + widths[1]), "", _quantity(x), _price(x),
+                         _eur(x["amount_excl_tax"]), _vat(x["vat_rate"])])
+            if added:
+                rows[-1].insert(5, values[id(x)])
         total = round(sum(x["amount_excl_tax"] for x in items), 2)
-        rows.append([f"Sous-total {subtotal}", "", "", "", _eur(total), ""])
+        rows.append([f"Sous-total {subtotal}", "", "", "", _eur(total)] + [""] * (len(widths) - 5))
         last = len(rows) - 1
         extra = [("FONT", (0, 0), (-1, 0), BOLD, 8.3, 9.96), ("TEXTCOLOR", (0, 0), (-1, 0), BLUE),
                  ("SPAN", (0, 0), (-1, 0)), ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
                  ("FONT", (0, last), (-1, last), BOLD, 8.3, 9.96), ("SPAN", (0, last), (3, last)),
                  ("ALIGN", (0, last), (3, last), "RIGHT")]
         extra += [("SPAN", (0, r), (1, r)) for r in range(1, last)]
-        out += [Table(rows, colWidths=[150, 60, 84, 92, 70, 31], hAlign="LEFT",
+        out += [Table(rows, colWidths=widths, hAlign="LEFT",
                       style=_plain((1.8, 1.8), extra)), Spacer(1, 4.2)]
     return out
 
@@ -189,7 +208,8 @@ def _recap(truth: dict) -> KeepTogether:
         rows.append([_eur(base), f"{fr.number(float(rate) * 100, 1)} %", _eur(vat)])
     left = Table(rows, colWidths=[84.14, 50, 90], style=_plain((1.8, 1.8), [
         ("FONT", (0, 0), (-1, 0), BOLD, 8, 9.6), ("ALIGN", (0, 0), (-1, -1), "RIGHT")]))
-    right = Table([["Total hors TVA", _eur(truth["total_excl_tax"])], ["Total TVA", _eur(truth["total_vat"])],
+    lab = active().label
+    right = Table([[lab("Total hors TVA"), _eur(truth["total_excl_tax"])], [lab("Total TVA"), _eur(truth["total_vat"])],
                    ["Total TTC", _eur(truth["total_incl_tax"])]], colWidths=[100, 94], style=_plain((1.8, 1.8), [
                        ("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONT", (0, 2), (-1, 2), BOLD, 10, 12),
                        ("TEXTCOLOR", (0, 2), (-1, 2), BLUE)]))
@@ -213,9 +233,14 @@ def render(truth: dict, decoration: dict) -> bytes:
         story.append(Paragraph("Consommation totale de la période : "
                                f"<font name='{BOLD}'>{_n(site['consumption_kwh'])} kWh</font>",
                                style("a_conso", REG, 8.5, 11, spaceBefore=2.7)))
+    drift = active()
+    if drift.totals_moved:
+        story.append(_recap(truth))
+    story += [FillTo(90)] if drift.page_break else []
     story += [Paragraph("Détail de votre avoir" if credit else "Détail de votre facture", H_SECTION)]
     story += _detail(site)
-    story.append(_recap(truth))
+    if not drift.totals_moved:
+        story.append(_recap(truth))
     number = truth["invoice_number"]
 
     def decorate(canvas, page: int, total: int) -> None:

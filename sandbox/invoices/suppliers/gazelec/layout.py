@@ -6,8 +6,9 @@ from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from sandbox.invoices import frenchfmt as fr
+from sandbox.invoices.drift import active
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, fit, style
+from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, FillTo, build_pdf, extra_column, fit, style
 from sandbox.invoices.periods import month_slices
 
 GREEN = colors.HexColor("#2E6B30")
@@ -21,6 +22,8 @@ H_SECTION = style("g_h", "Times-Bold", 11.5, 14, textColor=GREEN, spaceBefore=9,
 P_NOTE = style("g_note", "Times-Italic", 8.5, 10.5, textColor=GREY)
 P_ENERGY = style("g_energy", "Times-Roman", 9.5, 11.5)
 P_CELL = style("g_cell", "Times-Roman", 8.5, 10)
+P_LABEL = style("g_label", "Times-Roman", 8.5, 10.2)
+P_LABEL_BOLD = style("g_label_bold", "Times-Bold", 8.5, 10.2)
 P_HEAD = style("g_head", "Times-Bold", 7.5, 8.6)
 P_HEAD8 = style("g_head8", "Times-Bold", 8, 9.2)
 UNITS = {"day": "jour", "kWh": "kWh", "unit": "forfait", "month": "mois", "m3": "m³"}
@@ -59,14 +62,17 @@ def _vat_short(rate: float) -> str:
 def _top(truth: dict, decoration: dict) -> Table:
     credit = truth["document_type"] == "credit_note"
     site = truth["sites"][0]
-    rows = [["Vos références", ""], ["Date de la facture", fr.d_slash(truth["invoice_date"])]]
+    def lab(text: str):
+        return fit(active().label(text), P_LABEL, 99)
+
+    rows = [["Vos références", ""], [lab("Date de la facture"), fr.d_slash(truth["invoice_date"])]]
     if truth.get("due_date"):
-        rows.append(["Date limite de paiement", fr.d_slash(truth["due_date"])])
+        rows.append([lab("Date limite de paiement"), fr.d_slash(truth["due_date"])])
     if truth.get("customer_account"):
-        rows.append(["N° de compte", truth["customer_account"]])
+        rows.append([lab("N° de compte"), truth["customer_account"]])
     if credit and decoration.get("original_number"):
         rows.append(["Facture d'origine", decoration["original_number"]])
-    rows.append(["Période de consommation",
+    rows.append([lab("Période de consommation"),
                  f"{fr.d_slash(site['period_start'])} - {fr.d_slash(site['period_end'])}"])
     refs = Table(rows, colWidths=[105, 125], style=_boxed([
         ("SPAN", (0, 0), (1, 0)), ("BACKGROUND", (0, 0), (1, 0), FILL),
@@ -100,10 +106,13 @@ def _synthesis(truth: dict) -> Table:
 
 
 def _site(site: dict, decoration: dict) -> Table:
-    rows = [["PCE", site["meter_id"], "Tarif d'acheminement", site.get("tariff_option") or ""],
-            ["Site", fit(site.get("site_name") or "", P_CELL, 209), "CAR",
+    def lab(text: str, width: float = 46):
+        return fit(active().label(text), P_LABEL_BOLD, width)
+
+    rows = [[lab("PCE"), site["meter_id"], lab("Tarif d'acheminement", 94), site.get("tariff_option") or ""],
+            [lab("Site"), fit(site.get("site_name") or "", P_CELL, 209), "CAR",
              f"{_n(decoration['car'])} kWh/an" if decoration.get("car") else ""],
-            ["Adresse", fit(site.get("site_address") or "", P_CELL, 209), "Fréquence de relève",
+            [lab("Adresse"), fit(site.get("site_address") or "", P_CELL, 209), "Fréquence de relève",
              decoration.get("frequency", "")]]
     return Table(rows, colWidths=[52, 215, 100, 120], style=_boxed([
         ("BACKGROUND", (0, 0), (0, -1), FILL), ("BACKGROUND", (2, 0), (2, -1), FILL),
@@ -144,15 +153,24 @@ def _line_dates(site: dict) -> list[tuple[str, str]]:
 
 
 def _detail(site: dict) -> Table:
-    rows = [["Libellé", "Du", "Au", "Quantité", "Unité", Paragraph("Prix unitaire HT", P_HEAD8),
-             Paragraph("Montant HT (EUR)", P_HEAD8), "TVA"]]
-    for x, (a, b) in zip(site["lines"], _line_dates(site), strict=True):
+    col = active().column
+    rows = [[col("Libellé"), "Du", "Au", col("Quantité"), "Unité", Paragraph(col("Prix unitaire HT"), P_HEAD8),
+             Paragraph(col("Montant HT (EUR)"), P_HEAD8), col("TVA")]]
+    widths = [152, 50, 50, 44, 30, 54, 60, 41]
+    added = extra_column(site["lines"])
+    if added:
+        widths = [108, 50, 50, 44, 30, 54, 60, 44, 41]
+        rows[0].insert(7, Paragraph(added[0], P_HEAD8))
+    for i, (x, (a, b)) in enumerate(zip(site["lines"], _line_dates(site), strict=True)):
         q = x["quantity"]
-        rows.append([fit(x["label"], P_CELL, 146), a, b, "" if q is None else _n(q, 0 if float(q).is_integer() else 3),
+        rows.append([fit(x["label"], P_CELL, widths[0] - 6), a, b,
+                     "" if q is None else _n(q, 0 if float(q).is_integer() else 3),
                      UNITS.get(x["unit"], x["unit"] or "") if x["unit"] else "",
                      "" if x["unit_price"] is None else _n(x["unit_price"], PRICE_DECIMALS.get(x["unit"], 5)),
                      _n(x["amount_excl_tax"], 2), _vat(x["vat_rate"])])
-    return Table(rows, colWidths=[152, 50, 50, 44, 30, 54, 60, 41], repeatRows=1, style=_boxed([
+        if added:
+            rows[-1].insert(7, added[1][i])
+    return Table(rows, colWidths=widths, repeatRows=1, style=_boxed([
         ("BACKGROUND", (0, 0), (-1, 0), FILL), ("FONT", (0, 0), (-1, 0), "Times-Bold", 8, 9.6),
         ("ALIGN", (3, 1), (3, -1), "RIGHT"), ("ALIGN", (5, 1), (6, -1), "RIGHT"), ("ALIGN", (7, 1), (7, -1), "CENTER")]))
 
@@ -188,8 +206,14 @@ def render(truth: dict, decoration: dict) -> bytes:
                 story.append(Paragraph(f"Coefficient de conversion = PCS moyen ({_n(decoration['pcs'], 3)} kWh/m³) x "
                                        "coefficient de correction de pression et température.", P_NOTE))
         story.append(Paragraph(f"Énergie facturée : <b>{_n(site['consumption_kwh'])} kWh</b>", P_ENERGY))
-    story += [Paragraph("Détail de la facturation", H_SECTION), _detail(site), Spacer(1, 5.9), KeepTogether([_totals(truth)]),
-              Spacer(1, 8), Paragraph(NOTE, P_NOTE)]
+    drift = active()
+    if drift.totals_moved:
+        story += [Spacer(1, 5.9), KeepTogether([_totals(truth)])]
+    story += [FillTo(90)] if drift.page_break else []
+    story += [Paragraph("Détail de la facturation", H_SECTION), _detail(site)]
+    if not drift.totals_moved:
+        story += [Spacer(1, 5.9), KeepTogether([_totals(truth)])]
+    story += [Spacer(1, 8), Paragraph(NOTE, P_NOTE)]
     title = "AVOIR" if credit else ("FACTURE DE RÉGULARISATION" if decoration.get("kind") == "regularisation"
                                     else "FACTURE DE GAZ NATUREL")
     number = truth["invoice_number"]

@@ -7,8 +7,9 @@ from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from sandbox.invoices import frenchfmt as fr
+from sandbox.invoices.drift import active
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, fit, font, style
+from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, FillTo, build_pdf, extra_column, fit, font, style
 
 NAVY = colors.HexColor("#1B2A49")
 GRID = colors.HexColor("#8A94A6")
@@ -23,6 +24,7 @@ H_INFO = style("n_h_info", BOLD, 10, 12, textColor=NAVY, spaceBefore=11, spaceAf
 H_RECAP = style("n_h_recap", BOLD, 10, 12, textColor=NAVY, spaceBefore=8, spaceAfter=5)
 P_TEXT = style("n_p", REG, 7.8, 10)
 P_CELL = style("n_cell", REG, 7, 8.4)
+P_LABEL = style("n_label", BOLD, 7, 8.4)
 P_NOTE = style("n_note", REG, 6.5, 8)
 UNITS = {"day": "j", "kWh": "kWh", "MWh": "MWh", "kVA": "kVA", "kvarh": "kvarh", "unit": "forfait", "month": "mois"}
 PRICE_DECIMALS = {"day": 4, "MWh": 2, "kVA": 2, "unit": 2, "month": 2}
@@ -63,11 +65,14 @@ def _top(truth: dict, decoration: dict) -> Table:
             Paragraph("<br/>".join(decoration.get("customer_address", [])), P_TEXT)]
     if decoration.get("siret"):
         left.append(Paragraph(f"SIRET {decoration['siret']}", style("n_siret", REG, 6.5, 8, textColor=GREY)))
-    rows = [["Date de facture", fr.d_dot(truth["invoice_date"])]]
+    def lab(text: str):
+        return fit(active().label(text), P_LABEL, 107)
+
+    rows = [[lab("Date de facture"), fr.d_dot(truth["invoice_date"])]]
     if truth.get("due_date"):
-        rows.append(["Date d'échéance", fr.d_dot(truth["due_date"])])
+        rows.append([lab("Date d'échéance"), fr.d_dot(truth["due_date"])])
     if truth.get("customer_account"):
-        rows.append(["Compte client", truth["customer_account"]])
+        rows.append([lab("Compte client"), truth["customer_account"]])
     month = decoration.get("consumption_month") or fr.iso(truth["sites"][0]["period_end"]).strftime("%m.%Y")
     rows += [["Période de consommation", month], ["Nombre de sites", str(len(truth["sites"]))]]
     if credit and decoration.get("original_number"):
@@ -128,11 +133,16 @@ def _site_header(site: dict, index: int, count: int, powers: dict | None) -> lis
                                   ("RIGHTPADDING", (0, 0), (-1, -1), 5), ("TOPPADDING", (0, 0), (-1, -1), 3),
                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 4.44)]))
     kva = site.get("max_power_kva")
-    rows = [["PDL", site["meter_id"], "Option tarifaire", OPTIONS.get(site.get("tariff_option") or "", "")],
-            ["Adresse", fit(site.get("site_address") or "", P_CELL, 207), "Puissances souscrites",
+
+    def lab(text: str, width: float = 43):
+        return fit(active().label(text), P_LABEL, width)
+
+    rows = [[lab("PDL"), site["meter_id"], lab("Option tarifaire", 93),
+             OPTIONS.get(site.get("tariff_option") or "", "")],
+            [lab("Adresse"), fit(site.get("site_address") or "", P_CELL, 207), "Puissances souscrites",
              fit(_powers_text(powers), P_CELL, 148)],
-            ["Période", f"{fr.d_dot(site['period_start'])} - {fr.d_dot(site['period_end'])}", "Puissance atteinte",
-             f"{_n(kva)} kVA" if kva is not None else ""]]
+            [lab("Période"), f"{fr.d_dot(site['period_start'])} - {fr.d_dot(site['period_end'])}",
+             "Puissance atteinte", f"{_n(kva)} kVA" if kva is not None else ""]]
     info = Table(rows, colWidths=[48, 212, 98, 153], style=_grid([
         ("BACKGROUND", (0, 0), (0, -1), FILL), ("BACKGROUND", (2, 0), (2, -1), FILL),
         ("FONT", (0, 0), (0, -1), BOLD, 7, 8.4), ("FONT", (2, 0), (2, -1), BOLD, 7, 8.4)]))
@@ -153,18 +163,27 @@ def _readings(site: dict) -> Table:
 
 
 def _lines(site: dict, index: int) -> Table:
-    rows = [["Libellé", "Poste", "Quantité", "Unité", "PU HT", "Montant HT (€)", "TVA"]]
-    for x in site["lines"]:
+    col = active().column
+    widths = [200, 36, 62, 32, 62, 82, 37]
+    names = [col("Libellé"), "Poste", col("Quantité"), "Unité", col("PU HT"), col("Montant HT (€)"), "TVA"]
+    rows = [[fit(n, P_LABEL, w - 5) for n, w in zip(names, widths, strict=True)]]
+    added = extra_column(site["lines"])
+    if added:
+        widths = [156, 36, 62, 32, 62, 82, 44, 37]
+        rows[0].insert(6, fit(added[0], P_LABEL, 39))
+    for i, x in enumerate(site["lines"]):
         q = x["quantity"]
         decimals = 3 if x["unit"] == "MWh" else (0 if q is None or float(q).is_integer() else 2)
-        rows.append([fit(x["label"], P_CELL, 195), x.get("period") or "", "" if q is None else _n(q, decimals),
+        rows.append([fit(x["label"], P_CELL, widths[0] - 5), x.get("period") or "", "" if q is None else _n(q, decimals),
                      UNITS.get(x["unit"], x["unit"] or "") if x["unit"] else "",
                      "" if x["unit_price"] is None else _n(x["unit_price"], PRICE_DECIMALS.get(x["unit"], 5)),
                      _n(x["amount_excl_tax"], 2), "" if x["vat_rate"] is None else
                      f"{fr.number(x['vat_rate'] * 100, 1)} %"])
-    rows.append([f"Total HT du site {index}", "", "", "", "", _n(site["total_excl_tax"], 2), ""])
+        if added:
+            rows[-1].insert(6, added[1][i])
+    rows.append([f"Total HT du site {index}", "", "", "", "", _n(site["total_excl_tax"], 2)] + [""] * (len(widths) - 6))
     last = len(rows) - 1
-    return Table(rows, colWidths=[200, 36, 62, 32, 62, 82, 37], repeatRows=1, style=_grid([
+    return Table(rows, colWidths=widths, repeatRows=1, style=_grid([
         ("BACKGROUND", (0, 0), (-1, 0), FILL), ("FONT", (0, 0), (-1, 0), BOLD, 7, 8.4),
         ("BACKGROUND", (0, last), (-1, last), FILL), ("FONT", (0, last), (-1, last), BOLD, 7.2, 8.64),
         ("SPAN", (0, last), (4, last)), ("ALIGN", (2, 1), (2, -1), "RIGHT"), ("ALIGN", (4, 1), (5, -1), "RIGHT")]))
@@ -179,17 +198,20 @@ def _site_section(truth: dict, decoration: dict, index: int) -> list:
                             Spacer(1, 3.9)]
     elif site["readings"]:
         head += [_readings(site), Spacer(1, 4)]
-    return [KeepTogether(head), _lines(site, index)]
+    fill = [FillTo(70)] if index == 1 and active().page_break else []
+    return [KeepTogether(head), *fill, _lines(site, index)]
 
 
 def render(truth: dict, decoration: dict) -> bytes:
     """PDF bytes of a Nordis multi-site invoice or credit note."""
     credit = truth["document_type"] == "credit_note"
-    story: list = [_top(truth, decoration), Spacer(1, 6),
-                   Paragraph("Montant de votre avoir" if credit else "Montant de votre facture", H_SECTION),
-                   _amounts(truth, decoration), Paragraph("Informations", H_INFO), Paragraph(INFO, P_TEXT),
+    amounts = [Paragraph("Montant de votre avoir" if credit else "Montant de votre facture", H_SECTION),
+               _amounts(truth, decoration)]
+    moved = active().totals_moved
+    story: list = [_top(truth, decoration), Spacer(1, 6), *([] if moved else amounts),
+                   Paragraph("Informations", H_INFO), Paragraph(INFO, P_TEXT),
                    Paragraph("Récapitulatif par site", H_RECAP), _summary(truth), Spacer(1, 6),
-                   Paragraph(NOTE, P_NOTE)]
+                   Paragraph(NOTE, P_NOTE), *(amounts if moved else [])]
     count = len(truth["sites"])
     for index in range(1, count + 1):
         if index == 1 or count <= SITES_PER_PAGE_LIMIT:

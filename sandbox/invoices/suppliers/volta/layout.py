@@ -6,8 +6,9 @@ from reportlab.lib import colors
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from sandbox.invoices import frenchfmt as fr
+from sandbox.invoices.drift import active
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, build_pdf, fit, style
+from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, FillTo, build_pdf, extra_column, fit, style
 from sandbox.invoices.periods import month_slices
 
 TEAL = colors.HexColor("#0E6B6B")
@@ -23,6 +24,7 @@ P_CONSO = style("v_conso", "Helvetica", 8.5, 10.5, spaceBefore=4)
 P_REGUL = style("v_regul", "Helvetica", 8.5, 10.5, spaceBefore=3)
 P_INFO = style("v_info", "Helvetica", 8.5, 10.5, spaceAfter=3)
 P_CELL = style("v_cell", "Helvetica", 7.8, 9.2)
+P_LABEL = style("v_label", "Helvetica-Bold", 7.8, 9.2)
 P_HOLDER = style("v_holder", "Helvetica-Bold", 7, 8.5, textColor=GREY)
 P_NAME = style("v_name", "Helvetica-Bold", 9.5, 12)
 P_ADDR = style("v_addr", "Helvetica", 9.5, 12)
@@ -60,12 +62,15 @@ def _top(truth: dict, decoration: dict) -> Table:
     credit = truth["document_type"] == "credit_note"
     kind = decoration.get("kind", "normal")
     title = "AVOIR" if credit else ("FACTURE DE RÉGULARISATION" if kind == "regularisation" else "FACTURE")
-    rows = [[title, ""], ["N° d'avoir" if credit else "N° de facture", truth["invoice_number"]],
-            ["Date d'émission", fr.d_slash(truth["invoice_date"])]]
+    def lab(text: str):
+        return fit(active().label(text), P_LABEL, 89)
+
+    rows = [[title, ""], ["N° d'avoir" if credit else lab("N° de facture"), truth["invoice_number"]],
+            [lab("Date d'émission"), fr.d_slash(truth["invoice_date"])]]
     if truth.get("due_date"):
-        rows.append(["Date d'échéance", fr.d_slash(truth["due_date"])])
+        rows.append([lab("Date d'échéance"), fr.d_slash(truth["due_date"])])
     if truth.get("customer_account"):
-        rows.append(["N° client", truth["customer_account"]])
+        rows.append([lab("N° client"), truth["customer_account"]])
     if credit and decoration.get("original_number"):
         rows += [["Facture concernée", decoration["original_number"]],
                  ["du", fr.d_slash(decoration["original_date"])]]
@@ -83,11 +88,15 @@ def _top(truth: dict, decoration: dict) -> Table:
 def _site_table(site: dict) -> Table:
     period = f"du {fr.d_slash(site['period_start'])} au {fr.d_slash(site['period_end'])}"
     power = site.get("subscribed_power_kva")
-    rows = [["Point de livraison (PDL)", site["meter_id"], "Option tarifaire",
+    def lab(text: str, width: float = 94):
+        return fit(active().label(text), P_LABEL, width)
+
+    rows = [[lab("Point de livraison (PDL)"), site["meter_id"], lab("Option tarifaire", 79),
              OPTION_NAMES.get(site.get("tariff_option") or "", site.get("tariff_option") or "")],
-            ["Nom du site", fit(site.get("site_name") or "", P_CELL, 164), "Puissance souscrite",
+            [lab("Nom du site"), fit(site.get("site_name") or "", P_CELL, 164), "Puissance souscrite",
              f"{_number(power)} kVA" if power is not None else ""],
-            ["Adresse du site", fit(site.get("site_address") or "", P_CELL, 164), "Période facturée", period]]
+            [lab("Adresse du site"), fit(site.get("site_address") or "", P_CELL, 164), lab("Période facturée", 79),
+             period]]
     return Table(rows, colWidths=[100, 170, 85, 148], style=_grid_style([
         ("BACKGROUND", (0, 0), (0, -1), LIGHT), ("BACKGROUND", (2, 0), (2, -1), LIGHT),
         ("FONT", (0, 0), (0, -1), "Helvetica-Bold", 7.8, 9.36),
@@ -129,7 +138,16 @@ def line_periods(site: dict) -> list[str]:
 
 
 def _detail_table(site: dict) -> Table:
-    rows = [["Désignation", "Période", "Quantité", "Unité", "P.U. HT (€)", "Montant HT (€)", "TVA"]]
+    col = active().column
+    widths = [165, 82, 46, 36, 58, 64, 52]
+    names = [col("Désignation"), "Période", col("Quantité"), "Unité", col("P.U. HT (€)"), col("Montant HT (€)"),
+             col("TVA")]
+    rows = [[fit(n, P_LABEL, w - 6) for n, w in zip(names, widths, strict=True)]]
+    added = extra_column(site["lines"])
+    if added:
+        widths = [119, 82, 46, 36, 58, 64, 46, 52]
+        rows[0].insert(6, fit(added[0], P_LABEL, 40))
+    values = dict(zip(map(id, site["lines"]), added[1] if added else [], strict=False))
     extra = [("BACKGROUND", (0, 0), (-1, 0), LIGHT), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7.8, 9.36),
              ("ALIGN", (2, 1), (2, -1), "RIGHT"), ("ALIGN", (4, 1), (5, -1), "RIGHT"),
              ("ALIGN", (6, 1), (6, -1), "CENTER")]
@@ -139,17 +157,22 @@ def _detail_table(site: dict) -> Table:
         if not items:
             continue
         r = len(rows)
-        rows.append([group, "", "", "", "", "", ""])
+        rows.append([group] + [""] * (len(widths) - 1))
         extra += [("SPAN", (0, r), (-1, r)), ("BACKGROUND", (0, r), (-1, r), LIGHTER),
                   ("FONT", (0, r), (-1, r), "Helvetica-Oblique", 7.8, 9.36), ("ALIGN", (0, r), (-1, r), "LEFT")]
         for x, p in items:
             q = x["quantity"]
-            rows.append([fit(x["label"], P_CELL, 159), p, "" if q is None else fr.number(q, _qdec(q)),
+            rows.append([fit(x["label"], P_CELL, widths[0] - 6), p, "" if q is None else fr.number(q, _qdec(q)),
                          UNITS.get(x["unit"], x["unit"] or "") if x["unit"] else "",
                          "" if x["unit_price"] is None else
                          fr.number(x["unit_price"], PRICE_DECIMALS.get(x["unit"], 5)),
                          fr.number(x["amount_excl_tax"], 2), _vat(x["vat_rate"])])
-    return Table(rows, colWidths=[165, 82, 46, 36, 58, 64, 52], repeatRows=1, style=_grid_style(extra))
+            if added:
+                rows[-1].insert(6, values[id(x)])
+    if added:
+        extra = [(c, (a + (a >= 6), b), (d + (d >= 6), e), *rest) if c in ("ALIGN",) and a >= 0 else (c, (a, b),
+                 (d, e), *rest) for c, (a, b), (d, e), *rest in extra]
+    return Table(rows, colWidths=widths, repeatRows=1, style=_grid_style(extra))
 
 
 def _qdec(q: float | int) -> int:
@@ -211,8 +234,14 @@ def render(truth: dict, decoration: dict) -> bytes:
                 f"{fr.d_slash(site['period_start'])}.", P_REGUL))
         story.append(Paragraph(f"Consommation facturée sur la période : <b>{_number(site['consumption_kwh'])} kWh</b>",
                                P_CONSO))
+    drift = active()
+    if drift.totals_moved:
+        story += [Spacer(1, 8), _totals(truth, decoration)]
+    story += [FillTo(110)] if drift.page_break else []
     story += [Paragraph("Détail de votre avoir" if credit else "Détail de votre facture", H_SECTION),
-              _detail_table(site), Spacer(1, 8), _totals(truth, decoration), Spacer(1, 8)]
+              _detail_table(site), Spacer(1, 8)]
+    if not drift.totals_moved:
+        story += [_totals(truth, decoration), Spacer(1, 8)]
     if credit:
         story.append(Paragraph("Le montant de cet avoir sera déduit de votre prochaine facture ou remboursé sur "
                                "demande auprès de votre service clients.", P_BODY))
