@@ -65,6 +65,10 @@ def _read_fields(
         needed = spec.required is True or (spec.required == "invoice" and ex.invoice["document_type"] == "invoice")
         if needed and value is None:
             ex.flag(f"{prefix}{name}", f"required field {prefix}{name} not found (label {spec.anchor})", [])
+        elif value is None and spec.mode != "self" and not spec.blank:
+            printed = [c for c in scope.find(anchors[name]) if spec.page is None or c.page == spec.page]
+            if printed:
+                ex.flag(f"{prefix}{name}", f"label '{printed[0].text}' is printed but no value was read", printed[:1])
         if chunks:
             ex.cite(f"{prefix}{name}", chunks)
             text = anchors[name].search(label.text).group(0).strip() if label is not None else ""
@@ -216,6 +220,10 @@ def _table_flags(ex: Extraction, path: str, read) -> None:
     key = f"table:{path.split('.')[-1]}"
     if read.headers and key not in ex.seen:
         ex.seen[key] = {"columns": read.headers}
+        first = min(read.header_chunks, key=lambda c: (c.page, c.top))
+        where = [c for c in read.header_chunks if c.page == first.page]
+        ex.seen[f"{path} table"] = {"text": read.headers[0], "page": first.page, "box": [
+            min(c.x0 for c in where), min(c.top for c in where), max(c.x1 for c in where), max(c.bottom for c in where)]}
     for f in read.flags:
         ex.flags.append((path, f))
     for c in read.header_chunks + [c for r in read.rows for cs in r.boxes.values() for c in cs]:

@@ -55,7 +55,8 @@ def _right(scope: Scope, anchor: Chunk, spec: FieldSpec, others: list[re.Pattern
         labels = [
             c for c in scope.chunks
             if c.page == anchor.page and abs(c.x0 - anchor.x0) <= COLUMN_DX and abs(c.yc - anchor.yc) < 40
-        ]  # fmt: skip
+            and not (c.top >= anchor.top - 0.5 and c.bottom <= anchor.bottom + 0.5)  # a line of the anchor
+        ] + [anchor]  # fmt: skip
         cands = []
         for c in scope.chunks:
             if c.page != anchor.page or not (lo <= c.x0 < limit) or abs(c.yc - anchor.yc) > WRAP_DY:

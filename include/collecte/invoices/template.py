@@ -51,6 +51,9 @@ class FieldSpec(_Spec):
     # a value every invoice of the layout prints: its absence sends the invoice to review
     # ("invoice": required on invoices, not on credit notes)
     required: bool | Literal["invoice"] = False
+    # the layout prints the label with an empty value when there is none (otherwise a label printed
+    # without a readable value sends the invoice to review)
+    blank: bool = False
 
     @field_validator("anchor", "value", "stop")
     @classmethod
