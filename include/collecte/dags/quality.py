@@ -18,6 +18,7 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 
 from collecte.dags.runtime import default_args
+from collecte.quality.reparsers import names as reparser_names
 
 log = logging.getLogger("collecte.quality")
 
@@ -152,16 +153,22 @@ def _replay(**context: Any) -> list[str]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from collecte.dags.runtime import raw_zone, warehouse_url
-    from collecte.quality.replay import replay, resolve_reparser
+    from collecte.quality.reparsers import reparser
+    from collecte.quality.replay import replay
     from collecte.warehouse.db import connect
 
     params = context["params"]
     raw_key = (params.get("raw_key") or "").strip()
     if not raw_key.startswith("raw/"):
         raise AirflowFailException(f"Params: raw_key must be a raw-zone key (raw/...), got {raw_key!r}")
+    zone = raw_zone()
+    try:  # the Param's enum already refuses other names; this refuses them even if it were bypassed
+        reparse = reparser(params.get("reparser"), zone)
+    except ValueError as exc:
+        raise AirflowFailException(f"Params: {exc}") from None
     with connect(warehouse_url(), autocommit=True) as conn:
-        reports = replay(raw_zone(), conn, raw_key, dataset=params.get("dataset") or None,
-                         reparse=resolve_reparser(params.get("reparser")), run_id=context.get("run_id"))
+        reports = replay(zone, conn, raw_key, dataset=params.get("dataset") or None, reparse=reparse,
+                         run_id=context.get("run_id"))
     lines = [r.summary() for r in reports]
     for line in lines:
         log.info(line)
@@ -188,9 +195,10 @@ def build_reprocess_quarantine(doc_md: str | None = None) -> DAG:
                              description="The quarantined raw object (raw/source=.../...), as in quarantine_record"),
             "dataset": Param(None, type=["null", "string"], title="Dataset",
                              description="Only this dataset (e.g. load_curve, invoice); empty: every one"),
-            "reparser": Param(None, type=["null", "string"], title="Reparser (module:function)",
-                              description="If the parser was fixed: a function rebuilding the records from the "
-                                          "raw object; empty: re-check the quarantined records themselves"),
+            "reparser": Param(None, type=["null", "string"], enum=[None, *reparser_names()], title="Reparser",
+                              description="If the parser was fixed: a registered parser rebuilding the records "
+                                          "from the raw object (collecte.quality.reparsers); empty: re-check the "
+                                          "quarantined records themselves"),
         },
     ) as dag:
         _replay.override(task_id="replay_quarantined", retries=0)()

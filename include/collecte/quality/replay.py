@@ -4,14 +4,14 @@ Two kinds of fix, two sources of rows:
 - the rows were fixed (or a rule was corrected): the quarantined objects themselves are re-checked
   (a person may have edited them in place);
 - the parser was fixed: a `reparse(raw_key)` callable rebuilds the records from the immutable raw
-  object, returning `{dataset: DataFrame}` or, for invoices, `{"invoice": [invoice dicts]}`.
+  object, returning `{dataset: DataFrame}` or, for invoices, `{"invoice": [invoice dicts]}`; the
+  DAG takes it from the registry of `collecte.quality.reparsers` only.
 Open records are released, passing rows upserted, and rows still failing quarantined again, in one
 transaction per dataset.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,16 +39,6 @@ class ReplayReport:
         text = (f"{self.dataset} from {self.raw_key} ({self.origin}): {self.rows} rows checked, {self.loaded} loaded, "
                 f"{self.still_failing} still failing")
         return text + (f" -> {self.quarantine_key}" if self.quarantine_key else "")
-
-
-def resolve_reparser(dotted: str | None) -> Reparser | None:
-    """`package.module:function` -> the function (None for None or '')."""
-    if not dotted:
-        return None
-    module, _, name = dotted.partition(":")
-    if not name:
-        raise ValueError(f"reparser {dotted!r} must look like 'package.module:function'")
-    return getattr(importlib.import_module(module), name)
 
 
 def _quarantined_rows(zone: Any, dataset: str, keys: list[str]) -> Any:

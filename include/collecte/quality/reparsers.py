@@ -1,0 +1,56 @@
+"""The registered reparsers: the only parsers `reprocess_quarantine` may run on a raw object.
+
+A reparser rebuilds the records of one raw object with the current (fixed) parser; the replay
+then checks and loads them (`collecte.quality.replay`). The DAG's `reparser` Param names one of
+`names()`; nothing else is importable or callable from a Param. Register a parser here, in code
+review, with `@register("name")` on a factory taking the raw zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Reparser = Callable[[str], Mapping[str, Any]]
+_REGISTRY: dict[str, Callable[[Any], Reparser]] = {}
+
+
+def register(name: str) -> Callable[[Callable[[Any], Reparser]], Callable[[Any], Reparser]]:
+    """Decorator: register a reparser factory `factory(zone) -> reparse(raw_key)` under `name`."""
+
+    def decorate(factory: Callable[[Any], Reparser]) -> Callable[[Any], Reparser]:
+        if name in _REGISTRY:
+            raise ValueError(f"reparser {name!r} is already registered")
+        _REGISTRY[name] = factory
+        return factory
+
+    return decorate
+
+
+def names() -> list[str]:
+    """The registered reparser names, sorted."""
+    return sorted(_REGISTRY)
+
+
+def reparser(name: str | None, zone: Any) -> Reparser | None:
+    """The reparser registered as `name`, bound to the raw zone (None for None or ''); ValueError otherwise."""
+    if not name:
+        return None
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown reparser {name!r}: registered ones are {names()}")
+    return _REGISTRY[name](zone)
+
+
+@register("invoice_pdf")
+def _invoice_pdf(zone: Any) -> Reparser:
+    """A supplier invoice PDF, extracted again by the current templates."""
+
+    def reparse(raw_key: str) -> Mapping[str, Any]:
+        from collecte.invoices import extract_invoice
+
+        result = extract_invoice(zone.get(raw_key), name=raw_key)
+        if result.invoice is None:
+            raise ValueError(f"{raw_key}: still not extractable ({result.status}): {'; '.join(result.reasons)}")
+        return {"invoice": [result.invoice]}
+
+    return reparse
