@@ -36,7 +36,9 @@ class ApiInvoice:
 
 
 class AzurApiClient:
-    """Client of one contract's API key; the key is sent as a header and never logged."""
+    """Client of one contract's API key; the key is sent as a header, only to the API's own origin
+    (scheme, host, port of `base_url`: an absolute `pdf_url` elsewhere is fetched without it), and
+    never logged. Redirects are not followed, so the key cannot ride one to another host."""
 
     code = "azur"
 
@@ -44,7 +46,9 @@ class AzurApiClient:
                  transport: Any = None, policy: RetryPolicy | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
-        self._http = ResilientClient(self.base_url, headers={"X-API-Key": api_key, "Accept": "application/json"},
+        self._api_key = api_key
+        self._api_origin = _origin(self.base_url)
+        self._http = ResilientClient(self.base_url, headers={"Accept": "application/json"},
                                      policy=policy or RetryPolicy(read_timeout=timeout, max_retry_after=MAX_INLINE_WAIT),
                                      transport=transport)
 
@@ -63,9 +67,14 @@ class AzurApiClient:
             return LoginFailed(f"{self.code} API refused the API key (HTTP {reply.status})")
         return None
 
+    def _key_for(self, url: str) -> dict[str, str]:
+        """The API key header, for a URL of the API's origin only."""
+        return {"X-API-Key": self._api_key} if _origin(url) == self._api_origin else {}
+
     def _get(self, path: str, params: dict[str, Any] | None = None, *, parse: Any = None) -> Reply:
+        url = self._http.url(path)
         try:
-            return self._http.get(path, params=params, parse=parse, error_for=self._refused,
+            return self._http.get(url, params=params, parse=parse, error_for=self._refused, headers=self._key_for(url),
                                   what=f"{self.code} API {path}")
         except TransientError as exc:
             raise SiteDown(f"{self.code} API still failing after retries: {exc}") from None
@@ -89,6 +98,15 @@ class AzurApiClient:
 
             path = urljoin(self.base_url + "/", path)
         return self._get(path, parse=_whole_pdf).content
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port made explicit."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 def _page(content: bytes) -> dict[str, Any]:
