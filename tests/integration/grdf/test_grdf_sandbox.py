@@ -80,7 +80,7 @@ def test_limits_answered_as_adict_does(adict, client):
     no_token = httpx.get(adict.api_url + f"/pce/{T2}/donnees_techniques")
     assert no_token.status_code == 401
     future = _get(adict, client, f"/pce/{T2}/donnees_consos_informatives",
-                  date_debut=today.isoformat(), date_fin=(today + timedelta(days=30)).isoformat())
+                  date_debut=(today - timedelta(days=5)).isoformat(), date_fin=(today + timedelta(days=1)).isoformat())
     assert future.status_code == 400 and "date du jour" in future.text
     bad_scope = httpx.post(adict.token_url, data={"grant_type": "client_credentials", "client_id": "collecte-demo",
                                                   "client_secret": "collecte-demo-secret", "scope": "/other"})

@@ -8,7 +8,7 @@ purpose, checks the models do catch a wrong shape, and checks against the lowatt
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -40,7 +40,9 @@ def test_every_endpoint_answers_in_a_documented_shape(adict, client):
     today = adict.state.today()
     client.consumption("consumption", T2, today - timedelta(days=200), today, today=today)
     client.consumption("daily", T2, today - timedelta(days=20), today, today=today)
-    client.consumption("daily", T2, today, today + timedelta(days=1), today=today)  # nothing yet: a note
+    adict.state.today_override = date(2026, 11, 20)  # the November period is not published yet: a note
+    client.consumption("consumption", T2, date(2026, 11, 10), date(2026, 11, 20), today=date(2026, 11, 20))
+    adict.state.today_override = None
     client.point_data("contract", T2)
     client.point_data("technical", T2)
     right = declare_access_right(client, NEW_PCE, _fields(adict))
@@ -52,7 +54,7 @@ def test_every_endpoint_answers_in_a_documented_shape(adict, client):
     seen = {check_answer(*answer, TOKEN_PATH) for answer in adict.state.answers}
     assert seen >= {"TokenAnswer", "PublishedRecord", "InformativeRecord", "ContractRecord", "TechnicalRecord",
                     "DeclarationAnswer", "AccessRightLine", "StatusLine(ok)", "OAuthError"}
-    nothing = [a for a in adict.state.answers if a[1].endswith("informatives") and b"statut_restitution\":{" in a[4]]
+    nothing = [a for a in adict.state.answers if a[1].endswith("publiees") and b"statut_restitution\":{" in a[4]]
     assert nothing, "a period without data is answered 200 with statut_restitution"
 
 

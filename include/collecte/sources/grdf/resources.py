@@ -60,12 +60,17 @@ def history_start(kind: str, today: date) -> date:
 
 
 def windows(kind: str, start: date, end: date, today: date) -> tuple[list[tuple[date, date]], str | None]:
-    """[start, end) clamped to the history depth and split to the span limit; plus why it was clamped."""
+    """[start, end) clamped to the history depth and to today (ADICT refuses a `date_fin` after the
+    current day: lowatt-grdf staging-api-requests.md), split to the span limit; plus why it was
+    clamped. The span limits are this project's choice: the sources give none."""
     res = resource(kind)
     note = None
+    if end > today:
+        note = f"ADICT serves {kind} data up to today ({today.isoformat()}) only"
+        end = today
     first = history_start(kind, today)
     if start < first:
-        note = f"history limit: ADICT serves {kind} data from {first.isoformat()} only " \
+        note = (note + "; " if note else "") + f"history limit: ADICT serves {kind} data from {first.isoformat()} only " \
                f"({res.history_years} years); {start.isoformat()} to {min(end, first).isoformat()} skipped"
         start = first
     out = []

@@ -45,3 +45,8 @@ def test_published_window_starts_on_a_month_boundary():
 def test_unknown_kind_named():
     with pytest.raises(ValueError, match="load_curve"):
         resource("load_curve")
+
+
+def test_end_clamped_to_today():
+    spans, note = windows("daily", date(2026, 11, 20), date(2026, 12, 5), TODAY)
+    assert spans == [(date(2026, 11, 20), TODAY)] and "up to today" in note
