@@ -1,8 +1,8 @@
 """Router: staff requests (revoke a mandate, erase a contact), and the one erasure entry point of the app.
 
-Erasure is asked for, not run inside the web request, once `collecte.consent.erasure` offers
-`request_erasure` (the erasure DAG of the gdpr work); until then the request runs the existing
-erasure inline.
+Erasure is asked for, never run inside the web request: `collecte.consent.erasure.request_erasure`
+records the request and the `gdpr_erasure` DAG carries it out (every 15 minutes, or a run
+triggered with Params `request_id`), with its report in `erasure_request`.
 """
 
 from __future__ import annotations
@@ -15,20 +15,18 @@ from fastapi.responses import RedirectResponse, Response
 from collecte.consent import erasure
 from collecte.consent.mandates import MandateError, get_mandate, revoke
 from collecte.web.auth import Actor, client_ip, protect_form
-from collecte.web.context import base, settings, warehouse
+from collecte.web.context import base, warehouse
 
 router = APIRouter(prefix="/staff")
 
 
-def request_subject_erasure(request: Request, conn: Any, subject_type: str, subject_id: str, *,
-                            requested_by: str, reason: str) -> Any:
-    """Ask for the erasure of a data subject (a contact); the caller's transaction is committed."""
-    requester = getattr(erasure, "request_erasure", None)
-    if requester is not None:
-        return requester(conn, subject_type=subject_type, subject_id=subject_id, requested_by=requested_by,
-                         reason=reason)
-    return erasure.erase_contact(conn, settings(request).zone, subject_id, requested_by=requested_by,
-                                 reason=reason)
+def request_subject_erasure(conn: Any, contact_id: str, *, requested_by: str, reason: str,
+                            mandate_id: str | None = None) -> int:
+    """Record the erasure request of a contact (committed here); return its id."""
+    request_id = erasure.request_erasure(conn, contact_id=contact_id, requested_by=requested_by, reason=reason,
+                                         mandate_id=mandate_id)
+    conn.commit()
+    return request_id
 
 
 def _back(request: Request, notice: str) -> RedirectResponse:
@@ -44,9 +42,9 @@ def erase_contact(request: Request, staff: Actor, contact_id: str, reason: str =
     with warehouse(request) as conn:
         if conn.execute("SELECT 1 FROM contact WHERE id = %s", (contact_id,)).fetchone() is None:
             raise HTTPException(404, "contact inconnu")
-        request_subject_erasure(request, conn, "contact", contact_id, requested_by=staff.actor,
-                                reason=reason or "demande transmise au personnel")
-    return _back(request, f"Effacement demandé pour {contact_id}")
+        request_id = request_subject_erasure(conn, contact_id, requested_by=staff.actor,
+                                             reason=reason or "demande transmise au personnel")
+    return _back(request, f"Effacement de {contact_id} demandé (demande n° {request_id}, DAG gdpr_erasure)")
 
 
 @router.post("/mandates/revoke")

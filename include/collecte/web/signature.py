@@ -109,7 +109,7 @@ def do_revoke(request: Request, me: Contact, mandate_id: str, reason: str = Form
         revoke(conn, mandate_id, actor=me.actor, ip=client_ip(request), reason=reason)
         if erase == "1":
             conn.commit()
-            request_subject_erasure(request, conn, "contact", me.contact["id"], requested_by=me.actor,
+            request_subject_erasure(conn, me.contact["id"], requested_by=me.actor, mandate_id=mandate_id,
                                     reason=reason or "révocation du mandat avec effacement")
             return page(request, "base", title="Mandat révoqué",
                         notice="Mandat révoqué ; l'effacement de vos données personnelles est demandé.")
