@@ -110,12 +110,14 @@ class FaultProxy(_LoopThread):
 
     `only`: inject only into requests whose path starts with one of these prefixes (the rest pass).
     `error_body(status)`: body of injected error answers (`json_error`, `s3_error`).
+    `delay`: seconds every request waits before it is forwarded (a slow upstream keeps a task running).
     """
 
     def __init__(self, upstream: str, *, rate: float = 0.3, seed: int = 0, faults: Sequence[str] = HTTP_FAULTS,
                  stall: float = 5.0, retry_after: int = 1, only: Sequence[str] = (),
-                 error_body: Callable[[int], tuple[bytes, str]] = json_error) -> None:
+                 error_body: Callable[[int], tuple[bytes, str]] = json_error, delay: float = 0.0) -> None:
         super().__init__()
+        self.delay = delay
         unknown = set(faults) - set(HTTP_FAULTS)
         if unknown:
             raise ValueError(f"unknown faults {sorted(unknown)}; choose among {HTTP_FAULTS}")
@@ -168,6 +170,8 @@ class FaultProxy(_LoopThread):
                 return
             if fault == "stall":
                 await asyncio.sleep(self.stall)
+            if self.delay:
+                await asyncio.sleep(self.delay)
             status, out_headers, content = await self._forward(method, target, headers, body)
             if fault == "reset":
                 _rst(writer)

@@ -62,10 +62,14 @@ def s3_client(
 
 
 def s3_client_from_connection(conn_id: str, *, config: Any = None) -> Any:
-    """The resilient S3 client of an Airflow `aws` connection, through S3Hook (inside a task only)."""
+    """The resilient S3 client of an Airflow `aws` connection, through S3Hook (inside a task only).
+
+    The connection's `config_kwargs` (extra) override the defaults of `s3_config()` (timeouts, retries).
+    """
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-    return ResilientS3(S3Hook(aws_conn_id=conn_id, config=config or s3_config()).get_conn())
+    configured = S3Hook(aws_conn_id=conn_id).config  # from the connection's extra, if any
+    return ResilientS3(S3Hook(aws_conn_id=conn_id, config=config or s3_config().merge(configured)).get_conn())
 
 
 def is_transient_s3(exc: BaseException) -> bool:
