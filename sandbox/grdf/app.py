@@ -134,14 +134,19 @@ def _unexpected_params(request: Request, allowed: tuple[str, ...]) -> Response |
     return None
 
 
-async def _json_body(request: Request) -> tuple[Any, Response | None]:
+async def _json_object(request: Request, *, required: bool) -> tuple[dict[str, Any], Response | None]:
+    """The JSON object of a request without query parameters, or the refusal to answer."""
+    refused = _unexpected_params(request, ())
+    if refused:
+        return {}, refused
     raw = await request.body()
-    if not raw.strip():
-        return None, None
     try:
-        return json.loads(raw), None
+        body = json.loads(raw) if raw.strip() else None if required else {}
     except ValueError:
-        return None, bad_request("corps JSON invalide")
+        return {}, bad_request("corps JSON invalide")
+    if not isinstance(body, dict):
+        return {}, bad_request("corps JSON (objet) attendu")
+    return body, None
 
 
 def create_app(state: SandboxState) -> FastAPI:
@@ -239,14 +244,9 @@ def _access_right_routes(app: FastAPI, state: SandboxState) -> None:
     @app.put(API + "/pce/{pce}/droit_acces")
     async def declare(pce: str, request: Request) -> Response:
         client_id = request.state.client_id
-        refused = _unexpected_params(request, ())
+        body, refused = await _json_object(request, required=True)
         if refused:
             return refused
-        body, refused = await _json_body(request)
-        if refused:
-            return refused
-        if not isinstance(body, dict):
-            return bad_request("corps JSON (objet) attendu")
         try:
             fields = validate_declaration(pce, body)
         except DeclarationError as exc:
@@ -315,15 +315,9 @@ def _access_right_routes(app: FastAPI, state: SandboxState) -> None:
 
     @app.post(API + "/droits_acces")
     async def list_post(request: Request) -> Response:
-        refused = _unexpected_params(request, ())
+        body, refused = await _json_object(request, required=False)
         if refused:
             return refused
-        body, refused = await _json_body(request)
-        if refused:
-            return refused
-        body = {} if body is None else body
-        if not isinstance(body, dict):
-            return bad_request("corps JSON (objet) attendu")
         unknown = sorted(set(body) - set(LISTING_FILTERS))
         if unknown:
             return bad_request("filtre(s) inconnu(s) : " + ", ".join(unknown))
