@@ -44,7 +44,6 @@ class TransientError(AdictError, _Transient):
     """Worth retrying: rate limit, server error, timeout, cut connection."""
 
     code_word = "UNAVAILABLE"
-
     retryable = True
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
