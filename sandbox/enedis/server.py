@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from sandbox.enedis import dataconnect, sge, soap
+from sandbox.enedis import dataconnect, sge
 from sandbox.enedis.dataconnect import Answer, ApiError, OutsideSwagger
 from sandbox.enedis.state import Faults, Limits, SandboxState
 
@@ -91,12 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _control(state, parts, body)
         if method == "POST" and parts == ["oauth2", "v3", "token"]:
             return dataconnect.token(state, body)
-        if method == "POST" and parts[:1] == ["sge"] and len(parts) == 2:
-            try:
-                operation, content = soap.parse_request(body)
-            except Exception as exc:  # noqa: BLE001 - any parse error is a client fault
-                raise sge.SgeFault("SGT4E1", f"requête SOAP illisible: {exc}") from None
-            return sge.handle(state, operation, content)
+        if method == "POST" and len(parts) == 2 and parts[1][:1] == "v" and parts[0][:1].isupper():
+            return sge.handle(state, "/" + "/".join(parts), body)  # SGE SOAP, at the WSDLs' paths
         api = _api_of(method, parts)
         if api is None:
             raise OutsideSwagger

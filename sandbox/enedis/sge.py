@@ -1,14 +1,21 @@
-"""Enedis SGE stand-in: technical data, télé-relève orders, and M023 history files by SFTP.
+"""Enedis SGE stand-in, built from Enedis's WSDL/XSD files (sandbox.enedis.xsd) and real answers.
 
-Operations (POST /sge/<Operation>, SOAP 1.1): ConsultationDonneesTechniquesContractuelles,
-CommandeCollectePublicationMesures (activates load-curve recording and/or subscribes recurring
-transmission; F300C for curves, F305 for daily index + max power), CommandeArretServiceSouscritMesures,
-RechercherServicesSouscritsMesures, CommandeHistoriqueDonneesMesuresFines (M023: asynchronous; its
-CSV result file appears in the SFTP folder after `m023_delay_seconds`). Every order must declare the
-customer's consent (`declarationAccordClient`: accord true plus a natural or legal person).
+Endpoints are the WSDLs' own paths (POST, SOAP 1.1): /ConsultationDonneesTechniquesContractuelles/v1.0,
+/ConsultationMesuresDetaillees/v3.0, /CommandeCollectePublicationMesures/v3.0,
+/CommandeArretServiceSouscritMesures/v1.0, /RechercheServicesSouscritsMesures/v1.0,
+/CommandeHistoriqueDonneesMesuresFines/v1.0 and /CommandeHistoriqueDonneesMesuresFacturantes/v1.0.
 
-Result codes: SGT200 success; SGT4L8 period too long (M023 over 10,000 points); SGT4B4 consent
-declaration missing or incomplete (sandbox's own code); SGT401 unknown point; SGT4N1 unknown service.
+Every request is validated against the service's XSD first: an invalid one gets a SOAP fault
+SGT562 ("le message de demande est malformé"), as Enedis answers, never a success. Every answer
+the stand-in builds is validated too before it leaves (a bug here fails loudly). Scenarios:
+
+- curve not activated until ordered (CURVE_NOT_ACTIVATED): no curve (SGT4L9) before the
+  CommandeCollectePublicationMesures CDC order, from its day on afterwards;
+- M023: the result file (CSV) appears in the SFTP folder `m023_delay_seconds` later, written
+  whole under a temporary name then renamed; an order over 10,000 points is refused SGT4L8;
+- more than 7 days of curve in ConsultationMesuresDetaillees: SGT4L8;
+- a revoked consent (CONSENT_REVOKED): SGT4G2; a point that never was: SGT401; stopping an
+  unknown service: SGT4O3; a period ending after today: SGT4K1; start not before end: SGT4K4.
 """
 
 from __future__ import annotations
@@ -16,182 +23,334 @@ from __future__ import annotations
 import os
 import threading
 from datetime import date, timedelta
-from typing import Any
 
-from sandbox.enedis import measures, soap
-from sandbox.enedis.dataconnect import PRM_RE, Answer
+from lxml import etree
+
+from sandbox.enedis import measures, soap, xsd
+from sandbox.enedis.dataconnect import PRM_RE, Answer, local_text
 from sandbox.enedis.meters import MeterProfile, profile
 from sandbox.enedis.state import SandboxState
 
 M023_MAX_POINTS = 10_000
+CURVE_MAX_DAYS = 7
+XML = {"Content-Type": "text/xml; charset=utf-8"}
+CLASS_LABELS = {"BASE": "Base", "HP": "Heures Pleines", "HC": "Heures Creuses",
+                "HPH": "Heures Pleines Hiver", "HCH": "Heures Creuses Hiver",
+                "HPB": "Heures Pleines Saison Basse", "HCB": "Heures Creuses Saison Basse"}
 
 
 class SgeFault(Exception):
-    """An SGE error answered as a SOAP Fault."""
+    """An SGE refusal answered as a SOAP Fault."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code, self.message = code, message
 
     def answer(self) -> Answer:
-        """HTTP 500 with the Fault envelope."""
-        return Answer(500, soap.fault(self.code, self.message), {"Content-Type": "text/xml; charset=utf-8"})
+        """HTTP 500 with the Fault envelope (SOAP 1.1)."""
+        return Answer(500, soap.fault(self.code, self.message), XML)
 
 
-def _ok(operation: str, content: dict[str, Any]) -> Answer:
-    body = soap.response(operation, {"resultat": {"@code": "SGT200", "libelle": "Succès"}, **content})
-    return Answer(200, body, {"Content-Type": "text/xml; charset=utf-8"})
+def handle(state: SandboxState, path: str, body: bytes) -> Answer:
+    """Answer one SOAP request posted to `path`."""
+    service = xsd.service_at(path)
+    if service is None:
+        raise SgeFault("SGT500", f"aucun service SGE à l'adresse {path}")
+    problems = xsd.problems(body, service, "request")
+    if problems:
+        raise SgeFault("SGT562", "Problème : le message de demande est malformé : " + "; ".join(problems)[:200])
+    request = etree.fromstring(body).find(f"{{{xsd.SOAP_NS}}}Body")[0]
+    handler = _HANDLERS[service.name]
+    root = handler(state, service, request)
+    out = soap.serialize(root)
+    own = xsd.problems(out, service, "response")
+    if own:
+        raise RuntimeError(f"sandbox SGE answer of {service.name} is not valid: {own}")
+    return Answer(200, out, XML)
 
 
-def _find(content: Any, key: str) -> Any:
-    """First value of `key` anywhere in a nested dict."""
-    if isinstance(content, dict):
-        if key in content:
-            return content[key]
-        for value in content.values():
-            found = _find(value, key)
-            if found is not None:
-                return found
-    if isinstance(content, list):
-        for value in content:
-            found = _find(value, key)
-            if found is not None:
-                return found
-    return None
+def _login(request: etree._Element) -> str:
+    for path in (".//initiateurLogin", ".//loginUtilisateur"):
+        found = request.findtext(path)
+        if found:
+            return found
+    return "inconnu@example.fr"
 
 
-def _meter(content: dict[str, Any]) -> MeterProfile:
-    prm = _find(content, "pointId")
-    if not isinstance(prm, str) or not PRM_RE.match(prm):
-        raise SgeFault("SGT401", "Point inconnu ou identifiant invalide")
+def _meter(prm: str | None) -> MeterProfile:
+    if not prm or not PRM_RE.match(prm) or prm.startswith("0000"):
+        raise SgeFault("SGT401", "Demande non recevable : point inexistant")
     return profile(prm)
 
 
-def _consent(content: dict[str, Any]) -> None:
-    accord = _find(content, "declarationAccordClient")
-    if not isinstance(accord, dict) or str(accord.get("accord", "")).lower() != "true":
-        raise SgeFault("SGT4B4", "Déclaration d'accord client absente")
-    person = accord.get("personnePhysique")
-    company = accord.get("personneMorale")
-    if not ((isinstance(person, dict) and person.get("nom")) or
-            (isinstance(company, dict) and company.get("denominationSociale"))):
-        raise SgeFault("SGT4B4", "Accord client incomplet: personne physique ou morale requise")
+def _readable(meter: MeterProfile) -> None:
+    if meter.consent_revoked:
+        raise SgeFault("SGT4G2", "Le demandeur n'est pas éligible à la consultation des données de mesures sur le point.")
+    if meter.moved_out:
+        raise SgeFault("SGT4L7", "La demande de consultation d'historiques de mesure ne concerne pas le client "
+                                 "actuel du point")
 
 
-def _day(content: dict[str, Any], key: str) -> date:
-    try:
-        return date.fromisoformat(str(_find(content, key)))
-    except ValueError:
-        raise SgeFault("SGT4E1", f"{key} absent ou invalide") from None
+def _period(state: SandboxState, request: etree._Element, *, until_today: bool = True) -> tuple[date, date]:
+    first = date.fromisoformat(request.findtext(".//dateDebut"))
+    end = date.fromisoformat(request.findtext(".//dateFin"))
+    if first >= end:
+        raise SgeFault("SGT4K4", "La date de début doit être antérieure à la date de fin.")
+    if until_today and end > state.today:
+        raise SgeFault("SGT4K1", "La date de fin doit être antérieure ou égale à la date du jour.")
+    return first, end
 
 
-def handle(state: SandboxState, operation: str, content: dict[str, Any]) -> Answer:
-    """Dispatch one SGE operation."""
-    handlers = {
-        "consultationDonneesTechniquesContractuelles": _technical,
-        "commandeCollectePublicationMesures": _subscribe,
-        "commandeArretServiceSouscritMesures": _stop,
-        "rechercherServicesSouscritsMesures": _search,
-        "commandeHistoriqueDonneesMesuresFines": _m023,
-    }
-    name = operation[0].lower() + operation[1:]
-    if name not in handlers:
-        raise SgeFault("SGT500", f"Opération inconnue {operation}")
-    return handlers[name](state, content)
+def _affaire(state: SandboxState) -> str:
+    return "M" + state.next_affaire()[-7:]  # AffaireIdType: [0-9A-Z]{4,8}
 
 
-def _technical(state: SandboxState, content: dict[str, Any]) -> Answer:
-    meter = _meter(content)
-    if str(_find(content, "autorisationClient")).lower() != "true":
-        raise SgeFault("SGT4B4", "autorisationClient doit être vrai")
+# -- ConsultationDonneesTechniquesContractuelles ----------------------------------------------
+def _technical(state: SandboxState, service: xsd.Service, request: etree._Element) -> etree._Element:
+    meter = _meter(request.findtext("pointId"))
+    root, answer = soap.answer(service, _login(request), point=meter.prm)
+    point = soap.add(answer, "point", id=meter.prm)
+    general = soap.add(point, "donneesGenerales")
+    soap.coded(general, "etatContractuel", "SERVC", "En service")
+    address = soap.add(general, "adresseInstallation")
+    soap.fields(address, [("numeroEtNomVoie", "12 RUE DE LA GARE"), ("codePostal", "69003")])
+    soap.coded(address, "commune", "69383", "LYON 3E ARRONDISSEMENT")
+    soap.add(general, "dateDerniereModificationFormuleTarifaireAcheminement", meter.last_activation)
+    soap.coded(general, "segment", meter.segment)
+    soap.add(general, "niveauOuvertureServices", 2)
+    supply = soap.add(soap.add(point, "situationAlimentation"), "alimentationPrincipale")
+    soap.coded(supply, "domaineTension", "BTSUP" if meter.segment == "C4" else "BTINF")
+    counting = soap.add(point, "situationComptage")
+    device = soap.add(counting, "dispositifComptage")
+    soap.coded(device, "typeComptage", "CI" if meter.segment == "C4" else "CCB")
+    counter = soap.add(soap.add(device, "compteurs"), "compteur")
+    soap.add(counter, "matricule", f"0{meter.prm[-11:]}")
     classes = measures.time_classes(meter)
-    powers = [{"classeTemporelle": c, "puissance": {"@unite": "kVA", "valeur": meter.subscribed_kva}}
-              for c in (classes if meter.segment == "C4" else ["BASE"])]
-    return _ok("consultationDonneesTechniquesContractuelles", {"point": {
-        "@id": meter.prm,
-        "donneesGenerales": {"etatContractuel": "SERVC", "segment": meter.segment,
-                             "niveauOuvertureServices": "2",
-                             "dateDerniereModificationFormuleTarifaireAcheminement": "2024-08-01",
-                             "adresseInstallation": {"numeroEtNomVoie": "12 rue de la Gare",
-                                                     "codePostal": "69003", "commune": "LYON"}},
-        "situationAlimentation": {"alimentationPrincipale": {"domaineTension": "BTINF" if meter.segment != "C4"
-                                                              else "BTSUP"}},
-        "situationComptage": {"dispositifComptage": {"compteurs": {"compteur": {
-            "modeleCompteur": "Linky" if meter.segment in ("C5", "P4") else "PME-PMI",
-            "courbeActivee": str(not meter.curve_needs_activation or meter.prm in state.curve_activated).lower()}}},
-            "heuresCreuses": None if classes == ["BASE"] else "HC (22H00-6H00)",
-            "pasCourbe": f"PT{meter.step_minutes}M"},
-        "situationContractuelle": {"structureTarifaire": {
-            "formuleTarifaireAcheminement": meter.fta, "optionTarifaire": meter.tariff_option,
-            "puissanceSouscriteMax": {"@unite": "kVA", "valeur": meter.subscribed_kva},
-            "puissancesSouscrites": {"puissanceSouscrite": powers}},
-            "dateDerniereMiseEnService": meter.last_activation.isoformat()},
-    }})
+    if classes != ["BASE"]:
+        soap.add(counter, "plagesHeuresCreuses", "HC (22H00-6H00)")
+    structure = soap.add(soap.add(point, "situationContractuelle"), "structureTarifaire")
+    soap.coded(structure, "formuleTarifaireAcheminement", meter.fta)
+    maximum = soap.add(structure, "puissanceSouscriteMax")
+    soap.fields(maximum, [("valeur", meter.subscribed_kva), ("unite", "kVA")])
+    if meter.segment == "C4":
+        levels = soap.add(soap.add(structure, "denivelePuissances"), "classesTemporelles")
+        for cls in classes:
+            level = soap.coded(levels, "classeTemporelle", cls, CLASS_LABELS[cls])
+            soap.fields(soap.add(level, "puissance"), [("valeur", meter.subscribed_kva), ("unite", "kVA")])
+    return root
 
 
-def _subscribe(state: SandboxState, content: dict[str, Any]) -> Answer:
-    meter = _meter(content)
-    _consent(content)
-    first, last = _day(content, "dateDebut"), _day(content, "dateFin")
+# -- ConsultationMesuresDetaillees v3 ----------------------------------------------------------
+def _days(first: date, end: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((end - first).days)]
+
+
+def _measures(state: SandboxState, service: xsd.Service, request: etree._Element) -> etree._Element:
+    demande = request.find("demande")
+    meter = _meter(demande.findtext("pointId"))
+    _readable(meter)
+    kind = demande.findtext("mesuresTypeCode")
+    first, end = _period(state, demande)
+    direction = "PROD" if demande.findtext("sens") == "INJECTION" else "CONS"
+    if (direction == "PROD" and not meter.produces) or (direction == "CONS" and not meter.consumes):
+        raise SgeFault("SGT583", "La demande ne peut pas aboutir, le sens de la mesure ne correspond pas.")
+    if kind == "COURBE" and (end - first).days > CURVE_MAX_DAYS:
+        raise SgeFault("SGT4L8", "La durée demandée n'est pas compatible avec le type de mesure demandé")
+    if kind == "COURBE" and meter.curve_needs_activation:
+        since = state.curve_activated.get(meter.prm)
+        if since is None or since >= end:
+            raise SgeFault("SGT4L9", "Aucune mise à disposition de courbe de charge n'a été demandée sur la "
+                                     "période de consultation demandée")
+        first = max(first, since)
+    root, answer = soap.answer(service, _login(request))
+    soap.add(answer, "pointId", meter.prm)
+    if kind != "INDEX":
+        soap.add(answer, "mesuresCorrigees", "BRUT")
+    period = soap.add(answer, "periode")
+    soap.fields(period, [("dateDebut", first), ("dateFin", end)])
+    if kind == "INDEX":
+        _index(meter, answer, first, end, direction)
+        return root
+    grandeur = soap.add(answer, "grandeur")
+    quantity, unit = {"COURBE": ("PA", "W"), "ENERGIE": ("EA", "Wh"), "PMAX": ("PMA", "VA")}[kind]
+    soap.fields(grandeur, [("grandeurMetier", direction), ("grandeurPhysique", quantity), ("unite", unit)])
+    count = 0
+    for day in _days(first, end):
+        if kind == "COURBE":
+            for p in measures.day_curve(meter, day):
+                soap.fields(soap.add(grandeur, "points"), [("v", p.power_w), ("d", local_text(p.end)),
+                                                           ("p", f"PT{meter.step_minutes}M"), ("n", "B"),
+                                                           ("iv", 0), ("ec", 0)])
+                count += 1
+        elif kind == "ENERGIE":
+            energy = measures.day_energy_wh(meter, day)
+            if energy is not None:
+                soap.fields(soap.add(grandeur, "points"), [("v", energy), ("d", day)])
+                count += 1
+        else:
+            top = measures.day_max_power(meter, day)
+            if top is not None:
+                soap.fields(soap.add(grandeur, "points"), [("v", top[0]), ("d", local_text(top[1]))])
+                count += 1
+    if not count:
+        raise SgeFault("SGT4G3", "Aucune mesure trouvée sur ce point.")
+    if kind == "ENERGIE":
+        soap.add(answer, "typeValeur", "GLOBALE")
+    soap.add(answer, "modeCalcul", "DIFF.INDEX" if kind == "ENERGIE" else "MESURE")
+    if kind != "COURBE":
+        soap.add(answer, "pas", "P1D")
+    return root
+
+
+def _index(meter: MeterProfile, answer: etree._Element, first: date, end: date, direction: str) -> None:
+    measures.warm_index(meter, end)
+    days = [d for d in _days(first, end) if not measures.is_gap_day(meter, d)]
+    if not days:
+        raise SgeFault("SGT4G3", "Aucune mesure trouvée sur ce point.")
+    context = soap.add(answer, "contexte")
+    soap.fields(context, [("etapeMetier", "BRUT"), ("contexteReleve", "COL"), ("typeReleve", "AQ")])
+    grandeur = soap.add(context, "grandeur")
+    soap.fields(grandeur, [("grandeurMetier", direction), ("grandeurPhysique", "EA"), ("unite", "Wh")])
+    calendar = soap.add(grandeur, "calendrier")
+    classes = measures.time_classes(meter)
+    soap.fields(calendar, [("idCalendrier", "DI000001" if classes == ["BASE"] else "DI000002"),
+                           ("libelleCalendrier", f"{len(classes)} cadran(s)")])
+    for rank, cls in enumerate(classes, 1):
+        klass = soap.add(calendar, "classeTemporelle")
+        soap.fields(klass, [("idClasseTemporelle", cls), ("libelleClasseTemporelle", CLASS_LABELS[cls]),
+                            ("codeCadran", f"IDX_EAS_F{rank}")])
+        for day in days:
+            value = dict(measures.index_at(meter, day))[cls]
+            soap.fields(soap.add(klass, "valeur"), [("d", local_text(measures.paris_midnight(day))), ("v", value),
+                                                   ("iv", 0)])
+
+
+# -- CommandeCollectePublicationMesures v3 -----------------------------------------------------
+FICHES = {("CDC", "C5"): ("F300C", "Collecte et transmission récurrente de la courbe de charge", "F300CO1"),
+          ("IDX", "C5"): ("F305", "Transmission récurrente des index quotidiens et puissances maximales quotidiennes",
+                          None),
+          ("CDC", "C4"): ("F375", "Courbes de charge et de tension", None),
+          ("IDX", "C4"): ("F380", "Index quotidiens et autres données du compteur", None)}
+
+
+def _subscribe(state: SandboxState, service: xsd.Service, request: etree._Element) -> etree._Element:
+    demande = request.find("demande")
+    meter = _meter(demande.findtext("donneesGenerales/pointId"))
+    access = demande.find("accesMesures")
+    if access.findtext("declarationAccordClient/accord") not in ("true", "1"):
+        raise SgeFault("SGT4K2", "Le client doit avoir donné son accord pour la transmission de ses données de mesure.")
+    if meter.consent_revoked:
+        raise SgeFault("SGT4G2", "Le demandeur n'est pas éligible à la consultation des données de mesures sur le point.")
+    first = date.fromisoformat(access.findtext("dateDebut"))
+    last_text = access.findtext("dateFin")
+    if not last_text:
+        raise SgeFault("SGT4H4", "La date de fin doit être renseignée et la durée demandée pour l'accès aux données "
+                                 "de mesures ne doit pas excéder 1 an.")
+    last = date.fromisoformat(last_text)
     if last <= first:
-        raise SgeFault("SGT4E1", "dateFin doit suivre dateDebut")
-    kind = str(_find(content, "mesuresTypeCode") or "CDC").upper()
-    recurring = str(_find(content, "transmissionRecurrente")).lower() == "true"
-    fiche = "F300C" if kind == "CDC" else "F305"
-    affaire = state.next_affaire()
-    service_id = f"SS{affaire[1:]}"
+        raise SgeFault("SGT4K4", "La date de début doit être antérieure à la date de fin.")
+    if last > first + timedelta(days=366):
+        raise SgeFault("SGT4H4", "La date de fin doit être renseignée et la durée demandée pour l'accès aux données "
+                                 "de mesures ne doit pas excéder 1 an.")
+    kind = access.findtext("mesuresTypeCode")
+    if kind not in ("CDC", "IDX"):
+        raise SgeFault("SGT463", "Problème : les données renseignées dans la demande sont incorrectes ou incohérentes.")
+    recurring = access.findtext("transmissionRecurrente") == "true"
+    with state.lock:
+        active = [s for s in state.services[meter.prm] if s["mesuresTypeCode"] == kind and s["etatCode"] == "ACTIF"]
+    if active:
+        raise SgeFault("SGT570", "Le service demandé est déjà actif sur la période demandée.")
+    fiche, label, option = FICHES[(kind, "C4" if meter.segment == "C4" else "C5")]
+    affaire = _affaire(state)
+    service_id = str(64_697_000 + int(affaire[1:]))
     with state.lock:
         if kind == "CDC":
             state.curve_activated.setdefault(meter.prm, state.today)
         state.services[meter.prm].append({
-            "serviceSouscritId": service_id, "mesuresTypeCode": kind, "prestation": fiche,
-            "etatCode": "ACTIF" if recurring else "EN_COURS", "dateDebut": first.isoformat(),
-            "dateFin": last.isoformat()})
-    return _ok("commandeCollectePublicationMesures",
-               {"affaireId": affaire, "serviceSouscritId": service_id,
-                "prestations": {"prestation": {"rang": 1, "fiche": fiche,
-                                               "option": "TRANSMISSION" if recurring else "ACTIVATION"}}})
+            "serviceSouscritId": service_id, "mesuresTypeCode": kind, "prestation": fiche, "libelle": label,
+            "etatCode": "ACTIF" if recurring else "EN_COURS", "dateDebut": first, "dateFin": last,
+            "mesuresPas": access.findtext("mesuresPas"), "recurring": recurring})
+    root, answer = soap.answer(service, _login(request), point=meter.prm, affaire=affaire)
+    soap.add(answer, "affaireId", affaire)
+    prestation = soap.add(soap.add(answer, "prestations"), "prestation")
+    soap.add(prestation, "rang", 1)
+    soap.coded(prestation, "fiche", fiche, label)
+    if option and recurring:
+        soap.coded(prestation, "option", option, "Transmission récurrente")
+    soap.add(answer, "serviceSouscritId", service_id)
+    return root
 
 
-def _stop(state: SandboxState, content: dict[str, Any]) -> Answer:
-    meter = _meter(content)
-    service_id = _find(content, "serviceSouscritId")
+# -- CommandeArretServiceSouscritMesures -------------------------------------------------------
+def _stop(state: SandboxState, service: xsd.Service, request: etree._Element) -> etree._Element:
+    demande = request.find("demande")
+    meter = _meter(demande.findtext("donneesGenerales/pointId"))
+    service_id = demande.findtext("arretServiceSouscrit/serviceSouscritId")
     with state.lock:
-        services = [s for s in state.services[meter.prm] if s["serviceSouscritId"] == service_id]
-        if not services:
-            raise SgeFault("SGT4N1", f"Service souscrit {service_id} inconnu pour ce point")
-        services[0]["etatCode"] = "TERMINE"
-    return _ok("commandeArretServiceSouscritMesures", {"affaireId": state.next_affaire()})
+        found = [s for s in state.services[meter.prm] if s["serviceSouscritId"] == service_id]
+        if not found:
+            raise SgeFault("SGT4O3", "La demande ne peut pas aboutir, le service souscrit n'est pas connu pour le "
+                                     "point renseigné.")
+        if found[0]["etatCode"] == "TERMINE":
+            raise SgeFault("SGT4O4", "L'état du service souscrit ne permet pas de réaliser cette demande.")
+        found[0]["etatCode"] = "TERMINE"
+        found[0]["dateFin"] = state.today
+        found[0]["motifFinLibelle"] = "Arrêt à la demande du tiers"
+    affaire = _affaire(state)
+    root, answer = soap.answer(service, _login(request), point=meter.prm, affaire=affaire)
+    soap.add(answer, "affaireId", affaire)
+    return root
 
 
-def _search(state: SandboxState, content: dict[str, Any]) -> Answer:
-    meter = _meter(content)
+# -- RechercherServicesSouscritsMesures --------------------------------------------------------
+def _search(state: SandboxState, service: xsd.Service, request: etree._Element) -> etree._Element:
+    meter = _meter(request.findtext("criteres/pointId"))
+    contract = request.findtext("criteres/contratId")
     with state.lock:
-        services = [dict(s) for s in state.services[meter.prm]]
-    return _ok("rechercherServicesSouscritsMesures",
-               {"servicesSouscritsMesures": {"serviceSouscritMesures": services}})
+        found = [dict(s) for s in state.services[meter.prm]]
+    root, answer = soap.answer(service, _login(request), point=meter.prm)
+    if not found:
+        return root
+    listing = soap.add(answer, "servicesSouscritsMesures")
+    for item in found:
+        entry = soap.add(listing, "serviceSouscritMesures")
+        soap.fields(entry, [("serviceSouscritId", item["serviceSouscritId"]), ("pointId", meter.prm)])
+        soap.coded(entry, "serviceSouscritType", item["prestation"], item["libelle"])
+        soap.fields(entry, [("serviceSouscritLibelle", item["libelle"]), ("injection", False), ("soutirage", True),
+                            ("contratId", contract), ("etatCode", item["etatCode"]),
+                            ("dateDebut", item["dateDebut"]), ("dateFin", item["dateFin"]),
+                            ("motifFinLibelle", item.get("motifFinLibelle")),
+                            ("mesuresTypeCode", item["mesuresTypeCode"]), ("mesuresPas", item["mesuresPas"]),
+                            ("mesuresCorrigees", False),
+                            ("periodiciteTransmission", "P1D" if item["recurring"] else None)])
+    return root
 
 
-def _m023(state: SandboxState, content: dict[str, Any]) -> Answer:
-    _consent(content)
-    prms = _find(content, "pointId")
-    prms = prms if isinstance(prms, list) else [prms]
-    meters = [_meter({"pointId": p}) for p in prms]
-    first, end = _day(content, "dateDebut"), _day(content, "dateFin")
-    if end <= first or end > state.today:
-        raise SgeFault("SGT4E1", "période invalide")
+# -- M023 ------------------------------------------------------------------------------------
+def _history(state: SandboxState, service: xsd.Service, request: etree._Element) -> etree._Element:
+    demande = request.find("demande")
+    meters = [_meter(p.text) for p in demande.iterfind("pointIds/pointId")]
     for meter in meters:
-        points = (end - first).days * 24 * 60 // meter.step_minutes
-        if points > M023_MAX_POINTS:
-            raise SgeFault("SGT4L8", f"Période trop longue: {points} points pour {meter.prm} "
-                                     f"(au plus {M023_MAX_POINTS})")
-    affaire = state.next_affaire()
-    if state.sftp_dir is not None:
+        _readable(meter)
+    first, end = _period(state, demande)
+    billing = service.name.endswith("Facturantes")
+    measure = demande.findtext("mesuresTypeCode") or "FACTURANTES"
+    if measure == "COURBES":
+        for meter in meters:
+            points = (end - first).days * 24 * 60 // meter.step_minutes
+            if points > M023_MAX_POINTS:
+                raise SgeFault("SGT4L8", f"La durée demandée n'est pas compatible avec le type de mesure demandé "
+                                         f"({points} points pour {meter.prm}, au plus {M023_MAX_POINTS})")
+    affaire = _affaire(state)
+    if state.sftp_dir is not None and not billing and measure == "COURBES":
         timer = threading.Timer(state.m023_delay_seconds, _deliver, (state, affaire, meters, first, end))
         timer.daemon = True
         state.timers.append(timer)
         timer.start()
-    return _ok("commandeHistoriqueDonneesMesuresFines", {"affaireId": affaire})
+    root = etree.Element(f"{{{xsd.SOAP_NS}}}Envelope", nsmap={"soap": xsd.SOAP_NS})
+    body = etree.SubElement(root, f"{{{xsd.SOAP_NS}}}Body")
+    etree.SubElement(body, service.response.text, nsmap={"ns2": service.response.namespace}).text = affaire
+    return root
 
 
 M023_HEADER = ("Identifiant PRM;Date de début;Date de fin;Grandeur physique;Grandeur métier;Etape métier;"
@@ -222,3 +381,14 @@ def _deliver(state: SandboxState, affaire: str, meters: list[MeterProfile], firs
         partial = folder / f".{name}.part"
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, folder / name)  # appears whole, never half-written
+
+
+_HANDLERS = {
+    "ConsultationDonneesTechniquesContractuelles": _technical,
+    "ConsultationMesuresDetailleesV3": _measures,
+    "CommandeCollectePublicationMesures": _subscribe,
+    "CommandeArretServiceSouscritMesures": _stop,
+    "RechercheServicesSouscritsMesures": _search,
+    "CommandeHistoriqueDonneesMesuresFines": _history,
+    "CommandeHistoriqueDonneesMesuresFacturantes": _history,
+}

@@ -1,85 +1,85 @@
-"""A minimal SOAP 1.1 envelope codec for the SGE stand-in (hand-rolled: no WSDL to serve)."""
+"""SOAP 1.1 envelopes of the SGE stand-in, shaped as Enedis answers (real samples: consometers/sge-tiers).
+
+Answers of services whose WSDL binding has a header carry `tec:acquittement` (resultat SGT200, the
+point and affaire); faults carry `detail/tec:erreur/resultat/@code`. Children are unqualified.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
-from xml.etree import ElementTree as ET
 
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-SGE_NS = "http://www.enedis.fr/sge/b2b/services/v3"
+from lxml import etree
 
+from sandbox.enedis.xsd import SOAP_NS, TECH_NS, Service
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def element_to_dict(element: ET.Element) -> Any:
-    """Children become keys (local names); repeated children become lists; leaves become text."""
-    children = list(element)
-    if not children:
-        return (element.text or "").strip()
-    out: dict[str, Any] = {}
-    for child in children:
-        key, value = _local(child.tag), element_to_dict(child)
-        if key in out:
-            if not isinstance(out[key], list):
-                out[key] = [out[key]]
-            out[key].append(value)
-        else:
-            out[key] = value
-    return out
+SGT_LABELS = {
+    "SGT200": "Succès",
+    "SGT562": "Problème : le message de demande est malformé",
+}
 
 
-def parse_request(body: bytes) -> tuple[str, dict[str, Any]]:
-    """(operation local name, its content as a dict) of a SOAP request."""
-    root = ET.fromstring(body)
-    body_el = root.find(f"{{{SOAP_NS}}}Body")
-    if body_el is None or not len(body_el):
-        raise ValueError("no SOAP Body")
-    operation = body_el[0]
-    content = element_to_dict(operation)
-    return _local(operation.tag), content if isinstance(content, dict) else {}
+def text(value: Any) -> str:
+    """XSD text of a Python value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
-def _append(parent: ET.Element, key: str, value: Any) -> None:
-    if isinstance(value, list):
-        for item in value:
-            _append(parent, key, item)
-        return
-    child = ET.SubElement(parent, key)
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k.startswith("@"):
-                child.set(k[1:], str(v))
-            else:
-                _append(child, k, v)
-    elif value is not None:
-        child.text = str(value).lower() if isinstance(value, bool) else str(value)
+def add(parent: etree._Element, name: str, value: Any = None, **attributes: str) -> etree._Element:
+    """An unqualified child, with text unless `value` is None."""
+    child = etree.SubElement(parent, name, **attributes)
+    if value is not None:
+        child.text = text(value)
+    return child
 
 
-def response(operation: str, content: dict[str, Any]) -> bytes:
-    """A SOAP response envelope `<ns:{operation}Response>` holding `content`."""
-    ET.register_namespace("soapenv", SOAP_NS)
-    ET.register_namespace("sge", SGE_NS)
-    envelope = ET.Element(f"{{{SOAP_NS}}}Envelope")
-    ET.SubElement(envelope, f"{{{SOAP_NS}}}Header")
-    body = ET.SubElement(envelope, f"{{{SOAP_NS}}}Body")
-    answer = ET.SubElement(body, f"{{{SGE_NS}}}{operation}Response")
-    for key, value in content.items():
-        _append(answer, key, value)
-    return ET.tostring(envelope, xml_declaration=True, encoding="utf-8")
+def fields(parent: etree._Element, pairs: list[tuple[str, Any]]) -> None:
+    """Unqualified children in order, skipping None."""
+    for name, value in pairs:
+        if value is not None:
+            add(parent, name, value)
+
+
+def coded(parent: etree._Element, name: str, code: str, label: str | None = None) -> etree._Element:
+    """A dictionary element `<name code="..."><libelle>...</libelle></name>`."""
+    element = add(parent, name, code=code)
+    if label:
+        add(element, "libelle", label)
+    return element
+
+
+def answer(service: Service, login: str, *, point: str | None = None,
+           affaire: str | None = None) -> tuple[etree._Element, etree._Element]:
+    """(envelope, answer element) of a successful answer of `service`."""
+    root = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS})
+    if service.has_header:
+        header = etree.SubElement(root, f"{{{SOAP_NS}}}Header")
+        ack = etree.SubElement(header, f"{{{TECH_NS}}}acquittement", nsmap={"ns3": TECH_NS})
+        add(ack, "resultat", SGT_LABELS["SGT200"], code="SGT200")
+        if point or affaire:
+            info = add(ack, "infoFonctionnelles")
+            fields(info, [("pointId", point), ("affaireId", affaire)])
+        add(add(ack, "infoDemandeur"), "loginDemandeur", login)
+    body = etree.SubElement(root, f"{{{SOAP_NS}}}Body")
+    element = etree.SubElement(body, service.response.text, nsmap={"ns4": service.response.namespace})
+    return root, element
 
 
 def fault(code: str, message: str) -> bytes:
-    """A SOAP Fault carrying an SGE result code."""
-    ET.register_namespace("soapenv", SOAP_NS)
-    envelope = ET.Element(f"{{{SOAP_NS}}}Envelope")
-    body = ET.SubElement(envelope, f"{{{SOAP_NS}}}Body")
-    fault_el = ET.SubElement(body, f"{{{SOAP_NS}}}Fault")
-    ET.SubElement(fault_el, "faultcode").text = "soapenv:Server"
-    ET.SubElement(fault_el, "faultstring").text = message
-    detail = ET.SubElement(fault_el, "detail")
-    erreur = ET.SubElement(detail, "erreur")
-    result = ET.SubElement(erreur, "resultat", code=code)
-    result.text = message
-    return ET.tostring(envelope, xml_declaration=True, encoding="utf-8")
+    """A SOAP Fault carrying an SGE result code in `tec:erreur`."""
+    root = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS})
+    body = etree.SubElement(root, f"{{{SOAP_NS}}}Body")
+    fault_el = etree.SubElement(body, f"{{{SOAP_NS}}}Fault")
+    add(fault_el, "faultcode", "soap:Server" if code.startswith("SGT5") else "soap:Client")
+    add(fault_el, "faultstring", message[:255])
+    erreur = etree.SubElement(add(fault_el, "detail"), f"{{{TECH_NS}}}erreur", nsmap={"ns2": TECH_NS})
+    add(erreur, "resultat", message[:255] or code, code=code)
+    return serialize(root)
+
+
+def serialize(root: etree._Element) -> bytes:
+    """UTF-8 bytes with an XML declaration."""
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -102,25 +102,37 @@ def dataconnect_contract(meter_id: str, payloads: dict[str, Any], raw_key: str,
     }
 
 
+def _code(value: Any) -> Any:
+    return value.get("@code") if isinstance(value, dict) else value
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value else []
+
+
 def sge_contract(meter_id: str, point: dict[str, Any], raw_key: str, valid_at: datetime) -> dict[str, Any]:
-    """Row from SGE technical and contractual data (the `point` element as a dict)."""
+    """Row from SGE ConsultationDonneesTechniquesContractuelles (the `point` element as a dict, codes as `@code`)."""
     general = point.get("donneesGenerales") or {}
-    contractual = point.get("situationContractuelle") or {}
-    structure = contractual.get("structureTarifaire") or {}
-    entries = (structure.get("puissancesSouscrites") or {}).get("puissanceSouscrite") or []
-    entries = entries if isinstance(entries, list) else [entries]
-    powers = {str(e["classeTemporelle"]): float(e["puissance"]["valeur"]) for e in entries}
-    metering = point.get("situationComptage") or {}
-    activation = contractual.get("dateDerniereMiseEnService")
+    structure = (point.get("situationContractuelle") or {}).get("structureTarifaire") or {}
+    levels = ((structure.get("denivelePuissances") or {}).get("classesTemporelles") or {}).get("classeTemporelle")
+    powers = {str(_code(e)): float(e["puissance"]["valeur"]) for e in _listed(levels)}
     maximum = (structure.get("puissanceSouscriteMax") or {}).get("valeur")
+    if maximum and not powers:
+        powers = {"BASE": float(maximum)}
+    device = ((point.get("situationComptage") or {}).get("dispositifComptage") or {})
+    counters = _listed((device.get("compteurs") or {}).get("compteur"))
+    off_peak = next((c.get("plagesHeuresCreuses") for c in counters if c.get("plagesHeuresCreuses")), None) \
+        or (device.get("relais") or {}).get("plageHeuresCreuses")
+    address = dict(general.get("adresseInstallation") or {})
+    address["commune"] = (address.get("commune") or {}).get("libelle") if isinstance(address.get("commune"), dict) \
+        else address.get("commune")
     return {
-        "meter_id": meter_id, "source": "enedis_sge", "segment": general.get("segment"),
-        "fta": structure.get("formuleTarifaireAcheminement"), "tariff_option": structure.get("optionTarifaire"),
+        "meter_id": meter_id, "source": "enedis_sge", "segment": _code(general.get("segment")),
+        "fta": _code(structure.get("formuleTarifaireAcheminement")), "tariff_option": None,
         "subscribed_powers_kva": json.dumps(powers, sort_keys=True),
         "max_subscribed_kva": float(maximum) if maximum else (max(powers.values()) if powers else None),
-        "off_peak_hours": metering.get("heuresCreuses") or None, "status": general.get("etatContractuel"),
-        "last_activation_date": date.fromisoformat(activation) if activation else None,
-        "holder": None, "address": _address(general.get("adresseInstallation")),
+        "off_peak_hours": off_peak or None, "status": _code(general.get("etatContractuel")),
+        "last_activation_date": None, "holder": None, "address": _address(address),
         "valid_at": valid_at.astimezone(UTC), "raw_key": raw_key, "injection_contract": None,
     }
 

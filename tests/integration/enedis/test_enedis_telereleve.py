@@ -1,28 +1,51 @@
-"""Télé-relève through the SGE sandbox: activation makes the curve appear, M023 files come by SFTP."""
+"""Télé-relève through the SGE sandbox: official shapes both ways, activation, M023 files by SFTP, refusals."""
 
 import time
 from datetime import date, timedelta
 
+import httpx
 import paramiko
 import pytest
 
 from collecte.metering.ingest import ingest_raw
-from collecte.sources.enedis.errors import SgeFault
-from collecte.sources.enedis.sge import SgeClient
+from collecte.sources.enedis.errors import NoConsent, NoData, RequestRejected, SgeFault
+from collecte.sources.enedis.sge import Consent, SgeClient, documents
 from collecte.sources.enedis.telereleve import (
     activate_meter,
+    land_m023,
     order_history,
     pending_history,
-    pick_up,
     ready_files,
 )
 from collecte.warehouse.db import connect
 from sandbox.enedis import meters, start_enedis
 from tests.integration.enedis.conftest import TODAY
 
-pytestmark = [pytest.mark.services, pytest.mark.timeout(90)]
-CONSENT = {"declarationAccordClient": {"accord": True, "personneMorale": {"denominationSociale": "Ville de Lyon"}},
-           "cadreAcces": "ACCORD_CLIENT"}
+xsd = pytest.importorskip("sandbox.enedis.xsd")
+pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
+CONSENT = Consent(company="Ville de Lyon")
+
+
+class Recording(SgeClient):
+    """A client that keeps every document it sends and every answer it gets."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.exchanges: list[tuple[str, bytes, bytes]] = []
+
+    def post(self, operation, document):
+        answer = super().post(operation, document)
+        self.exchanges.append((operation.service, document, answer))
+        return answer
+
+
+def assert_all_valid(client: Recording) -> None:
+    assert client.exchanges
+    for service, request, answer in client.exchanges:
+        svc = xsd.service(service)
+        assert xsd.problems(request, svc, "request") == [], service
+        direction = "fault" if b"Fault>" in answer else "response"
+        assert xsd.problems(answer, svc, direction) == [], (service, answer[:400])
 
 
 @pytest.fixture
@@ -36,69 +59,143 @@ def sftp(sshd_server):
     transport.close()
 
 
-def test_activation_turns_the_curve_on_from_that_day(enedis, fast_client, pg_url):
-    from collecte.sources.enedis.errors import NoData
-
-    curve = "courbe_de_charge_consommation"
-    with pytest.raises(NoData):
-        fast_client.measure(curve, meters.CURVE_NOT_ACTIVATED, TODAY - timedelta(days=2), TODAY)
-    with SgeClient(enedis.base_url) as sge, connect(pg_url, autocommit=True) as conn:
-        placed = activate_meter(sge, conn, meters.CURVE_NOT_ACTIVATED, CONSENT, today=TODAY)
-        assert activate_meter(sge, conn, meters.CURVE_NOT_ACTIVATED, CONSENT, today=TODAY) == placed  # not twice
-        orders = conn.execute("SELECT order_kind, prestation, status FROM sge_order ORDER BY 1").fetchall()
-        services = sge.services(meters.CURVE_NOT_ACTIVATED)
-        assert {s["prestation"] for s in services} == {"F300C", "F305"}
-        sge.stop(meters.CURVE_NOT_ACTIVATED, services[0]["serviceSouscritId"])
-        assert sge.services(meters.CURVE_NOT_ACTIVATED)[0]["etatCode"] == "TERMINE"
-    assert orders == [("ACTIVATION_COURBE", "F300C", "ACTIVE"), ("SOUSCRIPTION_INDEX", "F305", "ACTIVE")]
-    enedis.state.today = TODAY + timedelta(days=3)
-    body = fast_client.measure(curve, meters.CURVE_NOT_ACTIVATED, TODAY, TODAY + timedelta(days=2))
-    assert body.count(b'"v"') == 96
-    with pytest.raises(NoData):  # nothing before the activation
-        fast_client.measure(curve, meters.CURVE_NOT_ACTIVATED, TODAY - timedelta(days=2), TODAY)
+def test_every_operation_speaks_the_official_contract_both_ways(enedis):
+    with Recording(enedis.base_url) as sge:
+        point = sge.technical_data(meters.C4_10MIN)
+        for kind in ("load_curve", "daily_consumption", "max_power", "index"):
+            sge.measures(meters.NORMAL, kind, TODAY - timedelta(days=7), TODAY)
+        order = sge.subscribe(meters.NORMAL, kind="IDX", first=TODAY, last=TODAY + timedelta(days=365),
+                              consent=Consent(surname="Dupont", civility="M"))
+        listed = sge.services(meters.NORMAL)
+        stopped = sge.stop(meters.NORMAL, order["serviceSouscritId"])
+        affaire = sge.order_history([meters.NORMAL], TODAY - timedelta(days=30), TODAY)
+        billing = sge.order_history([meters.NORMAL], TODAY - timedelta(days=30), TODAY, billing=True)
+        with pytest.raises(RequestRejected):
+            sge.order_history([meters.NORMAL], TODAY - timedelta(days=365), TODAY)
+        assert_all_valid(sge)
+    assert point["donneesGenerales"]["segment"]["@code"] == "C4"
+    assert order["prestations"][0]["fiche"] == "F305"
+    assert [s["serviceSouscritId"] for s in listed] == [order["serviceSouscritId"]]
+    assert stopped["affaireId"] and len(affaire) <= 8 and len(billing) <= 8
 
 
-def test_orders_need_the_customer_consent(enedis):
-    with SgeClient(enedis.base_url) as sge, pytest.raises(SgeFault) as refused:
-        sge.subscribe(meters.NORMAL, kind="CDC", first=TODAY, last=TODAY + timedelta(days=30),
-                      consent={"declarationAccordClient": {"accord": True}})
-    assert refused.value.code == "SGT4B4"
+def test_an_invalid_document_gets_a_soap_fault_not_a_success(enedis):
+    good = documents.measures_request(meters.NORMAL, "collecte@example.fr", "max_power", TODAY - timedelta(days=2),
+                                      TODAY)
+    url = f"{enedis.base_url}/ConsultationMesuresDetaillees/v3.0"
+    for bad in (good.replace(b"consultationmesuresdetaillees/common", b"sge/b2b/services/v3"),  # old namespace
+                good.replace(b"<sens>SOUTIRAGE</sens>", b""),                                    # missing field
+                good.replace(b"<mesuresTypeCode>PMAX", b"<mesuresTypeCode>CDC")):                 # not an enum value
+        answer = httpx.post(url, content=bad, headers={"Content-Type": "text/xml"}, timeout=10)
+        assert answer.status_code == 500
+        assert b'code="SGT562"' in answer.content
+        assert xsd.problems(answer.content, xsd.service("ConsultationMesuresDetailleesV3"), "fault") == []
+    assert httpx.post(url, content=good, headers={"Content-Type": "text/xml"}, timeout=10).status_code == 200
+
+
+def test_activation_turns_the_curve_on_from_that_day(enedis, pg_url):
+    prm = meters.CURVE_NOT_ACTIVATED
+    with Recording(enedis.base_url) as sge, connect(pg_url, autocommit=True) as conn:
+        with pytest.raises(NoData) as before:
+            sge.measures(prm, "load_curve", TODAY - timedelta(days=2), TODAY)
+        assert before.value.code == "SGT4L9"
+        placed = activate_meter(sge, conn, prm, CONSENT, today=TODAY)
+        assert activate_meter(sge, conn, prm, CONSENT, today=TODAY) == placed  # not twice
+        orders = conn.execute("SELECT order_kind, prestation, status, last_day FROM sge_order ORDER BY 1").fetchall()
+        assert {s["serviceSouscritType"] for s in sge.services(prm)} == {"F300C", "F305"}
+        enedis.state.today = TODAY + timedelta(days=3)
+        body = sge.measures(prm, "load_curve", TODAY, TODAY + timedelta(days=2))
+        with pytest.raises(NoData):  # nothing before the activation
+            sge.measures(prm, "load_curve", TODAY - timedelta(days=2), TODAY)
+        assert_all_valid(sge)
+    assert body.count(b"<points>") == 96
+    assert orders == [("ACTIVATION_COURBE", "F300C", "ACTIVE", TODAY + timedelta(days=365)),
+                      ("SOUSCRIPTION_INDEX", "F305", "ACTIVE", TODAY + timedelta(days=365))]
+
+
+def test_orders_and_reads_refused_as_enedis_refuses(enedis):
+    with Recording(enedis.base_url) as sge:
+        with pytest.raises(NoConsent) as revoked:
+            sge.measures(meters.CONSENT_REVOKED, "daily_consumption", TODAY - timedelta(days=3), TODAY)
+        with pytest.raises(SgeFault) as unknown:
+            sge.stop(meters.NORMAL, "99999")
+        with pytest.raises(RequestRejected) as too_long:
+            sge.subscribe(meters.NORMAL, kind="CDC", first=TODAY, last=TODAY + timedelta(days=800), consent=CONSENT)
+        with pytest.raises(RequestRejected) as future:
+            sge.measures(meters.NORMAL, "max_power", TODAY, TODAY + timedelta(days=2))
+        assert_all_valid(sge)
+    assert (revoked.value.code, unknown.value.code, too_long.value.code, future.value.code) == \
+        ("SGT4G2", "SGT4O3", "SGT4H4", "SGT4K1")
 
 
 def test_technical_data(enedis):
+    from collecte.sources.enedis.sge.answers import curve_step_minutes
+
     with SgeClient(enedis.base_url) as sge:
-        point = sge.technical_data(meters.C4_10MIN)
-    assert point["donneesGenerales"]["segment"] == "C4"
-    assert point["situationComptage"]["pasCourbe"] == "PT10M"
+        c4, c5 = sge.technical_data(meters.C4_10MIN), sge.technical_data(meters.NORMAL)
+    assert (curve_step_minutes(c4), curve_step_minutes(c5)) == (10, 30)
+    assert c4["situationContractuelle"]["structureTarifaire"]["puissanceSouscriteMax"]["valeur"] == "120"
 
 
-def test_m023_history_arrives_by_sftp_and_is_loaded(sshd_server, sftp_root, sftp, raw_zone, pg_url):
+def test_m023_history_lands_through_the_sftp_drop_and_is_checked_then_loaded(sshd_server, sftp_root, sftp, raw_zone,
+                                                                             pg_url):
+    from collecte.sources.enedis.telereleve import check_before_load
+
     remote = f"{sftp_root.name}/enedis/m023"
     with start_enedis(0, sftp_root / "enedis" / "m023", today=TODAY, m023_delay_seconds=0.5) as sandbox, \
             SgeClient(sandbox.base_url) as sge, connect(pg_url, autocommit=True) as conn:
         first, end = date(2026, 1, 1), date(2026, 8, 1)  # 212 days of half-hours: two orders of <= 10,000 points
-        affaires = order_history(sge, conn, meters.NORMAL, first, end, CONSENT)
+        affaires = order_history(sge, conn, meters.NORMAL, first, end)
         assert len(affaires) == 2
-        assert order_history(sge, conn, meters.NORMAL, first, end, CONSENT) == affaires  # not ordered twice
+        assert order_history(sge, conn, meters.NORMAL, first, end) == affaires  # not ordered twice
         assert ready_files(sftp, remote, affaires) == []  # not there yet
         deadline = time.monotonic() + 20
         while len(names := ready_files(sftp, remote, affaires)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)  # what the reschedule-mode sensor does, minutes apart
         assert len(names) == 2
-        refs = pick_up(sftp, raw_zone, conn, remote, names, received=TODAY)
-        counts = ingest_raw(raw_zone, conn, refs)
+        # the file-age guard: just written, so left for the next pass
+        assert land_m023(sftp, raw_zone, conn, remote_dir=remote, conn_id="sftp", received=TODAY,
+                         now=time.time(), min_age_seconds=3600) == []
+        refused = land_m023(sftp, raw_zone, conn, remote_dir=remote, conn_id="sftp", received=TODAY,
+                            now=time.time() + 7200, gate=lambda prms: dict.fromkeys(prms, "mandate revoked"))
+        assert refused == [] and len(ready_files(sftp, remote, affaires)) == 2  # left on the server
+        refs = land_m023(sftp, raw_zone, conn, remote_dir=remote, conn_id="sftp", received=TODAY,
+                         now=time.time() + 7200)
+        check, results = check_before_load(raw_zone, conn, run_id="test")
+        counts = ingest_raw(raw_zone, conn, refs, check=check)
         assert pending_history(conn) == []
         assert sorted(sftp.listdir(f"{remote}/processed")) == names
-        points = conn.execute("SELECT count(*), min(interval_end), max(interval_end) FROM load_curve").fetchone()
+        points = conn.execute("SELECT count(*) FROM load_curve").fetchone()
         statuses = conn.execute("SELECT DISTINCT status FROM sge_order").fetchall()
+        files = conn.execute("SELECT status, count(*) FROM file_status WHERE kind = 'm023_curve'"
+                             " GROUP BY status ORDER BY 1").fetchall()
+        validations = conn.execute("SELECT count(*) FROM validation_result WHERE dataset = 'load_curve'").fetchone()
     expected = (end - first).days * 48 - 2  # spring-forward day of 2026-03-29 has 46 half-hours
     assert counts["load_curve"]["inserted"] == expected == points[0]
     assert statuses == [("DELIVERED",)]
+    assert files == [("landed", 2)]  # one status per file: no_consent first, landed once allowed
+    assert results and all(r["failed"] == 0 for r in results) and validations[0] >= 1
 
 
-def test_m023_over_ten_thousand_points_is_refused_with_sgt4l8(enedis):
-    from collecte.sources.enedis.errors import RequestRejected
+def test_the_command_line(enedis, capsys):
+    import orjson
 
-    with SgeClient(enedis.base_url) as sge, pytest.raises(RequestRejected) as refused:
-        sge.order_history([meters.NORMAL], date(2025, 11, 1), date(2026, 11, 1), consent=CONSENT)  # 17,520 points
-    assert refused.value.code == "SGT4L8"
+    from collecte.sources.enedis.__main__ import main
+
+    url = ["--url", enedis.base_url]
+    assert main(["sge", "measures", *url, "--prm", meters.NORMAL, "--data", "load_curve",
+                 "--from", "2026-11-01", "--to", "2026-11-09"]) == 0
+    rows = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 9 * 48 and {r["dataset"] for r in rows} == {"load_curve"}
+    assert rows[0]["interval_end"] == "2026-10-31T23:30:00+00:00" and rows[0]["source"] == "enedis"
+    assert main(["sge", "subscribe", *url, "--prm", meters.NORMAL, "--kind", "CDC", "--from", "2026-11-20",
+                 "--to", "2027-11-19", "--surname", "Dupont", "--civility", "M"]) == 0
+    order = orjson.loads(capsys.readouterr().out)
+    assert main(["sge", "list", *url, "--prm", meters.NORMAL]) == 0
+    assert orjson.loads(capsys.readouterr().out)["serviceSouscritId"] == order["serviceSouscritId"]
+    assert main(["sge", "stop", *url, "--prm", meters.NORMAL, "--service-id", order["serviceSouscritId"]]) == 0
+    capsys.readouterr()
+    assert main(["sge", "history", *url, "--prm", meters.NORMAL, "--from", "2025-11-01", "--to", "2026-10-31"]) == 2
+    assert "SGT4L8" in capsys.readouterr().err
+    assert main(["sge", "technical", *url, "--prm", meters.NORMAL, "--login", "not-an-email"]) == 2
+    assert "e-mail" in capsys.readouterr().err
