@@ -61,7 +61,8 @@ def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
     from collecte.consent.mandates import mandate_for_meter
     from collecte.consent.operator_fields import sge_consent_fields
     from collecte.dags.runtime import warehouse_url
-    from collecte.sources.enedis.sge import SgeClient
+    from collecte.sources.enedis.sge import Consent, SgeClient
+    from collecte.sources.enedis.sge.answers import curve_step_minutes
     from collecte.sources.enedis.status import record_status
     from collecte.sources.enedis.telereleve import activate_meter, order_history
     from collecte.warehouse.db import connect
@@ -77,24 +78,23 @@ def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
         if mandate is None:
             record_status(conn, prm, "telereleve", "NO_CONSENT", "no signed mandate in force")
             return {"id": prm, "affaires": []}
-        consent = sge_consent_fields(mandate, today)
-        technical = sge.technical_data(prm)
-        step = ((technical.get("situationComptage") or {}).get("pasCourbe")) or "PT30M"
-        minutes = int(step[2:-1]) if step.endswith("M") else 60
-        activations = activate_meter(sge, conn, prm, consent, today=today, step=step)
-        affaires = order_history(sge, conn, prm, today - timedelta(days=days), today, consent, step_minutes=minutes)
+        consent = Consent.from_fields(sge_consent_fields(mandate, today))
+        minutes = curve_step_minutes(sge.technical_data(prm))
+        activations = activate_meter(sge, conn, prm, consent, today=today, until=mandate.end_date,
+                                     step=f"PT{minutes}M")
+        affaires = order_history(sge, conn, prm, today - timedelta(days=days), today, step_minutes=minutes)
         record_status(conn, prm, "telereleve", "OK", f"activated {activations}, M023 {affaires}")
     return {"id": prm, "affaires": affaires}
 
 
 @task.sensor(poke_interval=300, timeout=int(timedelta(days=3).total_seconds()), mode="reschedule")
 def wait_for_m023(ordered: list[dict[str, Any]]) -> Any:
-    """Wait until every pending M023 order has its result file on the SFTP drop; the file names go to XCom."""
+    """Wait until every pending M023 order has its result file on the SFTP drop."""
     from airflow.providers.sftp.hooks.sftp import SFTPHook
     from airflow.sdk import PokeReturnValue
 
     from collecte.dags.runtime import SFTP_CONN_ID, warehouse_url
-    from collecte.sources.enedis.telereleve import pending_history, ready_files
+    from collecte.sources.enedis.telereleve import M023_NAME, pending_history, ready_files
     from collecte.warehouse.db import connect
 
     config = load_enedis()
@@ -104,27 +104,46 @@ def wait_for_m023(ordered: list[dict[str, Any]]) -> Any:
     if not pending:
         return PokeReturnValue(is_done=True, xcom_value=[])
     with SFTPHook(ssh_conn_id=config.sftp_conn_id or SFTP_CONN_ID).get_managed_conn() as sftp:
-        names = ready_files(sftp, config.m023_remote_dir, pending)
-    arrived = {n.split("_")[2] for n in names}
+        names = ready_files(sftp, config.m023_remote_dir, pending, min_age_seconds=config.m023_min_age_seconds)
+    arrived = {M023_NAME.match(n)["affaire"] for n in names}
     return PokeReturnValue(is_done=arrived >= set(pending), xcom_value=names)
 
 
 @task
 def pick_up_m023(names: list[str]) -> dict[str, Any]:
-    """Land the M023 files, load their curves, move them to processed/."""
-    from airflow.providers.sftp.hooks.sftp import SFTPHook
+    """Land the M023 files through the SFTP drop landing, check their curves (GX), then load them."""
+    import time
 
+    from airflow.providers.sftp.hooks.sftp import SFTPHook
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.consent.gate import collectable_meters
     from collecte.dags.runtime import raw_zone, warehouse_url
     from collecte.metering.ingest import ingest_raw
-    from collecte.sources.enedis.telereleve import pick_up
+    from collecte.quality.staged_check import quarantine_summary
+    from collecte.sources.enedis.telereleve import check_before_load, land_m023
     from collecte.warehouse.db import connect
 
     config = load_enedis()
     zone = raw_zone()
+    context = get_current_context()
+    today = _today()
     with connect(warehouse_url(), autocommit=True) as conn, \
             SFTPHook(ssh_conn_id=config.sftp_conn_id).get_managed_conn() as sftp:
-        refs = pick_up(sftp, zone, conn, config.m023_remote_dir, names or [], received=_today())
-        counts = ingest_raw(zone, conn, refs)
+        def gate(prms: Any) -> dict[str, str]:
+            return collectable_meters(conn, operator="enedis", data_kind="telereleve", on=today,
+                                      candidates=list(prms)).refused
+
+        refs = land_m023(sftp, zone, conn, remote_dir=config.m023_remote_dir, conn_id=config.sftp_conn_id,
+                         received=today, now=time.time(), min_age_seconds=config.m023_min_age_seconds, gate=gate)
+        check, results = check_before_load(zone, conn, run_id=context["run_id"])
+        counts = ingest_raw(zone, conn, refs, check=check)
+    notice = quarantine_summary(results)
+    if notice:
+        raise AirflowFailException(notice)
+    missing = sorted(set(names or []) - {r["name"] for r in refs})
+    if missing:  # too young or still growing on the server: the retry takes them
+        raise RuntimeError(f"M023 files not landed yet (file-age / size guards): {', '.join(missing)}")
     return {"files": len(refs), "datasets": counts}
 
 
@@ -165,6 +184,57 @@ def declare_gas_access(pce: str) -> dict[str, Any]:
         # MandateFields reads ADICT's "Vrai"/"Faux" flags as the consent registry gives them
         right = declare_access_right(client, pce, adict_access_right_fields(mandate))
     return {"pce": pce, "state": right.state}
+
+
+@task
+def stop_operator_access() -> list[dict[str, Any]]:
+    """Revoked or expired mandates: stop SGE subscribed services, revoke GRDF access rights; record outcomes."""
+    from contextlib import ExitStack
+
+    from collecte.consent.access_stop import open_stops, run_stops
+    from collecte.dags.runtime import warehouse_url
+    from collecte.sources.enedis.sge import SgeClient
+    from collecte.warehouse.db import connect
+
+    params = get_current_context()["params"]
+    with connect(warehouse_url(), autocommit=True) as conn, ExitStack() as stack:
+        operators = {operator for _, operator, _ in open_stops(conn)}
+        sge = stack.enter_context(SgeClient.from_connection(load_enedis().sge_conn_id)) \
+            if "enedis" in operators else None
+        adict = None
+        if "grdf" in operators:
+            from collecte.sources.grdf import AdictClient
+            from collecte.sources.grdf.config import load_grdf_config
+
+            adict = stack.enter_context(AdictClient.from_connection(load_grdf_config().conn_id))
+        outcomes = run_stops(conn, today=_today(), sge=sge, adict=adict, dry_run=bool(params.get("dry_run")),
+                             limit=int(params.get("limit") or 200))
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        raise RuntimeError("operator access not stopped for " + ", ".join(
+            f"{o.operator} {o.meter_id} ({o.detail})" for o in failed[:10]) + " (retried at the next run)")
+    return [{"operator": o.operator, "meter": o.meter_id, "status": o.status} for o in outcomes]
+
+
+def build_access_stop(doc_md: str | None = None) -> DAG:
+    """The hourly `stop_operator_access` DAG: the operator side of mandate revocation and expiry."""
+    from collecte.dags.interval import PARIS
+
+    with DAG(
+        dag_id="stop_operator_access",
+        description="Revoked/expired mandates: stop SGE recurring transmission, revoke GRDF access rights",
+        doc_md=doc_md or stop_operator_access.__doc__,
+        schedule="@hourly",
+        start_date=datetime(2026, 1, 1, tzinfo=PARIS),
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args(),
+        params={"dry_run": Param(False, type="boolean", title="Dry run (say what would be stopped)"),
+                "limit": Param(200, type="integer", minimum=1, maximum=1000, title="At most this many meters")},
+        tags=["collecte", "operator", "enedis", "grdf", "consent"],
+    ) as dag:
+        stop_operator_access.override(pool=load_enedis().pool)()
+    return dag
 
 
 def build_telereleve(config: OperatorConfig | None = None, doc_md: str | None = None) -> DAG:

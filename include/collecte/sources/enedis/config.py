@@ -50,6 +50,7 @@ class OperatorConfig(BaseModel):
     sge_conn_id: str = "enedis_sge"
     sftp_conn_id: str = "collecte_sftp"
     m023_remote_dir: str = "enedis/m023"
+    m023_min_age_seconds: int = Field(60, ge=0, description="M023 files younger than this may still be uploading")
     pool: str = "enedis"
     pool_slots: int = Field(1, ge=1)
     calls_per_second: float = 5.0

@@ -1,10 +1,10 @@
 """Télé-relève through SGE: activate curve recording, subscribe recurring transmission, order M023 history,
-then pick up the M023 result files from the operator's SFTP drop.
+then land the M023 result files through the SFTP drop landing (file-age and size-stability guards).
 
     orders = activate_meter(sge, conn, prm, consent, today=day)          # F300C (curve) + F305 (index, max power)
-    affaires = order_history(sge, conn, prm, first, end, consent, step_minutes=30)
+    affaires = order_history(sge, conn, prm, first, end, step_minutes=30)
     names = ready_files(sftp, remote_dir, affaires)                       # what has arrived
-    refs = pick_up(sftp, zone, conn, remote_dir, names, received=day)     # land, record, move to processed/
+    report = land_m023(sftp, zone, conn, remote_dir=..., conn_id=..., received=day, now=time.time())
 
 `sftp` is a paramiko SFTPClient (SFTPHook(...).get_conn() in a task). Orders are kept in `sge_order`,
 so a rerun does not order twice and the sensor knows which files to wait for.
@@ -13,15 +13,22 @@ so a rerun does not order twice and the sensor knows which files to wait for.
 from __future__ import annotations
 
 import json
-import posixpath
+import logging
 import re
 from datetime import date, timedelta
 from typing import Any
 
-from collecte.sources.enedis.sge import SgeClient, m023_spans
+from collecte.sources.enedis.errors import RequestRejected
+from collecte.sources.enedis.sge.client import SgeClient, m023_spans
+from collecte.sources.enedis.sge.codes import PERIOD_TOO_LONG
+from collecte.sources.enedis.sge.documents import Consent
+
+log = logging.getLogger(__name__)
 
 M023_NAME = re.compile(r"^ENEDIS_M023_(?P<affaire>[A-Za-z0-9]+)_(?P<prm>\d{14})_.*\.csv$")
-PROCESSED = "processed"
+M023_KIND = "m023_curve"
+M023_PATTERN = "ENEDIS_M023_*.csv"
+SUBSCRIPTION_DAYS = 365  # SGT4H4: an access order lasts at most one year (renewed by the next order)
 
 
 def _record(conn: Any, affaire: str, prm: str, kind: str, prestation: str | None, service: str | None,
@@ -39,29 +46,49 @@ def active_orders(conn: Any, prm: str, kind: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def activate_meter(sge: SgeClient, conn: Any, prm: str, consent: dict[str, Any], *, today: date,
-                   years: int = 3, step: str = "PT30M") -> dict[str, str]:
+def activate_meter(sge: SgeClient, conn: Any, prm: str, consent: Consent | dict[str, Any], *, today: date,
+                   until: date | None = None, step: str | None = None) -> dict[str, str]:
     """Activate curve recording with recurring transmission (F300C) and daily index + max power (F305).
 
-    Idempotent: a meter with an active subscription of a kind is not ordered again. Returns kind -> affaire.
+    Idempotent: a meter with an active subscription of a kind is not ordered again. The order runs
+    one year at most (and not past `until`, the mandate's end). Returns kind -> affaire.
     """
+    consent = consent if isinstance(consent, Consent) else Consent.from_fields(consent)
+    last = today + timedelta(days=SUBSCRIPTION_DAYS)
+    last = min(last, until) if until else last
     placed: dict[str, str] = {}
-    last = today + timedelta(days=365 * years)
     for kind, order_kind in (("CDC", "ACTIVATION_COURBE"), ("IDX", "SOUSCRIPTION_INDEX")):
         existing = active_orders(conn, prm, order_kind)
         if existing:
             placed[kind] = existing[0]
             continue
-        order = sge.subscribe(prm, kind=kind, first=today, last=last, consent=consent, step=step)
-        _record(conn, order["affaireId"], prm, order_kind, order["prestation"], order["serviceSouscritId"],
-                today, last, "ACTIVE")
+        order = sge.subscribe(prm, kind=kind, first=today, last=last, consent=consent,
+                              step=step if kind == "CDC" else None)
+        fiche = order["prestations"][0]["fiche"] if order["prestations"] else None
+        _record(conn, order["affaireId"], prm, order_kind, fiche, order["serviceSouscritId"], today, last, "ACTIVE")
         placed[kind] = order["affaireId"]
     return placed
 
 
-def order_history(sge: SgeClient, conn: Any, prm: str, first: date, end: date, consent: dict[str, Any], *,
+def _order_span(sge: SgeClient, prm: str, start: date, stop: date) -> list[tuple[str, date, date]]:
+    """One M023 order, or two halves when SGE finds it too long (SGT4L8: a finer step than assumed)."""
+    try:
+        return [(sge.order_history([prm], start, stop), start, stop)]
+    except RequestRejected as exc:
+        if exc.code != PERIOD_TOO_LONG or (stop - start).days < 2:
+            raise
+        middle = start + timedelta(days=(stop - start).days // 2)
+        log.info("M023 %s %s..%s refused as too long: ordering two halves", prm, start, stop)
+        return _order_span(sge, prm, start, middle) + _order_span(sge, prm, middle, stop)
+
+
+def order_history(sge: SgeClient, conn: Any, prm: str, first: date, end: date, consent: Any = None, *,
                   step_minutes: int = 30) -> list[str]:
-    """M023 curve history over [first, end), in orders of at most 10,000 points; affaire ids (old ones reused)."""
+    """M023 curve history over [first, end), in orders of at most 10,000 points; affaire ids (old ones reused).
+
+    The M023 schema has no consent declaration: the order's access frame is ACCORD_CLIENT, which the
+    caller must back with a signed mandate (the DAG asks the consent gate first). `consent` is unused.
+    """
     rows = conn.execute("SELECT affaire_id, first_day, last_day FROM sge_order WHERE meter_id = %s"
                         " AND order_kind = 'M023' AND status NOT IN ('FAILED')", (prm,)).fetchall()
     known = {(f, last): a for a, f, last in rows}
@@ -71,9 +98,9 @@ def order_history(sge: SgeClient, conn: Any, prm: str, first: date, end: date, c
         if span in known:
             affaires.append(known[span])
             continue
-        affaire = sge.order_history([prm], start, stop, consent=consent)
-        _record(conn, affaire, prm, "M023", "M023", None, span[0], span[1], "ORDERED")
-        affaires.append(affaire)
+        for affaire, part_start, part_stop in _order_span(sge, prm, start, stop):
+            _record(conn, affaire, prm, "M023", "M023", None, part_start, part_stop - timedelta(days=1), "ORDERED")
+            affaires.append(affaire)
     return affaires
 
 
@@ -84,47 +111,73 @@ def pending_history(conn: Any, prms: list[str] | None = None) -> list[str]:
     return [r[0] for r in rows]
 
 
-def ready_files(sftp: Any, remote_dir: str, affaires: list[str]) -> list[str]:
-    """Names of result files in `remote_dir` belonging to `affaires` (partial `.part` files ignored)."""
+def ready_files(sftp: Any, remote_dir: str, affaires: list[str], *, min_age_seconds: int = 0,
+                now: float | None = None) -> list[str]:
+    """Names of result files in `remote_dir` belonging to `affaires`, old enough for the landing's age guard."""
+    import time
+
     wanted = set(affaires)
+    now = time.time() if now is None else now
     try:
-        names = sftp.listdir(remote_dir)
+        entries = sftp.listdir_attr(remote_dir)
     except FileNotFoundError:
         return []
     found = []
-    for name in sorted(names):
-        match = M023_NAME.match(name)
-        if match and match["affaire"] in wanted:
-            found.append(name)
+    for entry in sorted(entries, key=lambda e: e.filename):
+        match = M023_NAME.match(entry.filename)
+        if match and match["affaire"] in wanted and now - (entry.st_mtime or 0) >= min_age_seconds:
+            found.append(entry.filename)
     return found
 
 
-def pick_up(sftp: Any, zone: Any, conn: Any, remote_dir: str, names: list[str], *, received: date) -> list[dict]:
-    """Land each result file in the raw zone, mark its order DELIVERED, move it to `processed/`."""
-    refs = []
-    processed = posixpath.join(remote_dir, PROCESSED)
-    try:
-        sftp.stat(processed)
-    except FileNotFoundError:
-        sftp.mkdir(processed)
-    for name in names:
-        match = M023_NAME.match(name)
-        if not match:
+def m023_road(conn_id: str, remote_dir: str, *, min_age_seconds: int = 60) -> Any:
+    """The SFTP road of the M023 result files, for the drop landing (collecte.landing.drop)."""
+    from collecte.config.models import RoadConfig
+
+    return RoadConfig(type="sftp", conn_id=conn_id, remote_dir=remote_dir, patterns={M023_KIND: M023_PATTERN},
+                      account_regex=r"^ENEDIS_M023_[A-Za-z0-9]+_(?P<account>\d{14})_",
+                      min_age_seconds=min_age_seconds)
+
+
+def land_m023(sftp: Any, zone: Any, conn: Any, *, remote_dir: str, conn_id: str, received: date, now: float,
+              min_age_seconds: int = 60, gate: Any = None) -> list[dict[str, Any]]:
+    """Land the complete M023 result files through the SFTP drop landing; mark their orders DELIVERED.
+
+    The landing keeps its guards: files younger than `min_age_seconds` or still growing stay for the
+    next pass, a file moves to `processed/` only once its object is verified in S3, file_status
+    records each one, and files of PRMs the gate refuses stay on the server.
+    """
+    from collecte.landing.drop import land_drop
+
+    report = land_drop(sftp, zone, conn, source="enedis", road=m023_road(conn_id, remote_dir,
+                                                                          min_age_seconds=min_age_seconds),
+                       received=received, now=now, default_account="unknown", gate=gate)
+    for item in report.landed:
+        match = M023_NAME.match(item["name"])
+        if match is None:
             continue
-        path = posixpath.join(remote_dir, name)
-        with sftp.open(path, "rb") as handle:
-            content = handle.read()
-        landed = zone.land(content, source="enedis", kind="m023_curve", account=match["prm"], received=received,
-                           ext="csv", original_name=name, origin=f"sftp:{path}",
-                           extra_metadata={"affaire": match["affaire"]})
-        refs.append({"key": landed.key, "kind": "m023_curve", "account": match["prm"], "created": landed.created})
         with conn.transaction():
             conn.execute("UPDATE sge_order SET status = 'DELIVERED', updated_at = now(),"
-                         " result_files = result_files || %s::jsonb WHERE affaire_id = %s",
-                         (json.dumps([{"name": name, "raw_key": landed.key}]), match["affaire"]))
-            conn.execute("INSERT INTO file_status (source, kind, remote_path, file_name, sha256, raw_key, status)"
-                         " VALUES ('enedis', 'm023_curve', %s, %s, %s, %s, 'landed')"
-                         " ON CONFLICT (source, file_name) DO NOTHING",
-                         (path, name, landed.sha256, landed.key))
-        sftp.rename(path, posixpath.join(processed, name))
-    return refs
+                         " result_files = result_files || %s::jsonb WHERE affaire_id = %s AND order_kind = 'M023'",
+                         (json.dumps([{"name": item["name"], "raw_key": item["key"]}]), match["affaire"]))
+    return list(report.landed)
+
+
+def check_before_load(zone: Any, conn: Any, *, run_id: str | None = None) -> tuple[Any, list[dict[str, Any]]]:
+    """A `check` for `ingest_raw`: Great Expectations on each staged dataset before its load.
+
+    Returns (check function, the list its results are appended to: quarantine_summary reads it).
+    """
+    from collecte.quality.staged_check import check_staged
+
+    results: list[dict[str, Any]] = []
+
+    def check(staged: dict[str, str]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for dataset, key in staged.items():
+            found = check_staged(zone, conn, dataset, [key], source="enedis", run_id=run_id)
+            results.extend(found)
+            out[dataset] = found[0]["key"] if found else None
+        return out
+
+    return check, results
