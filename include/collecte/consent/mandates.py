@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from collecte.consent.access_stop import queue_stop
 from collecte.consent.audit import audit
 from collecte.consent.evidence import evidence_key, render_signed_mandate
 from collecte.consent.gate import DATA_KINDS
@@ -286,6 +287,7 @@ def revoke(conn: Any, mandate_id: str, *, actor: str, ip: str | None = None, rea
                  " updated_at = now() WHERE id = %s", (now, reason[:500], mandate_id))
     audit(conn, actor=actor, action="mandate.revoke", object_type="mandate", object_id=mandate_id, ip=ip,
           previous_status=mandate.status)
+    queue_stop(conn, mandate_id, "revoked")  # operator side: SGE services, ADICT rights (access_stop)
     log.info("mandate %s revoked: collection of its %d meters and %d accounts stops", mandate_id,
              len(mandate.meters), len(mandate.accounts))
     return get_mandate(conn, mandate_id)
@@ -297,6 +299,7 @@ def expire_mandates(conn: Any, today: date) -> list[str]:
                         " WHERE status = 'signed' AND end_date < %s RETURNING id", (today,)).fetchall()
     for (mandate_id,) in rows:
         audit(conn, actor="gdpr_retention", action="mandate.expire", object_type="mandate", object_id=mandate_id)
+        queue_stop(conn, mandate_id, "expired")
     return [r[0] for r in rows]
 
 
