@@ -53,10 +53,10 @@ def queue_stop(conn: Any, mandate_id: str, reason: str) -> int:
     return len(rows)
 
 
-def open_stops(conn: Any, *, limit: int = 200) -> list[tuple[str, str, str]]:
-    """(mandate, operator, meter) rows still to do, oldest first, bounded."""
+def open_stops(conn: Any, *, limit: int = 200) -> list[tuple[str, str, str, str]]:
+    """(mandate, operator, meter, reason) rows still to do, oldest first, bounded."""
     return [tuple(r) for r in conn.execute(
-        "SELECT mandate_id, operator, meter_id FROM operator_access_stop"
+        "SELECT mandate_id, operator, meter_id, reason FROM operator_access_stop"
         " WHERE status IN ('pending', 'failed') AND attempts < %s ORDER BY requested_at, mandate_id, meter_id"
         " LIMIT %s", (MAX_ATTEMPTS, limit)).fetchall()]
 
@@ -83,15 +83,16 @@ def stop_enedis(sge: Any, conn: Any, prm: str) -> tuple[str, str, list[dict[str,
     return "stopped", f"stopped {len(actions)} SGE subscribed service(s)", actions
 
 
-def stop_grdf(adict: Any, pce: str) -> tuple[str, str, list[dict[str, Any]]]:
-    """Revoke the live ADICT access right of `pce`; (status, detail, actions)."""
+def stop_grdf(adict: Any, conn: Any, pce: str, *, mandate_id: str, reason: str) -> tuple[str, str, list[dict[str, Any]]]:
+    """Revoke the live ADICT access right of `pce` (grdf's revoke_access_right, which keeps its own record)."""
     from collecte.sources.grdf.access_rights import revoke_access_right
 
-    right = revoke_access_right(adict, pce)
-    if right is None:
-        return "nothing_to_stop", "no live GRDF access right", []
-    return "stopped", f"GRDF access right {right.id} now {right.state}", [{"id_droit_acces": right.id,
-                                                                          "etat": right.state}]
+    outcome = revoke_access_right(adict, pce, conn=conn, reason=f"mandate {reason}", mandate_id=mandate_id)
+    status = {"revoked": "stopped", "nothing_to_revoke": "nothing_to_stop"}.get(outcome.outcome, "failed")
+    detail = outcome.message or f"GRDF access right {outcome.right_id}: {outcome.state_before} -> {outcome.state_after}"
+    actions = [{"id_droit_acces": outcome.right_id, "avant": outcome.state_before, "apres": outcome.state_after}] \
+        if outcome.right_id else []
+    return status, detail, actions
 
 
 def _record(conn: Any, outcome: StopOutcome) -> None:
@@ -111,7 +112,7 @@ def run_stops(conn: Any, *, today: date, sge: Any = None, adict: Any = None, dry
     `sge` (an SgeClient) and `adict` (an AdictClient) may be None when no row needs them.
     """
     outcomes = []
-    for mandate_id, operator, meter_id in open_stops(conn, limit=limit):
+    for mandate_id, operator, meter_id, reason in open_stops(conn, limit=limit):
         other = _still_covered(conn, operator, meter_id, today)
         if other:
             outcome = StopOutcome(mandate_id, operator, meter_id, "kept", f"still covered by mandate {other}")
@@ -123,7 +124,7 @@ def run_stops(conn: Any, *, today: date, sge: Any = None, adict: Any = None, dry
                 if operator == "enedis":
                     status, detail, actions = stop_enedis(sge, conn, meter_id)
                 else:
-                    status, detail, actions = stop_grdf(adict, meter_id)
+                    status, detail, actions = stop_grdf(adict, conn, meter_id, mandate_id=mandate_id, reason=reason)
                 outcome = StopOutcome(mandate_id, operator, meter_id, status, detail, actions)
             except Exception as exc:  # noqa: BLE001 - recorded with its reason, retried next run
                 code = getattr(exc, "code", None)

@@ -198,15 +198,15 @@ def stop_operator_access() -> list[dict[str, Any]]:
 
     params = get_current_context()["params"]
     with connect(warehouse_url(), autocommit=True) as conn, ExitStack() as stack:
-        operators = {operator for _, operator, _ in open_stops(conn)}
+        operators = {row[1] for row in open_stops(conn)}
         sge = stack.enter_context(SgeClient.from_connection(load_enedis().sge_conn_id)) \
             if "enedis" in operators else None
         adict = None
         if "grdf" in operators:
-            from collecte.sources.grdf import AdictClient
+            from collecte.airflow.hooks.grdf_adict import GrdfAdictHook
             from collecte.sources.grdf.config import load_grdf_config
 
-            adict = stack.enter_context(AdictClient.from_connection(load_grdf_config().conn_id))
+            adict = stack.enter_context(GrdfAdictHook(load_grdf_config().conn_id).get_client())
         outcomes = run_stops(conn, today=_today(), sge=sge, adict=adict, dry_run=bool(params.get("dry_run")),
                              limit=int(params.get("limit") or 200))
     failed = [o for o in outcomes if o.status == "failed"]

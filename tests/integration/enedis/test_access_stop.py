@@ -6,6 +6,7 @@ import pytest
 
 from collecte.consent.access_stop import open_stops, run_stops
 from collecte.consent.mandates import expire_mandates, revoke
+from collecte.retry import RetryPolicy
 from collecte.sources.enedis.sge import Consent, SgeClient
 from collecte.sources.enedis.telereleve import activate_meter
 from collecte.warehouse.db import connect
@@ -48,7 +49,7 @@ def test_revocation_stops_sge_services_and_revokes_the_grdf_right(enedis, grdf, 
         assert {s["etatCode"] for s in sge.services(PRM)} == {"ACTIF"}
         revoke(conn, mandate, actor="test", reason="customer left")
         queued = open_stops(conn)
-        assert {(op, m) for _, op, m in queued} >= {("enedis", PRM), ("grdf", PCE)}
+        assert {(op, m) for _, op, m, _ in queued} >= {("enedis", PRM), ("grdf", PCE)}
         planned = run_stops(conn, today=TODAY, sge=sge, adict=adict, dry_run=True)
         assert {o.status for o in planned} == {"planned"}
         assert {s["etatCode"] for s in sge.services(PRM)} == {"ACTIF"}  # the dry run changed nothing
@@ -72,7 +73,7 @@ def test_expiry_queues_the_stop_and_an_operator_failure_is_recorded_and_retried(
         conn.execute("UPDATE mandate SET end_date = %s WHERE id = %s", (TODAY - timedelta(days=1), mandate))
         assert mandate in expire_mandates(conn, TODAY)
         conn.execute("DELETE FROM operator_access_stop WHERE operator <> 'enedis' OR meter_id <> %s", (PRM,))
-        with SgeClient("http://127.0.0.1:9") as down:  # nothing listens there
+        with SgeClient("http://127.0.0.1:9", policy=RetryPolicy(attempts=2, backoff=0.01)) as down:  # refused
             failed = run_stops(conn, today=TODAY, sge=down)
         assert [o.status for o in failed] == ["failed"] and "Transient" in failed[0].detail
         assert _rows(conn)[0][3:] == ("failed", failed[0].detail, 1)

@@ -27,16 +27,13 @@ CONSENT = Consent(company="Ville de Lyon")
 
 
 class Recording(SgeClient):
-    """A client that keeps every document it sends and every answer it gets."""
+    """A client that keeps every document it sends and every answer it gets, faults included."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.exchanges: list[tuple[str, bytes, bytes]] = []
-
-    def post(self, operation, document):
-        answer = super().post(operation, document)
-        self.exchanges.append((operation.service, document, answer))
-        return answer
+        self.trace = lambda operation, document, answer: self.exchanges.append(
+            (operation.service, document, answer))
 
 
 def assert_all_valid(client: Recording) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from collecte.errors import TransientError
 from collecte.sources.enedis.errors import EnedisError, Transient
 from collecte.sources.enedis.sge import Consent, DocumentError, SgeClient, meaning, measure_spans
 from collecte.sources.enedis.sge.contracts import MEASURE_KINDS
@@ -189,8 +190,9 @@ def run(args: argparse.Namespace) -> int:
     except DocumentError as exc:
         print(f"sge: request refused before sending: {exc}", file=sys.stderr)
         return 2
-    except Transient as exc:
-        print(f"sge: {exc.code or 'UNAVAILABLE'}: {exc}", file=sys.stderr)
+    except (Transient, TransientError) as exc:
+        code = getattr(exc, "code", None)
+        print(f"sge: {code or 'UNAVAILABLE'}: {exc}", file=sys.stderr)
         return 3
     except EnedisError as exc:
         print(f"sge: {exc.code}: {meaning(exc.code)}: {exc}", file=sys.stderr)

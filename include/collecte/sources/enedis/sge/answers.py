@@ -17,13 +17,13 @@ from collecte.sources.enedis.errors import SgeFault, Transient
 from collecte.sources.enedis.sge.codes import SUCCESS, error_for
 from collecte.sources.enedis.sge.contracts import SOAP_NS, TECH_NS, Operation
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def parse_xml(body: bytes, what: str) -> etree._Element:
     """The document's root; an unreadable answer is Transient (cut short or not XML)."""
     try:
-        return etree.fromstring(body, _PARSER)
+        return etree.fromstring(body, PARSER)
     except etree.XMLSyntaxError as exc:
         raise Transient(f"{what}: answer is not XML ({exc})") from None
 

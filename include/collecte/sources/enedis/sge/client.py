@@ -26,8 +26,9 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from collecte.sources.enedis.errors import RequestRejected, Transient
-from collecte.sources.enedis.sge import answers, documents
+from collecte.retry import RetryPolicy
+from collecte.sources.enedis.errors import RequestRejected
+from collecte.sources.enedis.sge import answers, codes, documents
 from collecte.sources.enedis.sge.contracts import (
     CURVE_MAX_DAYS,
     HISTORY_BILLING,
@@ -52,12 +53,24 @@ class SgeClient:
     contract_id: str = "0000000"
     cert: tuple[str, str] | None = field(default=None, repr=False)
     timeout: float = 60.0
-    _http: httpx.Client | None = field(default=None, repr=False)
+    policy: RetryPolicy | None = None
+    trace: Any = field(default=None, repr=False)  # called with (operation, request, answer) for every answer
+    _http: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        from collecte.sources.http import ResilientClient
+
         documents.check_login(self.login)
         documents.check_contract(self.contract_id)
-        self._http = httpx.Client(base_url=self.base_url.rstrip("/"), timeout=self.timeout, cert=self.cert)
+        transport = None
+        if self.cert:  # the TLS client certificate is what authenticates to SGE
+            import ssl
+
+            context = ssl.create_default_context()
+            context.load_cert_chain(*self.cert)
+            transport = httpx.HTTPTransport(verify=context)
+        policy = self.policy or RetryPolicy(read_timeout=self.timeout, total_timeout=self.timeout)
+        self._http = ResilientClient(self.base_url, policy=policy, transport=transport)
 
     @classmethod
     def from_connection(cls, conn_id: str = "enedis_sge") -> SgeClient:
@@ -78,15 +91,24 @@ class SgeClient:
         self.close()
 
     def post(self, operation: Operation, document: bytes) -> bytes:
-        """Send one SOAP document; transport trouble and 5xx without a SOAP body are Transient."""
-        try:
-            answer = self._http.post(operation.path, content=document, headers={
-                "Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{operation.soap_action}"'})
-        except httpx.TransportError as exc:
-            raise Transient(f"SGE {operation.service}: {type(exc).__name__}") from None
-        if answer.status_code >= 500 and b"Envelope" not in answer.content:
-            raise Transient(f"SGE {operation.service}: HTTP {answer.status_code}", status=answer.status_code)
-        return answer.content
+        """Send one SOAP document through the shared resilient HTTP layer; the answer's bytes.
+
+        Timeouts, cut or unreadable answers and 5xx without an SGT code are retried there; a SOAP
+        fault raises its SGT code's exception at once (SGT500/SGT506 are retried, being transient).
+        """
+        def refused(reply: Any) -> Exception | None:
+            if self.trace is not None:
+                self.trace(operation, document, reply.content)
+            return _fault(reply.content, operation)
+
+        reply = self._http.post(operation.path, what=f"SGE {operation.service}", content=document,
+                                headers={"Content-Type": "text/xml; charset=utf-8",
+                                         "SOAPAction": f'"{operation.soap_action}"'},
+                                parse=lambda content: etree.fromstring(content, answers.PARSER),
+                                error_for=refused)
+        if self.trace is not None:
+            self.trace(operation, document, reply.content)
+        return reply.content
 
     def call(self, operation: Operation, document: bytes) -> etree._Element:
         """Send and read the answer element (raises the SGT code's exception on a refusal)."""
@@ -138,6 +160,17 @@ class SgeClient:
                                              billing=billing, fmt=fmt, reference="collecte-m023")
         answer = self.call(operation, document)
         return (answer.text or "").strip()
+
+
+def _fault(content: bytes, operation: Operation) -> Exception | None:
+    """The SGT error a non-200 answer carries, or None (then the HTTP status decides)."""
+    try:
+        found = answers.fault_of(etree.fromstring(content, answers.PARSER))
+    except etree.XMLSyntaxError:
+        return None
+    if found is None or found[0] == "SOAP-FAULT":
+        return None
+    return codes.error_for(found[0], found[1], f"SGE {operation.service}")
 
 
 def measure_spans(first: date, end: date, kind: str) -> list[tuple[date, date]]:
