@@ -50,3 +50,33 @@ def test_erp_hook_reads_the_connection(monkeypatch):
         ("https://erp.example:8443", "tok", "/v2/invoices", 3)
     with ErpHook("erp_test").get_conn() as client:
         assert client.base_url == "https://erp.example:8443" and client.policy.attempts == 5
+
+
+def test_collecte_task_is_airflow_task_with_the_mapping():
+    """`collecte.airflow.tasks.task` builds the same operators as Airflow's, whose callable turns a
+    NonRetryableError into AirflowFailException and leaves transient errors to the retries."""
+    from datetime import datetime
+
+    from airflow.sdk import DAG
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.airflow.tasks import task
+    from collecte.export.rest import ReceiverForbidden
+    from collecte.sources.portal.errors import SiteDown
+
+    @task(retries=2)
+    def fatal(code: int):
+        raise ReceiverForbidden(f"ERP refused the credentials (HTTP {code})")
+
+    @task
+    def flaky():
+        raise SiteDown("down for a moment")
+
+    with DAG("fail_fast_probe", schedule=None, start_date=datetime(2026, 1, 1)):
+        mapped = fatal.expand(code=[401, 403])
+        plain = flaky()
+    assert mapped.operator.task_id == "fatal" and plain.operator.task_id == "flaky"
+    with pytest.raises(AirflowFailException, match="ReceiverForbidden: ERP refused the credentials .HTTP 401"):
+        mapped.operator.python_callable(401)
+    with pytest.raises(SiteDown):
+        plain.operator.python_callable()

@@ -12,8 +12,9 @@ import importlib
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param, TaskGroup, XComArg, task
+from airflow.sdk import DAG, Param, TaskGroup, XComArg
 
+from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.config.models import SupplierConfig
 from collecte.dags.assets import dataset_asset
 from collecte.dags.quality import crosscheck_invoices, export_invoices, report_quarantine

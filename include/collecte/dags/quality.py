@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Param
 
+from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.runtime import default_args
 from collecte.quality.reparsers import names as reparser_names
 

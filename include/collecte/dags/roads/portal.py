@@ -25,8 +25,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from airflow.sdk import XComArg, get_current_context, task
+from airflow.sdk import XComArg, get_current_context
 
+from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.config.models import AccountConfig, RoadConfig, SupplierConfig
 
 log = logging.getLogger("collecte.portal")

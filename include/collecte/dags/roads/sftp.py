@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.providers.sftp.sensors.sftp import SFTPSensor
-from airflow.sdk import XComArg, get_current_context, task
+from airflow.sdk import XComArg, get_current_context
 
+from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.config.models import RoadConfig, SupplierConfig
 
 
