@@ -107,13 +107,13 @@ def month_grid(cells: Mapping[str, Mapping[str, object]], *, title: str) -> str:
 
 def line_plot(points: Sequence[tuple[datetime, float]], *, title: str, unit: str,
               reference: float | None = None, reference_label: str = "", marks: Sequence[datetime] = (),
-              width: int = 720, height: int = 220) -> str:
-    """A step-free line of (time, value), an optional horizontal reference (e.g. subscribed power),
-    and vertical marks (e.g. the DST changes inside the period)."""
+              span: tuple[datetime, datetime] | None = None, width: int = 720, height: int = 220) -> str:
+    """A line of (time, value) over `span` (default: the points' own), an optional horizontal reference
+    (e.g. subscribed power), and vertical marks (e.g. the DST changes inside the period)."""
     left, right, top, bottom = 56, 10, 18, 26
     if not points:
         return _svg(width, 40, [f'<text x="0" y="14">{escape(title)} : aucune donnée</text>'], title)
-    t0, t1 = points[0][0], points[-1][0]
+    t0, t1 = span or (points[0][0], points[-1][0])
     span = max((t1 - t0).total_seconds(), 1.0)
     vmax = max([v for _, v in points] + ([reference] if reference else [])) or 1.0
     def x(t: datetime) -> float:
@@ -137,22 +137,35 @@ def line_plot(points: Sequence[tuple[datetime, float]], *, title: str, unit: str
     return _svg(width, height, body, title)
 
 
-def bar_plot(values: Sequence[tuple[date, float]], *, title: str, unit: str, width: int = 720,
+def bar_plot(values: Sequence[tuple[date, float]], *, title: str, unit: str, reference: float | None = None,
+             reference_label: str = "", days: tuple[date, date] | None = None, width: int = 720,
              height: int = 180) -> str:
-    """One bar per day (e.g. daily energy); DST days outlined."""
+    """One bar per day (e.g. daily energy, daily max power) in a slot per day of `days` (default: one slot
+    per value), so a missing day is an empty slot; DST days outlined; an optional horizontal reference
+    (e.g. the subscribed power)."""
     left, top, bottom = 56, 18, 22
     if not values:
         return _svg(width, 40, [f'<text x="0" y="14">{escape(title)} : aucune donnée</text>'], title)
-    vmax = max(v for _, v in values) or 1.0
-    step = (width - left - 10) / len(values)
+    vmax = max([v for _, v in values] + ([reference] if reference else [])) or 1.0
+    first = days[0] if days else None
+    slots = (days[1] - days[0]).days + 1 if days else len(values)
+    step = (width - left - 10) / slots
     body = [f'<text x="0" y="12" font-weight="bold">{escape(title)}</text>',
             f'<text x="2" y="{top + 8}">{_num(vmax)} {escape(unit)}</text>']
+    if reference:
+        y_ref = height - bottom - reference / vmax * (height - top - bottom)
+        body.append(f'<line x1="{left}" y1="{y_ref:.1f}" x2="{width - 10}" y2="{y_ref:.1f}" stroke="#c62828" '
+                    f'stroke-dasharray="4 3"/><text x="{width - 160}" y="{y_ref - 3:.1f}" fill="#c62828">'
+                    f'{escape(reference_label)}</text>')
     for i, (day, value) in enumerate(values):
+        if first is not None:
+            i = (day - first).days  # noqa: PLW2901 (the slot of the day, not the value's rank)
         h = value / vmax * (height - top - bottom)
         outline = ' stroke="#6a1b9a" stroke-width="1.5"' if is_dst_change(day) else ""
         body.append(f'<rect x="{left + i * step:.1f}" y="{height - bottom - h:.1f}" width="{max(step - 1, 1):.1f}" '
                     f'height="{h:.1f}" fill="#1565c0"{outline}><title>{day.isoformat()} : {_num(value)} '
                     f'{escape(unit)}</title></rect>')
-    body.append(f'<text x="{left}" y="{height - 6}">{values[0][0].isoformat()}</text>'
-                f'<text x="{width - 80}" y="{height - 6}">{values[-1][0].isoformat()}</text>')
+    ends = days or (values[0][0], values[-1][0])
+    body.append(f'<text x="{left}" y="{height - 6}">{ends[0].isoformat()}</text>'
+                f'<text x="{width - 80}" y="{height - 6}">{ends[1].isoformat()}</text>')
     return _svg(width, height, body, title)

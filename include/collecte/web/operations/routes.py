@@ -199,13 +199,14 @@ def meter_page(request: Request, staff: Viewer, meter_id: str, range: str = Quer
     marks = [datetime.combine(d, datetime.min.time(), PARIS) + timedelta(hours=3)
              for d in days_between(first, last) if is_dst_change(d)]
     subscribed_va = series.subscribed_kva * 1000 if series.subscribed_kva else None
+    window = (datetime.combine(first, datetime.min.time(), PARIS),
+              datetime.combine(last + timedelta(days=1), datetime.min.time(), PARIS))
     figures = [
-        svg.line_plot(series.curve, title="Courbe de charge (puissance moyenne)", unit="W", marks=marks,
+        svg.line_plot(series.curve, title="Courbe de charge (puissance moyenne)", unit="W", marks=marks, span=window,
                       reference=subscribed_va, reference_label=f"puissance souscrite {series.subscribed_kva or ''} kVA"),
-        svg.bar_plot(series.daily_energy, title="Énergie quotidienne", unit="Wh"),
-        svg.line_plot([(datetime.combine(d, datetime.min.time(), PARIS), v) for d, v in series.max_power],
-                      title="Puissance maximale atteinte", unit="VA", reference=subscribed_va,
-                      reference_label=f"souscrite {series.subscribed_kva or ''} kVA"),
+        svg.bar_plot(series.daily_energy, title="Énergie quotidienne", unit="Wh", days=(first, last)),
+        svg.bar_plot(series.max_power, title="Puissance maximale atteinte par jour", unit="VA", days=(first, last),
+                     reference=subscribed_va, reference_label=f"souscrite {series.subscribed_kva or ''} kVA"),
     ]
     heatmaps = [svg.calendar_heatmap(states, title=METER_KINDS[k].label,
                                      links={d: f"{base(request)}/meters/{meter_id}/days/{d}?kind={k}" for d in states})
