@@ -5,7 +5,7 @@ Connection (conn type `http`, default id `enedis_sge`):
 - host: the SGE root, `https://sge-b2b.enedis.fr` in production (a scheme-less host gets https);
 - login: the SGE user's e-mail (`loginUtilisateur` / `initiateurLogin`, XSD e-mail pattern);
 - extra: `{"contrat_id": "...", "cert_file": "/path/client.pem", "key_file": "/path/client.key",
-  "timeout": 60}`; the TLS client certificate is what authenticates to SGE. `login_utilisateur`
+  "ca_file": "/path/enedis-chain.pem", "timeout": 60}` (ca_file optional: the system CAs otherwise); the TLS client certificate is what authenticates to SGE. `login_utilisateur`
   in extra is accepted in place of login.
 """
 
@@ -40,7 +40,7 @@ class EnedisSgeHook(BaseHook):
         cert = (extra["cert_file"], extra["key_file"]) if extra.get("cert_file") else None
         return {"base_url": host, "login": conn.login or extra.get("login_utilisateur") or "",
                 "contract_id": str(extra.get("contrat_id") or ""), "cert": cert,
-                "timeout": float(extra.get("timeout", 60))}
+                "timeout": float(extra.get("timeout", 60)), "ca_file": extra.get("ca_file") or None}
 
     def get_conn(self) -> SgeClient:
         """A new client (close it, or use it as a context manager)."""

@@ -53,6 +53,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="SGE contract id (contratId)")
     parser.add_argument("--cert", help="client certificate (PEM), as in production")
     parser.add_argument("--key", help="private key of the client certificate (PEM)")
+    parser.add_argument("--ca-file", help="CA bundle for SGE's server certificate (default: the system's)")
     parser.add_argument("--timeout", type=float, default=60.0)
 
 
@@ -158,7 +159,8 @@ def _technical(client: SgeClient, args: argparse.Namespace) -> None:
 def execute(args: argparse.Namespace) -> None:
     """Run one `sge` sub-command (raises EnedisError / DocumentError on refusal)."""
     cert = (args.cert, args.key) if args.cert else None
-    with SgeClient(args.url, args.login, args.contract_id, cert=cert, timeout=args.timeout) as client:
+    with SgeClient(args.url, args.login, args.contract_id, cert=cert, timeout=args.timeout,
+                   ca_file=args.ca_file) as client:
         if args.sge_command == "technical":
             _technical(client, args)
         elif args.sge_command == "measures":

@@ -53,6 +53,7 @@ class SgeClient:
     contract_id: str = "0000000"
     cert: tuple[str, str] | None = field(default=None, repr=False)
     timeout: float = 60.0
+    ca_file: str | None = None  # CA bundle for SGE's server certificate (default: the system's)
     policy: RetryPolicy | None = None
     trace: Any = field(default=None, repr=False)  # called with (operation, request, answer) for every answer
     _http: Any = field(default=None, repr=False)
@@ -63,11 +64,12 @@ class SgeClient:
         documents.check_login(self.login)
         documents.check_contract(self.contract_id)
         transport = None
-        if self.cert:  # the TLS client certificate is what authenticates to SGE
+        if self.cert or self.ca_file:  # the TLS client certificate is what authenticates to SGE
             import ssl
 
-            context = ssl.create_default_context()
-            context.load_cert_chain(*self.cert)
+            context = ssl.create_default_context(cafile=self.ca_file)
+            if self.cert:
+                context.load_cert_chain(*self.cert)
             transport = httpx.HTTPTransport(verify=context)
         policy = self.policy or RetryPolicy(read_timeout=self.timeout, total_timeout=self.timeout)
         self._http = ResilientClient(self.base_url, policy=policy, transport=transport)
