@@ -11,8 +11,8 @@ Active and its perimeter covers the data.
 
 Output (stdout), JSON Lines of canonical records:
 - informative / published: one record per period with `meter_id`, `start`, `end` (ISO 8601 UTC),
-  `value` (energy, a number) and `unit` ("kWh"; "m3" when ADICT gives a volume without energy),
-  plus `kind`, `volume_m3`, `conversion_coefficient`, indexes, `status`, `quality`;
+  `value` (the energy, a number) and `unit` "kWh", plus `kind`, `volume_m3` (the volume in m³),
+  `conversion_coefficient`, indexes, `status`, `quality` (a record without energy fails its checks);
 - contract: one record with `meter_id`, `distribution_tariff`, `annual_reference_kwh`, `profile`,
   `commissioning_date`;
 - technical: one record with `meter_id`, `address`, `postal_code`, `city`, `reading_frequency`,
