@@ -5,6 +5,8 @@
     python -m collecte.consent purge [--dry-run] --warehouse URL ...   # retention, as the DAG does
     python -m collecte.consent contact-link CONTACT_ID --warehouse URL  # issue a personal link
                                    (single use, expires after --days days; prints its path)
+    python -m collecte.consent audit verify --warehouse URL      # check the audit log's hash chain
+                                   (exit status 1, and the first broken row, when it does not hold)
 
 S3 keys come from COLLECTE_S3_ACCESS_KEY / COLLECTE_S3_SECRET_KEY (or AWS_*), the endpoint from
 --s3-endpoint or COLLECTE_S3_ENDPOINT, the warehouse from --warehouse or COLLECTE_WAREHOUSE_URL.
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     erase.add_argument("--reason", default="")
     purge = commands.add_parser("purge", help="delete what is past retention (S3 and warehouse)")
     purge.add_argument("--dry-run", action="store_true", help="list what would go, delete nothing")
+    audit_cmd = commands.add_parser("audit", help="the audit log")
+    audit_cmd.add_argument("action", choices=["verify"], help="verify: recompute the hash chain")
     link = commands.add_parser("contact-link", help="issue a personal link for a contact")
     link.add_argument("contact_id")
     link.add_argument("--days", type=int, default=7)
@@ -58,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
 
     with connect(args.warehouse) as conn:
         migrate(conn)
+        if args.command == "audit":
+            from collecte.consent.audit import verify_chain
+
+            report = verify_chain(conn)
+            print(json.dumps(report.__dict__, ensure_ascii=False, indent=2))
+            return 0 if report.ok else 1
         if args.command == "contact-link":
             from datetime import timedelta
 

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import yaml
 
-from collecte.consent.audit import audit
 from collecte.consent.retention import (
     Keep,
     Narrowing,
@@ -144,8 +143,8 @@ def test_narrowing_never_widens_dry_run_deletes_nothing_and_both_are_audited(pg_
         conn.execute("INSERT INTO load_curve (meter_id, interval_end, direction, interval_minutes, power_w, energy_wh,"
                      " source, raw_key) VALUES ('30001234567890', '2020-01-01T00:00Z', 'CONS', 30, 1, 0.5, 'enedis', 'r'),"
                      " ('30001234567890', %s, 'CONS', 30, 1, 0.5, 'enedis', 'r')", (datetime.now(UTC),))
-        audit(conn, actor="a", action="mandate.read", object_type="mandate", object_id="M-old")
-        conn.execute("UPDATE audit_log SET at = '2001-01-01'")
+        conn.execute("INSERT INTO audit_log (at, actor, action, object_type, object_id)"  # append-only: born old
+                     " VALUES ('2001-01-01', 'a', 'mandate.read', 'mandate', 'M-old')")
         # a date far in the future can only narrow: the cut-off stays the clock's
         wide = Narrowing(older_than=date(2099, 1, 1), dry_run=True)
         caplog.set_level("INFO", logger="collecte.consent.retention")
