@@ -3,8 +3,6 @@ names, e-mails, phones, addresses or IP addresses; customer names and addresses 
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 import pytest
 
