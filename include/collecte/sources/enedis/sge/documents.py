@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from collecte.errors import NonRetryableError
 from collecte.sources.enedis.sge.contracts import (
     HISTORY_BILLING,
     HISTORY_FINE,
@@ -37,7 +38,7 @@ PRM_RE = re.compile(r"^[0-9]{14}$")
 ACCESS_FRAMES = ("ACCORD_CLIENT", "SERVICE_ACCES", "EST_TITULAIRE")
 
 
-class DocumentError(ValueError):
+class DocumentError(NonRetryableError, ValueError):
     """A request that the SGE schemas would refuse (named field and reason)."""
 
 
