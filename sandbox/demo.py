@@ -303,6 +303,19 @@ class AirflowApi:
             time.sleep(2)
         raise RuntimeError(f"{dag_id}: no scheduled run appeared within {timeout:.0f} s")
 
+    def wait_for_latest(self, dag_id: str, timeout: float = 300) -> str:
+        """State of a DAG's latest run once no run of it is queued or running ('no run' if none)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns").json().get("dag_runs", [])
+            runs = sorted(runs, key=lambda r: r.get("run_after") or "", reverse=True)
+            if not runs:
+                return "no run"
+            if all(r["state"] in ("success", "failed") for r in runs):
+                return runs[0]["state"]
+            time.sleep(3)
+        return "still running"
+
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 900) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -327,9 +340,17 @@ def demo_spans() -> dict[str, dict[str, str] | None]:
     return {**spans, "collect_enedis": metering, "collect_grdf": metering}
 
 
+DELIVERY_DAGS = ("export_invoices", "crosscheck_invoices")  # scheduled on the warehouse Assets
+
+
 def run_demo_dags() -> dict[str, str]:
-    """Unpause the collection DAGs, trigger the manual spans; wait for the runs."""
+    """Unpause the delivery and collection DAGs, trigger the manual spans; wait for the runs
+    (the delivery runs the loads' Asset events started too)."""
     api = AirflowApi()
+    for dag_id in DELIVERY_DAGS:
+        api.wait_for_dag(dag_id)
+        api.unpause(dag_id)
+        print(f"  unpaused {dag_id}: it runs whenever a collection loads invoices (or metering)")
     runs = {}
     for dag_id, span in demo_spans().items():
         api.wait_for_dag(dag_id)
@@ -339,7 +360,10 @@ def run_demo_dags() -> dict[str, str]:
         else:
             runs[dag_id] = api.trigger(dag_id, span)
             print(f"  triggered {dag_id} from {span['from']} to {span['to']}")
-    return {dag_id: api.wait_for_run(dag_id, run_id) for dag_id, run_id in runs.items()}
+    states = {dag_id: api.wait_for_run(dag_id, run_id) for dag_id, run_id in runs.items()}
+    for dag_id in DELIVERY_DAGS:
+        states[dag_id] = api.wait_for_latest(dag_id)
+    return states
 
 
 def summary(states: dict[str, str]) -> None:

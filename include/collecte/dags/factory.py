@@ -2,7 +2,8 @@
 
 Road builders (collecte.dags.roads.<type>.build_road) add the tasks that bring files into the
 raw zone; the factory adds the common stages after them: consumption files are parsed, checked
-and loaded; invoice PDFs are extracted in mapped batches, checked and loaded; then exports.
+and loaded; invoice PDFs are extracted in mapped batches, checked and loaded. The loads update
+their dataset's Asset (the supplier in the event's extra); delivery DAGs are scheduled on them.
 Nothing here touches a connection, a variable or the network: that happens inside tasks.
 """
 
@@ -17,7 +18,7 @@ from airflow.sdk import DAG, Param, TaskGroup, XComArg
 from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.config.models import SupplierConfig
 from collecte.dags.assets import dataset_asset
-from collecte.dags.quality import crosscheck_invoices, export_invoices, report_quarantine
+from collecte.dags.quality import report_quarantine
 from collecte.dags.runtime import default_args
 from collecte.dags.schedule import paris_timetable
 
@@ -67,10 +68,17 @@ def build_supplier_dag(supplier: SupplierConfig) -> DAG:
         invoices = extract_invoices.override(outlets=[dataset_asset("invoice")]).partial(
             supplier_code=supplier.code).expand(raw_keys=batch_invoice_pdfs(landed))
         checked.append(invoices)
-        crosscheck_invoices(supplier.code, upstream=invoices)
-        export_invoices(supplier.code, upstream=invoices)
+        # collection ends at the load: exports and cross-checks are DAGs scheduled on the Assets
+        # these loads update (collecte.dags.delivery), so an ERP outage never fails collection
         report_quarantine(*checked)
     return dag
+
+
+def announce_load(dataset: str, supplier_code: str) -> None:
+    """Put the supplier in the extra of the dataset Asset's event (the delivery DAGs read it)."""
+    from airflow.sdk import get_current_context
+
+    get_current_context()["outlet_events"][dataset_asset(dataset)].extra = {"supplier": supplier_code}
 
 
 def keys_of_kind(landed: list[list[dict[str, Any]] | None], kind: str) -> list[str]:
@@ -113,6 +121,7 @@ def load_consumption(supplier_code: str, landed: list[list[dict[str, Any]]],
             except Exception as exc:  # one bad file is quarantined; the others go on
                 summary = reject_file(zone, conn, key, f"{type(exc).__name__}: {exc}")
             summaries.append(summary.as_dict())
+    announce_load("supplier_consumption", supplier_code)
     quarantined = sum(s["quarantined"] for s in summaries)
     rejected = [s["raw_key"] for s in summaries if s["file_rejected"]]
     log.info("%d file(s): %d row(s) loaded, %d changed", len(summaries), sum(s["loaded"] for s in summaries),
@@ -134,6 +143,7 @@ def extract_invoices(supplier_code: str, raw_keys: list[str]) -> dict[str, Any]:
 
     with connect(warehouse_url()) as conn:
         summary = process_invoice_batch(raw_zone(), conn, supplier_code, raw_keys)
+    announce_load("invoice", supplier_code)
     logging.getLogger("collecte.invoices").info(
         "%d invoice(s) extracted, %d loaded (%d rows changed), %d quarantined", summary.extracted,
         summary.loaded, summary.changed_rows, len(summary.quarantined))

@@ -1,11 +1,12 @@
-"""Task builders for checking, cross-checking and exporting, and the `reprocess_quarantine` DAG.
+"""Task builders for checking and the quarantine notice, and the `reprocess_quarantine` DAG.
+
+Exports and cross-checks are DAGs of their own, scheduled on the warehouse Assets
+(collecte.dags.delivery); a replay that loads records updates its dataset's Asset too.
 
 Called inside a DAG context by the supplier DAG factory (and the operator DAGs):
 
     checked = check_dataset("load_curve", staged_refs, source="enedis")
     report_quarantine(checked)                     # leaf: a run that quarantined something is red
-    crosscheck_invoices("volta")
-    export_invoices("volta", upstream=loaded)
 
 Only `airflow.sdk` is imported here; pandas, GX, psycopg and httpx are imported inside the tasks.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG, AssetAlias, Param
 
 from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.runtime import default_args
@@ -84,72 +85,19 @@ def report_quarantine(*checked: Any, task_id: str = "quarantine_notice") -> Any:
     return _quarantine_notice.override(task_id=task_id)(*checked)
 
 
-@task
-def _crosscheck(supplier_code: str, upstream: Any = None) -> dict[str, int]:
-    from collecte.dags.runtime import warehouse_url
-    from collecte.quality.crosscheck import crosscheck
-    from collecte.warehouse.db import connect
-
-    with connect(warehouse_url(), autocommit=True) as conn:
-        report = crosscheck(conn, supplier=supplier_code)
-    log.info(report.summary())
-    if report.counts.get("mismatch"):
-        log.warning("%d invoice site(s) bill a different energy than the operator metered: see table discrepancy",
-                    report.counts["mismatch"])
-    return report.counts
+REPLAYED = AssetAlias("warehouse-replayed")
 
 
-def crosscheck_invoices(supplier_code: str, upstream: Any = None, *, task_id: str = "crosscheck_invoices") -> Any:
-    """Add a task comparing the supplier's invoice kWh with operator metering (table `discrepancy`)."""
-    return _crosscheck.override(task_id=task_id)(supplier_code, upstream)
+def announce_replayed(context: Any, raw_key: str, reports: list[Any]) -> None:
+    """An Asset event for each dataset a replay loaded into, so its delivery DAGs run again."""
+    from collecte.dags.assets import dataset_asset
+
+    source = raw_key.split("/", 2)[1].removeprefix("source=") if raw_key.count("/") >= 2 else None
+    for dataset in sorted({r.dataset for r in reports if r.loaded}):
+        context["outlet_events"][REPLAYED].add(dataset_asset(dataset), extra={"supplier": source, "raw_key": raw_key})
 
 
-@task
-def _export(supplier_code: str, upstream: Any = None) -> dict[str, Any]:
-    from airflow.sdk.exceptions import AirflowException
-
-    from collecte.config.loader import load_suppliers
-    from collecte.dags.runtime import warehouse_url
-    from collecte.export.config import exports_for_supplier
-    from collecte.export.from_warehouse import invoices_from_warehouse
-    from collecte.export.runner import airflow_connectors, run_exports
-    from collecte.warehouse.db import connect
-
-    supplier = next((s for s in load_suppliers() if s.code == supplier_code), None)
-    only = set(supplier.exports) if supplier is not None and supplier.exports else None
-    configs = exports_for_supplier(supplier_code)
-    summary: dict[str, Any] = {"organizations": len(configs), "delivered": 0, "failed": 0, "exporters": {}}
-    if not configs:
-        log.info("no organization exports %s invoices (include/config/exports/)", supplier_code)
-        return summary
-    with connect(warehouse_url(), autocommit=True) as conn:
-        invoices = invoices_from_warehouse(conn, supplier_code)
-        connectors = airflow_connectors()
-        for config in configs:
-            report = run_exports(conn, config, invoices, connectors, only=only)
-            for item in report.exporters:
-                log.info("export %s", item.summary())
-                summary["exporters"][item.exporter] = {"planned": item.planned, "delivered": item.delivered,
-                                                       "failed": item.failed}
-                summary["delivered"] += item.delivered
-                summary["failed"] += item.failed
-    if summary["failed"]:
-        # recorded in export_delivery; the retry (exponential backoff) sends them under the same keys
-        raise AirflowException(f"{summary['failed']} invoice deliveries failed: {summary['exporters']}")
-    return summary
-
-
-def export_invoices(supplier_code: str, upstream: Any = None, *, task_id: str = "export_invoices") -> Any:
-    """Add the export task: the supplier's invoices to every configured ERP, outbox and database.
-
-    A rerun sends nothing twice (ledger `export_delivery` + idempotency keys); a corrected invoice
-    goes as a new version; failed deliveries make the task fail after recording them, so Airflow's
-    retries (exponential backoff) resend them once the receiver is back.
-    """
-    return _export.override(task_id=task_id)(supplier_code, upstream)
-
-
-@task
+@task(outlets=[REPLAYED])
 def _replay(**context: Any) -> list[str]:
     from airflow.sdk.exceptions import AirflowFailException
 
@@ -173,6 +121,7 @@ def _replay(**context: Any) -> list[str]:
     lines = [r.summary() for r in reports]
     for line in lines:
         log.info(line)
+    announce_replayed(context, raw_key, reports)
     still = sum(r.still_failing for r in reports)
     if still:
         raise AirflowFailException(f"{still} record(s) still fail their checks and stay quarantined: "

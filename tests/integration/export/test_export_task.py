@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.services, pytest.mark.timeout(120)]
 def test_export_task_outage_then_retry(pg_url, erp, sshd_server, sftp_root, tmp_path, monkeypatch):
     from airflow.sdk.exceptions import AirflowException
 
-    from collecte.dags.quality import _export
+    from collecte.dags.delivery import export_supplier as _export
     from collecte.quality.invoice_frames import invoice_frames
     from collecte.quality.loading import upsert_frame
     from collecte.warehouse.db import connect
