@@ -20,8 +20,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from airflow.sdk import DAG, Param, get_current_context, task
+from airflow.sdk import DAG, Param, get_current_context
 
+from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.assets import dataset_asset
 from collecte.dags.runtime import default_args
 
