@@ -19,6 +19,7 @@ from typing import Any
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, get_current_context, task
 
+from collecte.airflow.errors import fail_fast
 from collecte.dags.runtime import default_args
 from collecte.sources.enedis.config import KINDS, OperatorConfig, load_enedis
 
@@ -138,15 +139,13 @@ def wait_for_publication() -> Any:
 
 
 @task(map_index_template="{{ enedis_batch }}")
+@fail_fast  # API not subscribed (900908), bad credentials: a person must act, no retry
 def collect_batch(batch: dict[str, Any]) -> dict[str, Any]:
     """Collect one batch of meters into the raw zone; references and statuses to XCom."""
-    from airflow.sdk.exceptions import AirflowFailException
-
     from collecte.airflow.hooks.enedis_dataconnect import EnedisDataConnectHook
     from collecte.dags.interval import PARIS
     from collecte.dags.runtime import raw_zone, warehouse_url
     from collecte.sources.enedis.batch import collect_batch as run_batch
-    from collecte.sources.enedis.errors import ApiNotSubscribed
     from collecte.warehouse.db import connect
 
     context = get_current_context()
@@ -154,11 +153,8 @@ def collect_batch(batch: dict[str, Any]) -> dict[str, Any]:
     config = load_enedis()
     with EnedisDataConnectHook(config.conn_id).get_conn() as client, \
             connect(warehouse_url(), autocommit=True) as conn:
-        try:
-            return run_batch(client, raw_zone(), conn, batch, today=datetime.now(PARIS).date(),
-                             threads=config.threads_per_task)
-        except ApiNotSubscribed as exc:  # an operator configuration problem: alert, no retry
-            raise AirflowFailException(str(exc)) from exc
+        return run_batch(client, raw_zone(), conn, batch, today=datetime.now(PARIS).date(),
+                         threads=config.threads_per_task)
 
 
 def metering_assets() -> list:

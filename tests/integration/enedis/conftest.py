@@ -11,8 +11,14 @@ TODAY = date(2026, 11, 20)
 
 @pytest.fixture
 def enedis(tmp_path):
-    """A fresh Enedis sandbox (Data Connect + SGE) whose 'today' is fixed; M023 files go to tmp_path."""
+    """A fresh Enedis sandbox (Data Connect + SGE) whose 'today' is fixed; M023 files go to tmp_path.
+
+    The process-wide limiters start empty too: a test's 429 pause must not hold the next test.
+    """
+    from collecte.sources import ratelimit
     from sandbox.enedis import start_enedis
+
+    ratelimit._SHARED.clear()  # noqa: SLF001 - a fresh process, as each Airflow task is
 
     sandbox = start_enedis(0, tmp_path / "m023", today=TODAY, m023_delay_seconds=0.3)
     yield sandbox

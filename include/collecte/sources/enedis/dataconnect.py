@@ -10,12 +10,12 @@ in the path and nothing else; `subscribed_services` a JSON body with an integer 
 Enedis answers anything else with an empty HTTP 500.
 
 Quotas are per API (each Swagger: 5 calls per second and 1,000 per hour), so each API has its own
-limiter shared by the process. The token is cached per (root, client id) for the process until a
-minute before it expires and refreshed once on a 401. 429 (honouring
-Retry-After, which also pauses the other callers), 5xx and timeouts are retried with exponential
-backoff and jitter; other errors are raised at once as `errors.error_for` maps them. The loop is
-hand-written (not tenacity) because Retry-After must reach the shared limiter and the token
-refresh happens in the same loop.
+limiter shared by the process; a client-side hourly bucket that would hold a worker for long raises
+a transient error instead (Airflow retries the task later). The token is cached per (root, client
+id) for the process until a minute before it expires and renewed once on a 401. Calls go through the
+shared resilient HTTP layer (collecte.sources.http): 429 (Retry-After honoured, which also pauses
+the other callers of the API), 5xx, timeouts and bodies cut short are retried with backoff and
+jitter; other errors are raised at once as `errors.error_for` maps them.
 
 A 403 900908 (API not subscribed) is remembered for the process: the API is not called again
 until the operator fixes the application's subscriptions and a new task starts.
@@ -25,23 +25,21 @@ The secret stays in this object: never in repr, logs, XCom or raw metadata.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import httpx
 import orjson
 
 from collecte.sources.enedis.errors import (
     ApiNotSubscribed,
     AuthenticationFailed,
-    EnedisError,
     Transient,
     error_for,
 )
+from collecte.sources.http import Reply, ResilientClient, RetryPolicy, parse_json, retry_after_seconds
 from collecte.sources.ratelimit import QuotaExhausted, RateLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
@@ -66,16 +64,31 @@ _TOKENS_LOCK = threading.Lock()
 _UNSUBSCRIBED: dict[tuple[str, str, str], str] = {}  # (root, client id, API) -> the 900908 message
 
 
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
+class _QuotaGate:
+    """The API's limiter as ResilientClient sees it: an hourly bucket that would hold a worker longer than
+    `max_wait` raises a TransientError (the task comes back later) instead of blocking."""
+
+    def __init__(self, limiter: RateLimiter, api: str, max_wait: float) -> None:
+        self.limiter, self.api, self.max_wait = limiter, api, max_wait
+
+    def acquire(self) -> float:
+        try:
+            return self.limiter.acquire(max_wait=self.max_wait)
+        except QuotaExhausted as exc:
+            raise Transient(f"hourly quota of {self.api} reached, next call in {exc.wait:.0f} s", status=429,
+                            code="quota", retry_after=exc.wait) from None
+
+    def pause(self, seconds: float) -> None:
+        self.limiter.pause(seconds)
 
 
 @dataclass
 class DataConnectClient:
-    """One Data Connect application (client id/secret) seen from one process."""
+    """One Data Connect application (client id/secret) seen from one process.
+
+    Calls go through collecte.sources.http.ResilientClient (timeouts, retries with backoff and
+    Retry-After, bodies cut short or unparsable are transient), one per API so each has its limiter.
+    """
 
     base_url: str
     client_id: str
@@ -88,25 +101,44 @@ class DataConnectClient:
     max_backoff: float = 30.0
     max_retry_after: float = 120.0
     limiter: RateLimiter | None = None  # one for every API (tests); default: a shared limiter per API
-    calls: int = 0
-    retried: int = 0
-    _http: httpx.Client | None = field(default=None, repr=False)
+    _apis: dict[str, ResilientClient] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=self.timeout,
-                                  limits=httpx.Limits(max_keepalive_connections=8))
+        self.policy = RetryPolicy(attempts=self.max_attempts, backoff=self.backoff_base, max_backoff=self.max_backoff,
+                                  max_retry_after=self.max_retry_after, connect_timeout=min(10.0, self.timeout),
+                                  read_timeout=self.timeout, total_timeout=self.timeout * 2)
+        self._token_http = ResilientClient(self.base_url, policy=self.policy)
 
     def limiter_of(self, api: str) -> RateLimiter:
         """The process-wide limiter of one API (5/s and 1,000/h each, divided by the pool's slots)."""
         return self.limiter or shared_limiter(SOURCE, self.calls_per_second, margin=0.08, api=api,
                                               per_hour=self.calls_per_hour)
 
+    def _http(self, api: str) -> ResilientClient:
+        with self._lock:
+            if api not in self._apis:
+                self._apis[api] = ResilientClient(
+                    self.base_url, policy=self.policy, auth=self._auth,
+                    limiter=_QuotaGate(self.limiter_of(api), api, self.max_retry_after))
+            return self._apis[api]
+
+    @property
+    def calls(self) -> int:
+        """Requests sent (every API, retries included)."""
+        return sum(c.stats["calls"] for c in list(self._apis.values()))
+
+    @property
+    def retried(self) -> int:
+        """Retries made (every API)."""
+        return sum(c.stats["retries"] for c in list(self._apis.values()))
+
     @property
     def waited(self) -> float:
         """Seconds callers of this client's limiters have waited (all APIs)."""
-        apis = (MEASURE_API, SERVICES_API, *CONTRACT_RESOURCES)
-        return sum(limiter.waited for limiter in {id(x): x for x in map(self.limiter_of, apis)}.values())
+        limiters = {id(x): x for x in (self.limiter_of(api) for api in list(self._apis))}
+        return sum(limiter.waited for limiter in limiters.values())
 
     @classmethod
     def from_connection(cls, conn_id: str = "enedis_dataconnect", **overrides: Any) -> DataConnectClient:
@@ -116,9 +148,9 @@ class DataConnectClient:
         return EnedisDataConnectHook(conn_id).get_conn(**overrides)
 
     def close(self) -> None:
-        """Close the connection pool."""
-        if self._http is not None:
-            self._http.close()
+        """Close the connection pools."""
+        for client in [self._token_http, *self._apis.values()]:
+            client.close()
 
     def __enter__(self) -> DataConnectClient:
         return self
@@ -127,21 +159,30 @@ class DataConnectClient:
         self.close()
 
     # -- token --------------------------------------------------------------------------------
-    def _token(self, *, renew: bool = False) -> str:
+    def token(self, *, renew: bool = False) -> str:
+        """A bearer token, cached for the process until a minute before it expires."""
         key = (self.base_url, self.client_id)
         with _TOKENS_LOCK:
             cached = _TOKENS.get(key)
             if cached and not renew and cached[1] > time.monotonic() + 60:
                 return cached[0]
-        answer = self._http.post("/oauth2/v3/token", data={
-            "grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret})
-        if answer.status_code != 200:
-            raise error_for(answer.status_code, _json(answer), "token")
-        payload = answer.json()
-        expires = time.monotonic() + float(payload.get("expires_in") or 3600)
+        reply = self._token_http.post("/oauth2/v3/token", what="token", parse=parse_json, data={
+            "grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret},
+            error_for=lambda r: error_for(r.status, _json(r.content), "token"))
+        payload = reply.data
+        expires = time.monotonic() + float(payload.get("expires_in") or 3600)  # a string of seconds
         with _TOKENS_LOCK:
             _TOKENS[key] = (payload["access_token"], expires)
         return payload["access_token"]
+
+    _token = token
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
+
+    def _forget_token(self) -> None:
+        with _TOKENS_LOCK:
+            _TOKENS.pop((self.base_url, self.client_id), None)
 
     # -- calls --------------------------------------------------------------------------------
     def _call(self, api: str, method: str, path: str, what: str, *, params: dict[str, str] | None = None,
@@ -149,52 +190,28 @@ class DataConnectClient:
         refused = _UNSUBSCRIBED.get((self.base_url, self.client_id, api))
         if refused:
             raise ApiNotSubscribed(f"{what}: not called, {refused}", status=403, code="900908")
-        limiter = self.limiter_of(api)
         renewed = False
-        attempt = 0
-        while True:
-            token = self._token()
-            try:
-                limiter.acquire(max_wait=self.max_retry_after)
-            except QuotaExhausted as exc:
-                raise Transient(f"{what}: hourly quota of {api} reached ({self.calls_per_hour}/h), retry in "
-                                f"{exc.wait:.0f} s", status=429, code="quota") from None
-            self.calls += 1
-            try:
-                answer = self._http.request(method, path, params=params, json=body,
-                                            headers={"Authorization": f"Bearer {token}"})
-            except httpx.TimeoutException:
-                failure: EnedisError = Transient(f"{what}: no answer within {self.timeout:.0f} s")
-                wait = None
-            except httpx.TransportError as exc:
-                failure, wait = Transient(f"{what}: {type(exc).__name__}"), None
-            else:
-                if answer.status_code == 200:
-                    return answer.content
-                failure = error_for(answer.status_code, _json(answer), what)
-                if isinstance(failure, ApiNotSubscribed):
-                    _UNSUBSCRIBED[(self.base_url, self.client_id, api)] = f"API {api} not subscribed: {failure}"
-                if answer.status_code == 401 and not renewed:
-                    self._token(renew=True)
-                    renewed = True
-                    continue
-                wait = _retry_after(answer.headers.get("Retry-After"))
-                if answer.status_code == 429 and wait is not None:
-                    if wait > self.max_retry_after:
-                        raise Transient(f"{what}: hourly quota reached, retry in {wait:.0f} s",
-                                        status=429, code="quota")
-                    limiter.pause(wait)
-            if not failure.retryable:
-                raise failure
-            attempt += 1
-            if attempt >= self.max_attempts:
-                raise failure
-            self.retried += 1
-            delay = wait if wait is not None else min(self.max_backoff, self.backoff_base * 2 ** (attempt - 1))
-            delay *= 1 + random.random() * 0.2
-            log.info("%s: %s; retry %d/%d in %.1f s", what, failure.code or "transient", attempt,
-                     self.max_attempts - 1, delay)
-            time.sleep(delay)
+
+        def meaning(reply: Reply) -> BaseException:
+            nonlocal renewed
+            failure = error_for(reply.status, _json(reply.content), what)
+            if isinstance(failure, ApiNotSubscribed):
+                _UNSUBSCRIBED[(self.base_url, self.client_id, api)] = f"API {api} not subscribed: {failure}"
+            if reply.status == 401 and not renewed:  # the token expired early: renew it once, try again
+                renewed = True
+                self._forget_token()
+                return Transient(f"{what}: token refused, renewed", status=401, retry_after=0.0)
+            if reply.status == 429:
+                wait = retry_after_seconds(reply.headers.get("Retry-After"))
+                return Transient(f"{what}: HTTP 429, quota of {api} reached (5/s and 1,000/h per API)"
+                                 + (f", retry in {wait:.0f} s" if wait is not None else ""),
+                                 status=429, code=failure.code, retry_after=wait)
+            return failure
+
+        options: dict[str, Any] = {"params": params} if params is not None else {}
+        if body is not None:
+            options["json"] = body
+        return self._http(api).request(method, path, what=what, error_for=meaning, **options).content
 
     def measure(self, resource: str, prm: str, first: date, end: date) -> bytes:
         """Raw body of one measure call over Paris days [first, end) (end excluded)."""
@@ -222,9 +239,9 @@ class DataConnectClient:
         return orjson.loads(body)
 
 
-def _json(answer: httpx.Response) -> dict[str, Any] | None:
+def _json(content: bytes) -> dict[str, Any] | None:
     try:
-        body = orjson.loads(answer.content)
+        body = orjson.loads(content)
     except orjson.JSONDecodeError:
         return None
     return body if isinstance(body, dict) else None

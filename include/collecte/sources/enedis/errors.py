@@ -27,9 +27,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from collecte.errors import NonRetryableError, TransientError
+
 
 class EnedisError(RuntimeError):
-    """An Enedis answer that is not data; `code` is the operator's error code."""
+    """An Enedis answer that is not data; `code` is the operator's error code.
+
+    Every subclass is either a collecte.errors.NonRetryableError (a person must act, or it is an
+    answer the collection handles) or a TransientError (worth a retry).
+    """
 
     retryable = False
 
@@ -38,7 +44,11 @@ class EnedisError(RuntimeError):
         self.status, self.code = status, code
 
 
-class NoConsent(EnedisError):
+class Refusal(EnedisError, NonRetryableError):
+    """An answer no retry will change."""
+
+
+class NoConsent(Refusal):
     """No or revoked consent for this point (ADAM-DC-0008)."""
 
     meter_status = "NO_CONSENT"
@@ -50,7 +60,7 @@ class MovedOut(NoConsent):
     meter_status = "MOVED_OUT"
 
 
-class HistoryWall(EnedisError):
+class HistoryWall(Refusal):
     """Nothing can be asked before some day for this point: stop paging back."""
 
 
@@ -66,11 +76,11 @@ class BeforeConsent(HistoryWall):
     """Before the consent's start (ADAM-DC-0009)."""
 
 
-class WrongDirection(EnedisError):
+class WrongDirection(Refusal):
     """This point has no measures in this direction (ADAM-ERR0069)."""
 
 
-class NoData(EnedisError):
+class NoData(Refusal):
     """No measure for this point and period (404 no_data_found): a gap, not a failure."""
 
 
@@ -80,28 +90,33 @@ class CurveNotActivated(NoData):
     meter_status = "CURVE_NOT_ACTIVATED"
 
 
-class ApiNotSubscribed(EnedisError):
+class ApiNotSubscribed(Refusal):
     """Our application is not subscribed to this API on Enedis's portal (900908): fix the configuration."""
 
     meter_status = "API_NOT_SUBSCRIBED"
     configuration_problem = True
 
 
-class RequestRejected(EnedisError):
+class RequestRejected(Refusal):
     """A malformed request (invalid_request, ADAM-DC-0015): our bug, never retried."""
 
 
-class AuthenticationFailed(EnedisError):
+class AuthenticationFailed(Refusal):
     """Client credentials refused."""
 
 
-class Transient(EnedisError):
-    """Worth retrying later: 429, 5xx, timeouts."""
+class Transient(EnedisError, TransientError):
+    """Worth retrying later: 429, 5xx, timeouts; `retry_after` is the wait the server asked for."""
 
     retryable = True
 
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 retry_after: float | None = None) -> None:
+        EnedisError.__init__(self, message, status=status, code=code)
+        self.retry_after = retry_after
 
-class SgeFault(EnedisError):
+
+class SgeFault(Refusal):
     """An SGE SOAP Fault; `code` is the SGT result code."""
 
 
