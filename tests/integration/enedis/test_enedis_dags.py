@@ -45,7 +45,7 @@ def test_collect_enedis_one_day(enedis, enedis_connection, airflow_home):
     tis = {(ti.task_id, ti.map_index): ti for ti in dag_run.get_task_instances()}
     assert tis[("collect_batch", 0)].rendered_map_index == f"{meters.NORMAL}+3"
     with connect(airflow_home.pg_url) as conn:
-        days = dict(conn.execute("SELECT meter_id, count(*) FROM daily_energy GROUP BY 1").fetchall())
+        days = dict(conn.execute("SELECT meter_id, count(DISTINCT day) FROM daily_energy GROUP BY 1").fetchall())
         status = {(m, k): (s, msg) for m, k, s, msg in conn.execute(
             "SELECT meter_id, data_kind, status, message FROM meter_status WHERE operator = 'enedis'")}
         validated = conn.execute("SELECT count(*), bool_and(success) FROM validation_result"
