@@ -149,8 +149,9 @@ async def _json_object(request: Request, *, required: bool) -> tuple[dict[str, A
     return body, None
 
 
-def create_app(state: SandboxState) -> FastAPI:
-    """The ADICT sandbox application over `state`."""
+def create_app(state: SandboxState, *, serve_token: bool = True) -> FastAPI:
+    """The ADICT sandbox application over `state`; `serve_token=False` leaves the token endpoint
+    to `create_token_app` on another port (GRDF's OpenID host is not the API host)."""
     app = FastAPI(title="GRDF ADICT sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.grdf = state
 
@@ -170,7 +171,7 @@ def create_app(state: SandboxState) -> FastAPI:
         path = request.url.path
         if not path.startswith(API):
             response = await call_next(request)
-            if path == TOKEN_PATH:
+            if path == TOKEN_PATH and serve_token:
                 body = b"".join([chunk async for chunk in response.body_iterator])
                 state.keep_answer(request.method, path, response.status_code,
                                   response.headers.get("content-type", ""), body)
@@ -213,6 +214,32 @@ def create_app(state: SandboxState) -> FastAPI:
         headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length",)}
         return Response(body, status_code=response.status_code, headers=headers)
 
+    if serve_token:
+        _token_route(app, state)
+    _access_right_routes(app, state)
+    _data_routes(app, state)
+    _admin_routes(app, state)
+    return app
+
+
+def create_token_app(state: SandboxState) -> FastAPI:
+    """The OpenID host alone: the token endpoint over the same `state`."""
+    app = FastAPI(title="GRDF OpenID sandbox", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.middleware("http")
+    async def keep(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        if request.url.path == TOKEN_PATH:
+            state.keep_answer(request.method, request.url.path, response.status_code,
+                              response.headers.get("content-type", ""), body)
+        return Response(body, status_code=response.status_code, media_type=response.headers.get("content-type"))
+
+    _token_route(app, state)
+    return app
+
+
+def _token_route(app: FastAPI, state: SandboxState) -> None:
     @app.post(TOKEN_PATH)
     async def token(request: Request) -> Response:
         form = await request.form()
@@ -231,11 +258,6 @@ def create_app(state: SandboxState) -> FastAPI:
                                 status_code=400)
         return JSONResponse({"token_type": "Bearer", "expires_in": int(state.token_ttl_s),
                              "access_token": issued.value, "scope": SCOPE})
-
-    _access_right_routes(app, state)
-    _data_routes(app, state)
-    _admin_routes(app, state)
-    return app
 
 
 def _access_right_routes(app: FastAPI, state: SandboxState) -> None:

@@ -16,8 +16,9 @@ from tests.integration.grdf.adict_shapes import check_answer
 
 @pytest.fixture(scope="session")
 def grdf_server() -> Iterator[GrdfSandbox]:
-    """One ADICT sandbox per test session (uvicorn thread on a free port)."""
-    server = start_grdf(0)
+    """One ADICT sandbox per test session (uvicorn threads on free ports), its OpenID token
+    endpoint on a port of its own, as GRDF's OpenID host is not the API host."""
+    server = start_grdf(0, separate_token_host=True)
     yield server
     server.stop()
 

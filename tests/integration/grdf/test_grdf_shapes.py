@@ -162,3 +162,14 @@ def test_revocation_failure_is_recorded_and_transient_raised(adict, client, conn
     with pytest.raises(TransientError):
         revoke_access_right(client, NEW_PCE, conn=conn)
     assert conn.execute("SELECT outcome FROM gas_access_right_revocation").fetchall() == [("failed",)]
+
+
+def test_token_comes_from_the_openid_host_only(adict, client):
+    assert adict.token_port and adict.token_port != adict.port
+    form = {"grant_type": "client_credentials", "client_id": "collecte-demo",
+            "client_secret": "collecte-demo-secret", "scope": "/adict/v2"}
+    on_api_host = httpx.post(f"{adict.base_url}{TOKEN_PATH}", data=form)
+    assert on_api_host.status_code == 404
+    assert httpx.post(adict.token_url, data=form).status_code == 200
+    assert httpx.get(adict.token_url.replace(TOKEN_PATH, f"/adict/v2/pce/{T2}/donnees_techniques"),
+                     headers=_headers(client)).status_code == 404
