@@ -23,6 +23,7 @@ LOCAL = REPO / ".local"
 RUN = LOCAL / "run"
 LOGS = LOCAL / "logs"
 AIRFLOW_HOME = LOCAL / "airflow"
+MAILBOX = AIRFLOW_HOME / "sandbox-mailbox"
 BIN = Path(sys.executable).parent
 
 PG_PORT = int(os.environ.get("COLLECTE_PG_PORT", 54329))
@@ -33,6 +34,7 @@ PORTALS_PORT = int(os.environ.get("COLLECTE_PORTALS_PORT", 8700))
 ENEDIS_PORT = int(os.environ.get("COLLECTE_ENEDIS_PORT", 8601))
 GRDF_PORT = int(os.environ.get("COLLECTE_GRDF_PORT", 8602))
 ERP_PORT = int(os.environ.get("COLLECTE_ERP_PORT", 8091))
+SMTP_PORT = int(os.environ.get("COLLECTE_SMTP_PORT", 8025))
 ERP_TOKEN = "erp-demo-token"
 BUCKET = "collecte"
 DEMO_DAGS = ["collect_nordis", "collect_gazelec", "collect_volta", "collect_azur", "collect_enedis",
@@ -102,7 +104,7 @@ def service_env() -> dict[str, str]:
     sshd = _sshd()
     return {
         "COLLECTE_ENEDIS_PORT": str(ENEDIS_PORT), "COLLECTE_GRDF_PORT": str(GRDF_PORT),
-        "COLLECTE_ERP_PORT": str(ERP_PORT), "COLLECTE_ERP_TOKEN": ERP_TOKEN,
+        "COLLECTE_ERP_PORT": str(ERP_PORT), "COLLECTE_ERP_TOKEN": ERP_TOKEN, "COLLECTE_SMTP_PORT": str(SMTP_PORT),
         "COLLECTE_SANDBOX_MAILDIR": str(LOCAL / "portals" / "mailbox"),
         "COLLECTE_S3_ENDPOINT": f"http://127.0.0.1:{S3_PORT}", "COLLECTE_S3_ACCESS_KEY": ACCESS_KEY,
         "COLLECTE_S3_SECRET_KEY": SECRET_KEY, "COLLECTE_PG_PORT": str(PG_PORT),
@@ -213,6 +215,9 @@ def start_sandbox_apps() -> None:
         "grdf": ([python, "-m", "sandbox.grdf", "--port", str(GRDF_PORT)], GRDF_PORT, "ADICT"),
         "erp": ([python, "-m", "sandbox.erp", "--port", str(ERP_PORT), "--token", ERP_TOKEN], ERP_PORT,
                 "supplier-invoice intake"),
+        # consent e-mails and alerts go out by SMTP (connection collecte_smtp) and land in this Maildir
+        "smtp": ([python, "-m", "sandbox.services.smtp", "--port", str(SMTP_PORT), "--maildir", str(MAILBOX)],
+                 SMTP_PORT, f"SMTP server delivering to the Maildir {MAILBOX}"),
     }
     for name, (args, port, what) in apps.items():
         if not port_in_use(port):
@@ -363,6 +368,9 @@ def run_demo_dags() -> dict[str, str]:
     states = {dag_id: api.wait_for_run(dag_id, run_id) for dag_id, run_id in runs.items()}
     for dag_id in DELIVERY_DAGS:
         states[dag_id] = api.wait_for_latest(dag_id)
+    # alerts about what the runs left to a person (accounts, quarantine, gaps...), by e-mail to the Maildir
+    api.wait_for_dag("collecte_alerts")
+    states["collecte_alerts"] = api.wait_for_run("collecte_alerts", api.trigger("collecte_alerts"))
     return states
 
 
@@ -403,11 +411,17 @@ def summary(states: dict[str, str]) -> None:
         for source, status, count in conn.execute(
                 "SELECT source, status, count(*) FROM file_status GROUP BY 1, 2 ORDER BY 1, 2"):
             print(f"  {source:8s} {status:12s} {count:4d}")
+        print(f"\nOpen incidents (table incident; one e-mail each in {MAILBOX}):")
+        for kind, count in conn.execute(
+                "SELECT kind, count(*) FROM incident WHERE closed_at IS NULL GROUP BY 1 ORDER BY 1"):
+            print(f"  {kind:24s} {count:4d}")
         print("\nQuarantine:")
         for dataset, reason in conn.execute(
                 "SELECT dataset, reason FROM quarantine_record ORDER BY created_at LIMIT 10"):
             print(f"  [{dataset}] {reason[:140]}")
     print(f"\nAirflow UI: http://127.0.0.1:{AIRFLOW_PORT}  login: admin  password: {admin_password()}")
+    print(f"  coverage and statuses: Browse > Couverture des données / Statuts de collecte "
+          f"(http://127.0.0.1:{AIRFLOW_PORT}/collecte-ops/coverage)")
     print("Stop everything with: make stop")
 
 

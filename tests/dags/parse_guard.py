@@ -63,7 +63,7 @@ def main(dags_folder: str) -> None:
     parsing["on"] = False
     dags = {dag_id: {"owner": dag.default_args.get("owner"), "tags": sorted(dag.tags or []),
                      "retries": dag.default_args.get("retries", 0), "doc": bool(dag.doc_md),
-                     "tasks": len(dag.tasks),
+                     "tasks": len(dag.tasks), "on_failure": bool(dag.on_failure_callback),
                      "assets": sorted({a.name for t in dag.tasks for a in (t.outlets or []) if hasattr(a, "name")})}
             for dag_id, dag in bag.dags.items()}
     print(json.dumps({"import_errors": {k: str(v)[-800:] for k, v in bag.import_errors.items()},

@@ -55,6 +55,12 @@ def test_collection_dags_announce_the_datasets_they_load(parsed):
     assert "warehouse.invoice" in parsed["dags"]["collect_nordis"]["assets"]
 
 
+def test_failed_runs_reach_the_alerts(parsed):
+    """Every DAG but the alerting one records its failed runs as incidents (one per run, not per retry)."""
+    silent = [d for d, info in parsed["dags"].items() if not info["on_failure"] and d != "collecte_alerts"]
+    assert silent == []
+
+
 def test_no_io_at_parse_time(parsed):
     assert parsed["io"] == []
 

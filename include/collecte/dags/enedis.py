@@ -19,6 +19,7 @@ from typing import Any
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, get_current_context, task
 
+from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.errors import fail_fast
 from collecte.dags.runtime import default_args
 from collecte.sources.enedis.config import KINDS, OperatorConfig, load_enedis
@@ -211,6 +212,7 @@ def build_collect_enedis(config: OperatorConfig | None = None, doc_md: str | Non
 
     config = config or load_enedis()
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id="collect_enedis",
         description="Enedis Data Connect: daily energy, load curves, max power, indexes, contract data",
         doc_md=doc_md or __doc__,
@@ -255,6 +257,7 @@ def build_import_meter_history(config: OperatorConfig | None = None, doc_md: str
 
     config = config or load_enedis()
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id="import_meter_history",
         description="Import a span of history for chosen meters (Enedis or GRDF)",
         doc_md=doc_md or __doc__,

@@ -19,6 +19,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, get_current_context
 
+from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.runtime import default_args
 from collecte.sources.enedis.config import OperatorConfig, load_enedis
@@ -222,6 +223,7 @@ def build_access_stop(doc_md: str | None = None) -> DAG:
     from collecte.dags.interval import PARIS
 
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id="stop_operator_access",
         description="Revoked/expired mandates: stop SGE recurring transmission, revoke GRDF access rights",
         doc_md=doc_md or stop_operator_access.__doc__,
@@ -245,6 +247,7 @@ def build_telereleve(config: OperatorConfig | None = None, doc_md: str | None = 
 
     config = config or load_enedis()
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id="telereleve",
         description="Remote reading for newly covered meters: SGE activation + M023 history; GRDF access rights",
         doc_md=doc_md or __doc__,

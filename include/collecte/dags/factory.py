@@ -15,6 +15,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup, XComArg
 
+from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.config.models import SupplierConfig
 from collecte.dags.assets import dataset_asset
@@ -43,6 +44,7 @@ def build_supplier_dag(supplier: SupplierConfig) -> DAG:
     """The `collect_<code>` DAG of one supplier."""
     road_types = [r.type for r in supplier.roads]
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id=f"collect_{supplier.code}",
         description=f"Collect {supplier.name}: {', '.join(sorted(set(road_types)))}",
         doc_md=_doc(supplier),

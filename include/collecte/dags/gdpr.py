@@ -15,6 +15,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, get_current_context
 
+from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.runtime import default_args
 
@@ -95,6 +96,7 @@ def retention_params() -> dict[str, Param]:
 def build_gdpr_retention(doc_md: str | None = None) -> DAG:
     """The daily GDPR housekeeping DAG."""
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id=DAG_ID,
         schedule="30 3 * * *",
         start_date=datetime(2026, 1, 1),
@@ -148,6 +150,7 @@ def build_gdpr_erasure(doc_md: str | None = None) -> DAG:
     from datetime import timedelta
 
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id=ERASURE_DAG_ID,
         schedule=timedelta(minutes=15),
         start_date=datetime(2026, 1, 1),

@@ -20,6 +20,7 @@ from typing import Any
 
 from airflow.sdk import DAG, get_current_context, task
 
+from collecte.airflow.callbacks import run_callbacks
 from collecte.dags.assets import dataset_asset
 from collecte.dags.runtime import default_args
 from collecte.dags.schedule import paris_timetable
@@ -159,6 +160,7 @@ def build_collect_grdf(config: GrdfConfig | None = None, doc_md: str | None = No
 
     config = config or load_grdf_config()
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id=DAG_ID,
         description="GRDF ADICT: published and informative gas consumption, contract and technical data",
         doc_md=doc_md or __doc__,

@@ -18,6 +18,7 @@ from typing import Any
 
 from airflow.sdk import DAG, AssetAlias, Param
 
+from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.runtime import default_args
 from collecte.quality.reparsers import names as reparser_names
@@ -132,6 +133,7 @@ def _replay(**context: Any) -> list[str]:
 def build_reprocess_quarantine(doc_md: str | None = None) -> DAG:
     """The manual `reprocess_quarantine` DAG: replay one quarantined raw object after a fix."""
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id="reprocess_quarantine",
         description="Replay a quarantined batch after a fix (data, rule or parser)",
         doc_md=doc_md,
