@@ -22,6 +22,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, get_current_context
 
+from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.assets import dataset_asset
 from collecte.dags.runtime import default_args
@@ -134,6 +135,7 @@ def _params() -> dict[str, Param]:
 def build_export_dag(doc_md: str | None = None) -> DAG:
     """`export_invoices`: scheduled on the invoice Asset."""
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id=EXPORT_DAG_ID,
         description="Deliver loaded invoices to the ERP, files and databases (on warehouse.invoice)",
         schedule=dataset_asset("invoice"),
@@ -152,6 +154,7 @@ def build_export_dag(doc_md: str | None = None) -> DAG:
 def build_crosscheck_dag(doc_md: str | None = None) -> DAG:
     """`crosscheck_invoices`: scheduled on invoices or operator metering."""
     with DAG(
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id=CROSSCHECK_DAG_ID,
         description="Invoice kWh against metered kWh (on warehouse.invoice, daily_energy, gas_consumption)",
         schedule=dataset_asset("invoice") | dataset_asset("daily_energy") | dataset_asset("gas_consumption"),
