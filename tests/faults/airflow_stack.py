@@ -79,9 +79,11 @@ class AirflowStack:
         self.procs[name] = subprocess.Popen([str(BIN / "airflow"), *args], env=self.env(), stdout=log,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                             start_new_session=True)
-        if name == "api-server":
-            wait_until("airflow api-server", lambda: port_in_use(self.port), timeout=120,
-                       alive=lambda: self.procs[name].poll() is None, log_hint=f"See {self.home}/api-server.log")
+
+    def wait_for_api(self) -> None:
+        """Wait until the api-server listens."""
+        wait_until("airflow api-server", lambda: port_in_use(self.port), timeout=120,
+                   alive=lambda: self.procs["api-server"].poll() is None, log_hint=f"See {self.home}/api-server.log")
 
     def kill9(self, name: str) -> None:
         """SIGKILL one component (its process only, as a crash would)."""

@@ -97,6 +97,13 @@ class _LoopThread:
             asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(timeout=5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
+        if not self.loop.is_running():  # let the connections accepted meanwhile end, then close the loop
+            pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+            for t in pending:
+                t.cancel()
+            with contextlib.suppress(Exception):
+                self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            self.loop.close()
 
     def __enter__(self) -> Any:
         return self.start()

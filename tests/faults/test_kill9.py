@@ -72,7 +72,7 @@ def test_kill9_scheduler_worker_and_postgres_mid_run(portals, services_dir, s3_s
         _sign_mandate(conn, zone, [("azur", "AZ-API")])
 
     served = portals.server.state.documents.invoices(account(portals, "azur", "AZ-API"))
-    first, last = sorted(i.invoice_date for i in served)[-4], max(i.invoice_date for i in served)
+    first, last = sorted(i.invoice_date for i in served)[-3], max(i.invoice_date for i in served)
     truth = sorted(i.number for i in served if first <= i.invoice_date <= last)
 
     config = tmp_path / "config"
@@ -102,11 +102,19 @@ def test_kill9_scheduler_worker_and_postgres_mid_run(portals, services_dir, s3_s
     home.mkdir()
     stack = AirflowStack(home, dags, env)
     kills: list[str] = []
+    started = time.monotonic()
+
+    def mark(what: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f} s] {what}")
+
     try:
         stack.migrate()
-        for name in ("api-server", "dag-processor", "scheduler"):
+        mark("metadata db migrated")
+        for name in ("api-server", "dag-processor", "scheduler"):  # all three start together
             stack.start(name)
+        stack.wait_for_api()
         stack.wait_for_dag(DAG_ID)
+        mark("components up, DAG parsed")
         run_id = stack.trigger(DAG_ID, {"from": first.isoformat(), "to": last.isoformat()})
 
         # 1. a worker dies with its task process while the account is being collected
@@ -119,12 +127,14 @@ def test_kill9_scheduler_worker_and_postgres_mid_run(portals, services_dir, s3_s
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         kills.append(f"worker {pids}")
+        mark("worker killed")
 
         # 2. the scheduler dies; a new one is started two seconds later
         stack.kill9("scheduler")
         kills.append("scheduler")
         time.sleep(2)
         stack.start("scheduler")
+        mark("scheduler killed and restarted")
 
         # 3. PostgreSQL dies while the invoices are extracted and loaded, and restarts (crash recovery)
         _wait("the extraction to start", lambda: any(
@@ -132,9 +142,11 @@ def test_kill9_scheduler_worker_and_postgres_mid_run(portals, services_dir, s3_s
             for k, s in stack.task_states(DAG_ID, run_id).items()), 150)
         _kill_postgres(pg)
         kills.append("postgresql")
+        mark("postgresql killed and restarted")
 
         state = stack.wait_for_run(DAG_ID, run_id, timeout=150)
         tasks = stack.task_states(DAG_ID, run_id)
+        mark(f"run ended: {state}")
         if state != "success":  # red: a clean re-run must bring what is missing, and only that
             rerun = stack.trigger(DAG_ID, {"from": first.isoformat(), "to": last.isoformat()})
             assert stack.wait_for_run(DAG_ID, rerun, timeout=150) == "success", stack.task_states(DAG_ID, rerun)
