@@ -101,12 +101,17 @@ def raw_zone(s3):
 
 @pytest.fixture(scope="session")
 def sshd_server(services_dir: Path):
-    """OpenSSH sshd serving SFTP on 127.0.0.1 with a pinned host key, for the session."""
-    from sandbox.services.sshd import SshdServer
+    """OpenSSH sshd serving SFTP on 127.0.0.1 with a pinned host key, for the session; clients log in as
+    the dedicated SFTP user, chrooted into a root-owned folder outside /tmp."""
+    import shutil
 
-    server = SshdServer(services_dir / "ssh", services_dir / "sftp", free_port()).start()
+    from sandbox.services.sshd import SshdServer, chroot_parent
+
+    root = Path(tempfile.mkdtemp(prefix="collecte-test-", dir=chroot_parent()))
+    server = SshdServer(services_dir / "ssh", root, free_port()).start()
     yield server
     server.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
