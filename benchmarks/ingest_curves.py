@@ -69,7 +69,7 @@ def generate(folder: Path, meters: int, days: int, end: date) -> list[Path]:
     from sandbox.enedis import dataconnect
     from sandbox.enedis.state import SandboxState
 
-    marker = folder / f"done-{meters}-{days}-{end}"
+    marker = folder / f"done-dc2026-{meters}-{days}-{end}"  # answers in the Data Connect 2026 shape (per-point p)
     if marker.exists():
         return sorted(folder.glob("*.json"))
     shutil.rmtree(folder, ignore_errors=True)

@@ -7,6 +7,7 @@ be after today. Chunks are returned newest first, so paging back stops at a hist
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
 CURVE_RESOURCES = ("courbe_de_charge_consommation", "courbe_de_charge_production")
@@ -20,13 +21,20 @@ def family(resource: str) -> str:
 
 
 def months_back(day: date, months: int) -> date:
-    """The same day `months` earlier (clamped to the 28th for short months)."""
+    """The same day `months` earlier; on the 29th-31st of a longer month, the LATEST reading a server may
+    make of it: the days past the end of the shorter month run over into the next (31 March - 1 month =
+    3 March), never earlier than the end-of-month clamp (28 or 29 February) a Java server would use.
+    Clamping to the 28th instead asked up to three days before Enedis's limit (ADAM-DC-0016)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return date(year, month + 1, min(day.day, 28))
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    if day.day <= last:
+        return date(year, month, day.day)
+    return date(year, month, last) + timedelta(days=day.day - last)
 
 
 def history_start(resource: str, today: date) -> date:
-    """First day Data Connect still serves for this resource (one day of margin)."""
+    """First day Data Connect still serves for this resource: `months` months and 15 days back, one day of margin."""
     return months_back(today, HISTORY_MONTHS[family(resource)]) - timedelta(days=14)
 
 

@@ -49,3 +49,23 @@ def test_missing_days_of_an_answer_become_gaps():
     daily = orjson.dumps({"grandeur": [{"points": [{"v": "1", "d": "2026-05-05"}]}]})
     assert missing_days(daily, date(2026, 5, 4), date(2026, 5, 8), daily=True) == [
         ("2026-05-04", "2026-05-04"), ("2026-05-06", "2026-05-07")]
+
+
+def test_the_history_clamp_on_the_29th_to_31st_never_asks_before_the_limit():
+    """Every day of three years as 'today': the first call planned is on or after Enedis's limit (the
+    sandbox computes it like a Java LocalDate.minusMonths, the end-of-month clamp), and not far after."""
+    from datetime import timedelta
+
+    from sandbox.enedis.dataconnect import history_limit
+
+    today = date(2026, 1, 1)
+    while today <= date(2028, 12, 31):
+        for resource, months in (("courbe_de_charge_consommation", 24), ("consommation_quotidienne", 36)):
+            first = plan_calls(resource, date(2015, 1, 1), today - timedelta(days=1), today=today)[-1][0]
+            limit = history_limit(today, months)
+            assert limit <= first <= limit + timedelta(days=4), (today, resource, first, limit)
+        today += timedelta(days=1)
+    # the case that asked too early when the day was clamped to the 28th
+    assert months_back(date(2026, 3, 31), 24) == date(2024, 3, 31)
+    assert months_back(date(2026, 5, 31), 1) == date(2026, 5, 1)  # 31 April runs over into 1 May
+    assert history_start("courbe_de_charge_consommation", date(2026, 3, 31)) == date(2024, 3, 17)
