@@ -5,6 +5,9 @@
     python -m sandbox.demo status    # what is running
 
 State lives in .local/ (PostgreSQL data, SSH keys, the SFTP root, Airflow's home, logs, pids).
+Secrets are generated on first start and kept in .local/secrets/ (0600): the PostgreSQL
+superuser's and the warehouse role's passwords (SCRAM), the consent pages' secret. Logs and
+passwords.json are 0600 too: they hold contacts' links and the admin password.
 """
 
 from __future__ import annotations
@@ -37,14 +40,40 @@ ERP_PORT = int(os.environ.get("COLLECTE_ERP_PORT", 8091))
 SMTP_PORT = int(os.environ.get("COLLECTE_SMTP_PORT", 8025))
 ERP_TOKEN = "erp-demo-token"
 BUCKET = "collecte"
+SECRETS = LOCAL / "secrets"
+WAREHOUSE_ROLE = "collecte"  # the application's login role: a member of collecte_app, owns nothing
 DEMO_DAGS = ["collect_nordis", "collect_gazelec", "collect_volta", "collect_azur", "collect_enedis",
              "collect_grdf"]
+
+
+def private_file(path: Path, content: str = "") -> Path:
+    """Create (or fix) a file readable by its owner only (0600); write `content` if given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if content else os.O_APPEND), 0o600)
+    try:
+        if content:
+            os.write(fd, content.encode())
+    finally:
+        os.close(fd)
+    path.chmod(0o600)
+    return path
+
+
+def local_secret(name: str, nbytes: int = 24) -> str:
+    """A secret generated once per .local/ and kept in .local/secrets/<name> (0600)."""
+    path = SECRETS / name
+    if not path.exists():
+        SECRETS.mkdir(parents=True, exist_ok=True)
+        SECRETS.chmod(0o700)
+        private_file(path, secrets.token_urlsafe(nbytes))
+    path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _pg():
     from sandbox.services.postgres import PostgresServer
 
-    return PostgresServer(LOCAL / "pg", PG_PORT)
+    return PostgresServer(LOCAL / "pg", PG_PORT, password=local_secret("pg_superuser_password"))
 
 
 def _sshd():
@@ -58,9 +87,10 @@ def spawn(name: str, args: list[str], env: dict[str, str] | None = None) -> int:
     """Start a detached process, its output in .local/logs/<name>.log, its pid in .local/run/."""
     RUN.mkdir(parents=True, exist_ok=True)
     LOGS.mkdir(parents=True, exist_ok=True)
+    LOGS.chmod(0o700)
     if is_running(name):
         return int((RUN / f"{name}.pid").read_text())
-    log = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
+    log = open(private_file(LOGS / f"{name}.log"), "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             env={**os.environ, **(env or {})}, cwd=REPO, start_new_session=True)
     (RUN / f"{name}.pid").write_text(str(proc.pid))
@@ -108,6 +138,7 @@ def service_env() -> dict[str, str]:
         "COLLECTE_SANDBOX_MAILDIR": str(LOCAL / "portals" / "mailbox"),
         "COLLECTE_S3_ENDPOINT": f"http://127.0.0.1:{S3_PORT}", "COLLECTE_S3_ACCESS_KEY": ACCESS_KEY,
         "COLLECTE_S3_SECRET_KEY": SECRET_KEY, "COLLECTE_PG_PORT": str(PG_PORT),
+        "COLLECTE_PG_USER": WAREHOUSE_ROLE, "COLLECTE_PG_PASSWORD": local_secret("warehouse_password"),
         "COLLECTE_SFTP_PORT": str(SFTP_PORT), "COLLECTE_SFTP_USER": sshd.username,
         "COLLECTE_SFTP_KEY_FILE": str(sshd.client_key_file), "COLLECTE_SFTP_HOST_KEY": sshd.host_key,
     }
@@ -117,8 +148,8 @@ def admin_password() -> str:
     """The demo's admin password, generated once per .local/."""
     path = AIRFLOW_HOME / "passwords.json"
     if not path.exists():
-        AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"admin": secrets.token_urlsafe(12)}))
+        private_file(path, json.dumps({"admin": secrets.token_urlsafe(12)}))
+    path.chmod(0o600)
     return json.loads(path.read_text())["admin"]
 
 
@@ -140,7 +171,7 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{AIRFLOW_PORT}",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
-        "COLLECTE_CONSENT_SECRET": "collecte-demo-consent-secret",
+        "COLLECTE_CONSENT_SECRET": local_secret("consent_secret", 32),
         "COLLECTE_RETRY_DELAY_SECONDS": "5",
         "TZ": "UTC",
         **service_env(),
@@ -167,8 +198,10 @@ def start_services() -> None:
     LOCAL.chmod(0o755)
     pg = _pg().start()
     with connect(pg.create_database("collecte")) as conn:
-        applied = migrate(conn)
-    print(f"  postgresql   127.0.0.1:{PG_PORT}  (database collecte, {len(applied)} migration(s) applied)")
+        applied = migrate(conn)  # as the superuser, who owns the tables
+    pg.ensure_role(WAREHOUSE_ROLE, local_secret("warehouse_password"), member_of="collecte_app")
+    print(f"  postgresql   127.0.0.1:{PG_PORT}  (database collecte, {len(applied)} migration(s) applied;"
+          f" application role {WAREHOUSE_ROLE}, SCRAM passwords in {SECRETS})")
     sshd = _sshd()
     if not port_in_use(SFTP_PORT):
         sshd.prepare()
@@ -229,9 +262,7 @@ def start_sandbox_apps() -> None:
 
 def seed_consent() -> None:
     """The demo organization, its entities, contacts, sites, meters, accounts and signed mandates."""
-    from sandbox.services.postgres import PostgresServer
-
-    PostgresServer(LOCAL / "pg", PG_PORT).create_database("partner")
+    _pg().create_database("partner", owner=WAREHOUSE_ROLE)
     subprocess.run([str(BIN / "python"), "-m", "collecte.consent", "--warehouse", _pg().url("collecte"),
                     "--s3-endpoint", f"http://127.0.0.1:{S3_PORT}", "--bucket", BUCKET, "seed-demo"],
                    env={**os.environ, **airflow_env()}, check=True, cwd=REPO, stdout=subprocess.DEVNULL)

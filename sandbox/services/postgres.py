@@ -28,27 +28,39 @@ def _pg_bin(name: str) -> str:
     return found
 
 
+_SCRAM_HBA = ("# collecte: passwords (SCRAM-SHA-256) on loopback, no trust\n"
+              "local all all peer\n"
+              "host all all 127.0.0.1/32 scram-sha-256\n"
+              "host all all ::1/128 scram-sha-256\n")
+
+
 @dataclass
 class PostgresServer:
     """One cluster in `data_dir`, reachable as `superuser_url`.
 
     `attached=True` (the tests) runs the postmaster as a child that dies with this process, so
     a killed test run leaves no server behind; otherwise (the demo) pg_ctl daemonizes it.
+    `password` (the demo): the superuser has this password and every TCP login needs its own
+    (SCRAM-SHA-256), instead of trust authentication; a cluster made with trust is converted.
     """
 
     data_dir: Path
     port: int
     attached: bool = False
+    password: str | None = field(default=None, repr=False)
     _process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
     def superuser_url(self) -> str:
         """URL of the superuser's `postgres` database."""
-        return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/postgres"
+        return self.url("postgres")
 
     def url(self, database: str, user: str = PG_USER, password: str | None = None) -> str:
-        """URL of `database` for `user`."""
-        auth = f"{user}:{password}" if password else user
+        """URL of `database` for `user` (the superuser's own password by default)."""
+        from urllib.parse import quote
+
+        password = password or (self.password if user == PG_USER else None)
+        auth = f"{user}:{quote(password, safe='')}" if password else user
         return f"postgresql://{auth}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -63,10 +75,7 @@ class PostgresServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         chown_tree(str(self.data_dir), PG_USER)
         if not (self.data_dir / "PG_VERSION").exists():
-            result = self._run(_pg_bin("initdb"), "-D", str(self.data_dir), "-U", PG_USER,
-                               "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", check=False)
-            if result.returncode:
-                raise ServiceError(f"postgresql: initdb failed: {result.stderr.strip()[-500:]}")
+            self._initdb()
         log = self.data_dir / "server.log"
         opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
@@ -79,7 +88,60 @@ class PostgresServer:
             tail = log.read_text(errors="replace")[-800:] if log.exists() else result.stderr
             raise ServiceError(f"postgresql: did not start on 127.0.0.1:{self.port}: {tail.strip()}")
         wait_until("postgresql", self.accepts_connections, timeout=30)
+        if self.password:
+            self._require_passwords()
         return self
+
+    def _initdb(self) -> None:
+        auth = ["--auth=trust"]
+        pwfile = None
+        if self.password:
+            import tempfile
+
+            fd, pwfile = tempfile.mkstemp(prefix="pgpw-")
+            os.write(fd, self.password.encode())
+            os.close(fd)
+            chown_tree(pwfile, PG_USER)
+            auth = ["--auth-local=peer", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
+        try:
+            result = self._run(_pg_bin("initdb"), "-D", str(self.data_dir), "-U", PG_USER, *auth,
+                               "-E", "UTF8", "--locale=C.UTF-8", check=False)
+        finally:
+            if pwfile:
+                os.unlink(pwfile)
+        if result.returncode:
+            raise ServiceError(f"postgresql: initdb failed: {result.stderr.strip()[-500:]}")
+
+    def _require_passwords(self) -> None:
+        """Set the superuser's password and require SCRAM passwords (a trust cluster is converted)."""
+        import psycopg
+        from psycopg import sql
+
+        hba = self.data_dir / "pg_hba.conf"
+        if hba.read_text() == _SCRAM_HBA:
+            return
+        with psycopg.connect(self.superuser_url, autocommit=True) as conn:  # still trust: the password is ignored
+            conn.execute("SET password_encryption = 'scram-sha-256'")
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(PG_USER),
+                                                                     sql.Literal(self.password)))
+            hba.write_text(_SCRAM_HBA)
+            chown_tree(str(hba), PG_USER)
+            hba.chmod(0o600)
+            conn.execute("SELECT pg_reload_conf()")
+
+    def ensure_role(self, name: str, password: str, *, member_of: str | None = None) -> None:
+        """A login role with a SCRAM password (created or its password reset), optionally in a group role."""
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.superuser_url, autocommit=True) as conn:
+            conn.execute("SET password_encryption = 'scram-sha-256'")
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name),
+                                                                             sql.Literal(password)))
+            if member_of:
+                conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(member_of), sql.Identifier(name)))
 
     def _start_attached(self, opts: str, log: Path) -> PostgresServer:
         import shlex
@@ -90,6 +152,8 @@ class PostgresServer:
                 stdout=out, stderr=subprocess.STDOUT, preexec_fn=run_as(PG_USER, attached=True), cwd="/tmp")
         wait_until("postgresql", self.accepts_connections, timeout=30,
                    alive=lambda: self._process.poll() is None, log_hint=f"See {log}.")
+        if self.password:
+            self._require_passwords()
         return self
 
     def accepts_connections(self) -> bool:
@@ -140,4 +204,7 @@ class PostgresServer:
                 if owner:
                     stmt += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
                 conn.execute(stmt)
+            elif owner:
+                conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name),
+                                                                           sql.Identifier(owner)))
         return self.url(name)

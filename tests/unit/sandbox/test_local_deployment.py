@@ -1,0 +1,75 @@
+"""The local deployment's secrets (issue #11.19): passwords.json, logs and generated secrets are 0600,
+the consent secret is generated per .local/ (none hard-coded), PostgreSQL requires SCRAM passwords."""
+
+from __future__ import annotations
+
+import stat
+import uuid
+
+import psycopg
+import pytest
+
+from sandbox import demo
+from sandbox.services.common import free_port
+from sandbox.services.postgres import PostgresServer
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def local(tmp_path, monkeypatch):
+    for name, value in {"LOCAL": tmp_path, "SECRETS": tmp_path / "secrets", "LOGS": tmp_path / "logs",
+                        "RUN": tmp_path / "run", "AIRFLOW_HOME": tmp_path / "airflow"}.items():
+        monkeypatch.setattr(demo, name, value)
+    monkeypatch.setattr(demo, "service_env", dict)  # the services' values need running services
+    return tmp_path
+
+
+def test_passwords_logs_and_secrets_are_private(local):
+    password = demo.admin_password()
+    assert _mode(local / "airflow" / "passwords.json") == 0o600 and password == demo.admin_password()
+    pid = demo.spawn("probe", ["true"])
+    assert pid > 0 and _mode(local / "logs" / "probe.log") == 0o600 and _mode(local / "logs") == 0o700
+    (local / "logs" / "old.log").write_text("link /c/abc")  # written before: fixed on next spawn
+    (local / "logs" / "old.log").chmod(0o644)
+    demo.spawn("old", ["true"])
+    assert _mode(local / "logs" / "old.log") == 0o600
+    env = demo.airflow_env()
+    secret = env["COLLECTE_CONSENT_SECRET"]
+    assert secret == (local / "secrets" / "consent_secret").read_text() and len(secret) >= 40
+    assert secret != "collecte-demo-consent-secret" and _mode(local / "secrets" / "consent_secret") == 0o600
+    assert _mode(local / "secrets") == 0o700 and demo.airflow_env()["COLLECTE_CONSENT_SECRET"] == secret
+
+
+def test_each_local_folder_gets_its_own_secrets(tmp_path, monkeypatch):
+    values = []
+    for name in ("a", "b"):
+        monkeypatch.setattr(demo, "SECRETS", tmp_path / name)
+        values.append((demo.local_secret("consent_secret"), demo.local_secret("warehouse_password")))
+    assert values[0][0] != values[1][0] and values[0][1] != values[1][1]
+
+
+@pytest.mark.services
+@pytest.mark.timeout(120)
+def test_postgres_requires_scram_passwords_even_after_trust(services_dir):
+    data = services_dir / f"pg-scram-{uuid.uuid4().hex[:6]}"
+    port = free_port()
+    trusting = PostgresServer(data, port, attached=True).start()  # a cluster made before: trust
+    trusting.stop()
+    server = PostgresServer(data, port, attached=True, password="sup3r-Secret").start()
+    try:
+        for url in (f"postgresql://postgres@127.0.0.1:{port}/postgres",
+                    f"postgresql://postgres:wrong@127.0.0.1:{port}/postgres"):
+            with pytest.raises(psycopg.OperationalError, match="password"):
+                psycopg.connect(url, connect_timeout=5)
+        server.ensure_role("collecte_probe", "app-Secret-1")
+        with psycopg.connect(server.url("postgres", "collecte_probe", "app-Secret-1")) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("collecte_probe",)
+        with psycopg.connect(server.superuser_url) as conn:
+            stored = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname IN ('postgres', 'collecte_probe')"
+                                  " ORDER BY rolname").fetchall()
+        assert all(p.startswith("SCRAM-SHA-256$") for (p,) in stored)
+    finally:
+        server.stop()
