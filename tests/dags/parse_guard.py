@@ -64,6 +64,7 @@ def main(dags_folder: str) -> None:
     dags = {dag_id: {"owner": dag.default_args.get("owner"), "tags": sorted(dag.tags or []),
                      "retries": dag.default_args.get("retries", 0), "doc": bool(dag.doc_md),
                      "tasks": len(dag.tasks), "on_failure": bool(dag.on_failure_callback),
+                     "queues": {t.task_id: t.queue for t in dag.tasks},
                      "assets": sorted({a.name for t in dag.tasks for a in (t.outlets or []) if hasattr(a, "name")})}
             for dag_id, dag in bag.dags.items()}
     print(json.dumps({"import_errors": {k: str(v)[-800:] for k, v in bag.import_errors.items()},

@@ -61,6 +61,27 @@ def test_failed_runs_reach_the_alerts(parsed):
     assert silent == []
 
 
+def test_every_task_runs_on_a_known_queue(parsed):
+    """Celery workers listen on `browser`, `api` or `default`: a task on another queue would never run."""
+    from collecte.config.models import QUEUES
+
+    stray = {f"{d}.{t}": q for d, info in parsed["dags"].items() for t, q in info["queues"].items() if q not in QUEUES}
+    assert stray == {}
+
+
+def test_roads_and_operator_calls_take_their_queue(parsed):
+    """Portal sessions go to `browser`, operator and supplier API calls to `api`, parsing and loading to `default`."""
+    dags = parsed["dags"]
+    assert dags["collect_volta"]["queues"]["portal.collect_account"] == "browser"
+    assert dags["collect_azur"]["queues"]["api.collect_account"] == "api"
+    assert dags["collect_nordis"]["queues"]["sftp.land_files"] == "default"
+    assert dags["collect_enedis"]["queues"]["collect_batch"] == "api"
+    assert dags["collect_grdf"]["queues"]["collect_batch"] == "api"
+    assert dags["telereleve"]["queues"]["activate_and_order"] == "api"
+    for dag_id in ("collect_volta", "collect_enedis"):
+        assert dags[dag_id]["queues"]["load_consumption" if dag_id == "collect_volta" else "load_batch"] == "default"
+
+
 def test_no_io_at_parse_time(parsed):
     assert parsed["io"] == []
 

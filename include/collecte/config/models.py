@@ -16,6 +16,10 @@ _SAFE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # How long one task of a road may run before Airflow fails it (a hung portal or server must not
 # hold a worker slot for ever); a road's `execution_timeout_minutes` overrides its road's default.
 ROAD_TIMEOUT_MINUTES: dict[str, int] = {"sftp": 30, "portal": 45, "api": 20}
+# Celery queues: `browser` (Playwright, memory-bound), `api` (operator and supplier APIs), `default` (the rest)
+Queue = Literal["browser", "api", "default"]
+QUEUES: tuple[str, ...] = ("browser", "api", "default")
+ROAD_QUEUE: dict[str, str] = {"sftp": "default", "portal": "browser", "api": "api"}
 STAGE_TIMEOUT_MINUTES = 60
 _ACCOUNT = re.compile(r"^[A-Za-z0-9._@-]+$")
 
@@ -49,6 +53,9 @@ class RoadConfig(_Strict):
     conn_id: str = Field(description="Airflow connection of the server, portal or API")
     pool: str | None = Field(None, description="Airflow pool bounding concurrent work on this road")
     pool_slots: int = Field(2, ge=1, description="size of the pool when `make settings` creates it")
+    queue: Queue | None = Field(
+        None, description="Celery queue of the road's collecting tasks (default per road type: "
+                          "portal browser, api api, sftp default)")
     # sftp road
     remote_dir: str | None = Field(None, description="sftp: folder the supplier drops files in")
     patterns: dict[str, str] = Field(default_factory=dict,
@@ -81,6 +88,11 @@ class RoadConfig(_Strict):
     def execution_timeout(self) -> timedelta:
         """The task time limit of this road: its own, else its road type's default."""
         return timedelta(minutes=self.execution_timeout_minutes or ROAD_TIMEOUT_MINUTES[self.type])
+
+    @property
+    def task_queue(self) -> str:
+        """The Celery queue of this road's collecting tasks: its own, else its road type's default."""
+        return self.queue or ROAD_QUEUE[self.type]
 
 
 class CsvLayout(_Strict):

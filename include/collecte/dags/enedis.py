@@ -228,7 +228,7 @@ def build_collect_enedis(config: OperatorConfig | None = None, doc_md: str | Non
     ) as dag:
         batches = select_meters()
         ready = wait_for_publication()
-        collected = collect_batch.override(pool=config.pool).expand(batch=batches)
+        collected = collect_batch.override(pool=config.pool, queue=config.queue).expand(batch=batches)
         ready >> collected
         loaded = load_batch.override(outlets=metering_assets()).expand(collected=collected)
         report(collected, loaded)
@@ -270,10 +270,11 @@ def build_import_meter_history(config: OperatorConfig | None = None, doc_md: str
         tags=["collecte", "operator", "enedis", "grdf", "history"],
     ) as dag:
         batches = select_history()
-        collected = collect_batch.override(pool=config.pool).expand(batch=batches)
+        collected = collect_batch.override(pool=config.pool, queue=config.queue).expand(batch=batches)
         loaded = load_batch.override(outlets=metering_assets()).expand(collected=collected)
         report(collected, loaded)
         gas_batches = select_gas_history()
-        collect_gas_batch.override(task_id="collect_gas_batch", pool=load_grdf_config().pool
+        collect_gas_batch.override(task_id="collect_gas_batch", pool=load_grdf_config().pool,
+                                   queue=load_grdf_config().queue
                                    ).expand(batch=gas_batches)
     return dag

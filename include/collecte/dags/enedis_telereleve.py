@@ -236,7 +236,7 @@ def build_access_stop(doc_md: str | None = None) -> DAG:
                 "limit": Param(200, type="integer", minimum=1, maximum=1000, title="At most this many meters")},
         tags=["collecte", "operator", "enedis", "grdf", "consent"],
     ) as dag:
-        stop_operator_access.override(pool=load_enedis().pool)()
+        stop_operator_access.override(pool=load_enedis().pool, queue=load_enedis().queue)()
     return dag
 
 
@@ -263,7 +263,7 @@ def build_telereleve(config: OperatorConfig | None = None, doc_md: str | None = 
         },
         tags=["collecte", "operator", "enedis", "grdf", "telereleve"],
     ) as dag:
-        ordered = activate_and_order.override(pool=config.pool).expand(meter=select_new_meters())
+        ordered = activate_and_order.override(pool=config.pool, queue=config.queue).expand(meter=select_new_meters())
         pick_up_m023(wait_for_m023(ordered))
-        declare_gas_access.override(pool=load_grdf_config().pool).expand(pce=select_new_pces())
+        declare_gas_access.override(pool=load_grdf_config().pool, queue=load_grdf_config().queue).expand(pce=select_new_pces())
     return dag

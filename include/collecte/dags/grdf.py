@@ -173,7 +173,7 @@ def build_collect_grdf(config: GrdfConfig | None = None, doc_md: str | None = No
         tags=["collecte", "operator", "grdf", "gas"],
     ) as dag:
         batches = select_pces()
-        results = collect_batch.override(pool=config.pool, outlets=[dataset_asset("gas_consumption")]
+        results = collect_batch.override(pool=config.pool, queue=config.queue, outlets=[dataset_asset("gas_consumption")]
                                          ).expand(batch=batches)
         report(results, check_gas(results))
     return dag

@@ -45,7 +45,8 @@ def build_account_road(supplier: SupplierConfig, road: RoadConfig, run_account: 
     `run_account(supplier, road, account_id, context) -> list of landed refs` is the task body.
     """
 
-    @task(task_id="collect_account", pool=road.pool or "default_pool", map_index_template="{{ account_id }}")
+    @task(task_id="collect_account", pool=road.pool or "default_pool", queue=road.task_queue,
+          map_index_template="{{ account_id }}")
     def collect_account(account_id: str) -> list[dict[str, Any]]:
         """Collect one account's documents for the run's interval."""
         context = get_current_context()

@@ -41,10 +41,11 @@ def build_road(supplier: SupplierConfig, road: RoadConfig) -> XComArg:
         timeout=road.sensor_timeout_seconds,
         soft_fail=True,  # nothing dropped today: the run skips its stages instead of failing
         pool=road.pool or "default_pool",
+        queue=road.task_queue,
         deferrable=False,  # provider 7.0.0's deferred path returns no file list (STACK.md)
     )
 
-    @task(task_id="land_files", pool=road.pool or "default_pool")
+    @task(task_id="land_files", pool=road.pool or "default_pool", queue=road.task_queue)
     def land_files() -> list[dict[str, Any]]:
         """Land complete files, archive them on the server, record statuses and sequence gaps."""
         return land_sftp_road(supplier, road)

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from collecte.config.loader import ConfigError, config_dir
+from collecte.config.models import Queue
 
 KINDS = ("daily", "load_curve", "max_power", "index", "contract")
 PRM = re.compile(r"^\d{14}$")
@@ -53,6 +54,7 @@ class OperatorConfig(BaseModel):
     m023_min_age_seconds: int = Field(60, ge=0, description="M023 files younger than this may still be uploading")
     pool: str = "enedis"
     pool_slots: int = Field(1, ge=1)
+    queue: Queue = Field("api", description="Celery queue of the tasks calling the Enedis APIs")
     calls_per_second: float = 5.0
     batch_size: int = Field(4, ge=1, description="meters per mapped task")
     threads_per_task: int = Field(4, ge=1)

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from collecte.config.loader import ConfigError, config_dir
+from collecte.config.models import Queue
 from collecte.sources.grdf.resources import KINDS
 
 PCE = re.compile(r"^(\d{14}|GI\d{6})$")
@@ -55,6 +56,7 @@ class GrdfConfig(BaseModel):
     conn_id: str = "grdf_adict"
     pool: str = "grdf"
     pool_slots: int = Field(2, ge=1)
+    queue: Queue = Field("api", description="Celery queue of the tasks calling GRDF ADICT")
     rate_per_second: float = Field(5.0, gt=0)
     schedule: str = "@daily"
     start_date: date = date(2026, 1, 1)
