@@ -14,6 +14,7 @@ the stand-in builds is validated too before it leaves (a bug here fails loudly).
 - M023: the result file (CSV) appears in the SFTP folder `m023_delay_seconds` later, written
   whole under a temporary name then renamed; an order over 10,000 points is refused SGT4L8;
 - more than 7 days of curve in ConsultationMesuresDetaillees: SGT4L8;
+- `faults.fail_next` (control endpoint): the next calls answer SGT500 (a technical error);
 - a revoked consent (CONSENT_REVOKED): SGT4G2; a point that never was: SGT401; stopping an
   unknown service: SGT4O3; a period ending after today: SGT4K1; start not before end: SGT4K4.
 """
@@ -56,6 +57,11 @@ def handle(state: SandboxState, path: str, body: bytes) -> Answer:
     service = xsd.service_at(path)
     if service is None:
         raise SgeFault("SGT500", f"aucun service SGE à l'adresse {path}")
+    with state.lock:  # injected outage: the next N calls (Data Connect or SGE) fail technically
+        outage = state.faults.fail_next > 0
+        state.faults.fail_next -= 1 if outage else 0
+    if outage:
+        raise SgeFault("SGT500", "Une erreur technique est survenue")
     problems = xsd.problems(body, service, "request")
     if problems:
         raise SgeFault("SGT562", "Problème : le message de demande est malformé : " + "; ".join(problems)[:200])

@@ -196,3 +196,17 @@ def test_the_command_line(enedis, capsys):
     assert "SGT4L8" in capsys.readouterr().err
     assert main(["sge", "technical", *url, "--prm", meters.NORMAL, "--login", "not-an-email"]) == 2
     assert "e-mail" in capsys.readouterr().err
+
+
+def test_a_technical_error_is_retried_in_place_and_a_refusal_is_not(enedis):
+    from collecte.retry import RetryPolicy
+
+    enedis.state.faults.fail_next = 2
+    with Recording(enedis.base_url, policy=RetryPolicy(attempts=4, backoff=0.01)) as sge:
+        point = sge.technical_data(meters.NORMAL)
+        with pytest.raises(RequestRejected):
+            sge.measures(meters.NORMAL, "max_power", TODAY, TODAY + timedelta(days=2))
+        assert_all_valid(sge)
+    assert point["@id"] == meters.NORMAL
+    codes = [answer.split(b'code="')[1][:6] for _, _, answer in sge.exchanges if b"Fault>" in answer]
+    assert codes == [b"SGT500", b"SGT500", b"SGT4K1"]  # two outages retried, the refusal sent once
