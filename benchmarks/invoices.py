@@ -1,4 +1,5 @@
-"""Invoice extraction speed on one core: invoices/s, pages/s, against bare pypdfium2 text extraction.
+"""Invoice extraction speed on one core: invoices/s, pages/s, against bare pypdfium2 text extraction;
+then what the extraction does with drifted layouts.
 
 Corpus: generated invoices of the four sandbox suppliers (multi-site nordis invoices of 2 to 40
 sites, credit notes, regularisations) when ``sandbox.invoices`` is importable, otherwise the
@@ -6,7 +7,14 @@ shared samples repeated. Both measurements run in this process on the same bytes
 extraction time / bare text time. Memory: the process RSS sampled along the run (it must stay
 flat as invoices go by) and the peak RSS.
 
-    python benchmarks/invoices.py [--n 240] [--no-accuracy]
+Drifted corpus (``--drift N``): invoices of the four suppliers printed with one to three layout
+changes each (sandbox drift mode: relabelled lines, renamed labels and columns, added columns, date
+formats, thousands separators, moved totals, page breaks in the table, unknown lines and columns).
+Printed: accepted share (status ok), flagged share (anything else), silent errors (accepted but
+differing from the truth: must be 0) and the field accuracy of the accepted invoices; the shared
+samples (unchanged layouts) are checked exactly when ../shared is present.
+
+    python benchmarks/invoices.py [--n 240] [--drift 200] [--no-accuracy]
 """
 
 from __future__ import annotations
@@ -94,32 +102,97 @@ def tabula_pages_per_second(items: list[tuple[str, bytes, dict | None]]) -> tupl
     return pages / (time.perf_counter() - t0), pages
 
 
+def drifted(n: int) -> None:
+    """Accepted share, flagged share, silent errors and accepted field accuracy on drifted layouts."""
+    try:
+        from sandbox.invoices import generate
+    except ImportError:
+        print("drifted corpus: skipped (sandbox.invoices is not importable)")
+        return
+    from compare import diff, leaf_count
+
+    statuses: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    silent: list[str] = []
+    fields = wrong = unknown = unknown_caught = 0
+    suppliers = ["volta", "azur", "gazelec", "nordis"]
+    t0 = time.perf_counter()
+    for i in range(n):
+        sup = suppliers[i % 4]
+        g = generate(sup, 5000 + i, drift=True, **({"n_sites": 2 + (i * 7) % 19} if sup == "nordis" else {}))
+        kinds.update(g.drift["kinds"])
+        r = extract_invoice(g.pdf, name=g.filename)
+        statuses[r.status] += 1
+        if g.drift["expects_flag"]:
+            unknown += 1
+            unknown_caught += r.status != "ok"
+        if r.status == "ok":
+            d = diff(r.invoice, g.truth)
+            fields += leaf_count(g.truth)
+            wrong += len(d)
+            if d:
+                silent.append(f"{g.filename} {g.drift['kinds']}: {d[:3]}")
+    elapsed = time.perf_counter() - t0
+    accepted = statuses["ok"]
+    print(f"drifted corpus: {n} invoices (4 suppliers, 1-3 layout changes each: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + f"), generated and read in {elapsed:.1f} s")
+    print(f"drifted statuses: {dict(statuses)}")
+    print(f"drifted accepted share: {accepted / n:.1%}; flagged share: {(n - accepted) / n:.1%} "
+          f"(changes no template knows: {unknown_caught}/{unknown} flagged)")
+    print(f"drifted silent errors (accepted but wrong): {len(silent)}")
+    for line in silent[:10]:
+        print(f"  silent: {line}")
+    if fields:
+        print(f"drifted accepted field accuracy: {1 - wrong / fields:.4%} ({wrong} wrong of {fields})")
+
+
+def samples() -> None:
+    """The shared samples (unchanged layouts): every one accepted and exact."""
+    import json
+
+    from compare import diff, shared_samples
+
+    base = shared_samples()
+    if base is None:
+        print("shared samples: skipped (../shared is absent)")
+        return
+    pdfs = sorted(base.glob("*/*.pdf"))
+    exact = 0
+    for p in pdfs:
+        r = extract_invoice(p.read_bytes(), name=p.name)
+        exact += r.status == "ok" and not diff(r.invoice, json.loads(p.with_suffix(".json").read_text()))
+    print(f"shared samples (unchanged layouts): {exact}/{len(pdfs)} accepted and exact")
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=240)
     ap.add_argument("--no-accuracy", action="store_true")
     ap.add_argument("--tabula", type=int, default=20, help="invoices read with tabula-py as a reference (0: skip)")
+    ap.add_argument("--drift", type=int, default=200, help="drifted invoices to read (0: skip)")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
     items, origin = corpus(args.n)
     extract_invoice(items[0][1])  # warm-up: templates loaded, imports done
+    sys.path.insert(0, str(REPO / "tests" / "unit" / "invoices"))
     if not args.no_accuracy:
-        sys.path.insert(0, str(REPO / "tests" / "unit" / "invoices"))
         from compare import diff, leaf_count
 
     # Baseline and extraction alternate invoice by invoice, so that both see the same machine
     # load (the ratio stays meaningful on a busy machine).
     statuses: Counter[str] = Counter()
     samples_rss: list[float] = []
-    base_s = ext_s = 0.0
+    base_s = ext_s = ext_cpu = 0.0
     pages = fields = wrong = exact = 0
     for k, (name, data, truth) in enumerate(items):
         t0 = time.perf_counter()
         pages += bare_text(data)
         t1 = time.perf_counter()
+        c1 = time.process_time()
         r = extract_invoice(data, name=name)
+        ext_cpu += time.process_time() - c1
         t2 = time.perf_counter()
         base_s += t1 - t0
         ext_s += t2 - t1
@@ -138,6 +211,8 @@ def main() -> None:
     print(
         f"extraction: {len(items) / ext_s:.1f} invoices/s, {pages / ext_s:.1f} pages/s ({ext_s:.2f} s, one core)"
     )
+    print(f"extraction, CPU time of this process (what a busy shared machine does not distort): "
+          f"{len(items) / ext_cpu:.1f} invoices/s, {pages / ext_cpu:.1f} pages/s ({ext_cpu:.2f} s)")
     print(f"bare pypdfium2 text: {pages / base_s:.1f} pages/s ({base_s:.2f} s)")
     print(f"ratio extraction / bare text time: {ext_s / base_s:.1f}x")
     print(f"statuses: {dict(statuses)}")
@@ -145,6 +220,9 @@ def main() -> None:
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     if fields:
         print(f"accuracy: {exact}/{len(items)} invoices exact, field accuracy {1 - wrong / fields:.4%}")
+    if args.drift:
+        drifted(args.drift)
+        samples()
     if args.tabula:
         rate, tab_pages = tabula_pages_per_second(items[: args.tabula])
         print(f"reference, tabula-py stream tables (jpype, warm JVM): {rate:.1f} pages/s on {tab_pages} pages "

@@ -25,7 +25,12 @@ class Extraction:
     problems: list[str] = field(default_factory=list)
     summary: list[dict] = field(default_factory=list)
     flags: list[tuple[str, Flag]] = field(default_factory=list)  # (field path, what is unexplained)
-    cited: set[tuple[int, float, float]] = field(default_factory=set)
+    cited_runs: list[list[Chunk]] = field(default_factory=list)  # every run a value was read from
+
+    @property
+    def cited(self) -> set[tuple[int, float, float]]:
+        """Where the runs values were read from stand (page, x0, top)."""
+        return {(c.page, c.x0, c.top) for cs in self.cited_runs for c in cs}
     seen: dict[str, dict] = field(default_factory=dict)  # labels and table headers as printed
 
     def flag(self, path: str, message: str, chunks: list[Chunk], layout: bool = False) -> None:
@@ -35,8 +40,8 @@ class Extraction:
     def cite(self, path: str, chunks: list[Chunk]) -> None:
         """Record the runs a value was read from (one box per page)."""
         by_page: dict[int, list[Chunk]] = {}
+        self.cited_runs.append(chunks)
         for c in chunks:
-            self.cited.add((c.page, c.x0, c.top))
             by_page.setdefault(c.page, []).append(c)
         for page, cs in by_page.items():
             box = (
@@ -226,8 +231,7 @@ def _table_flags(ex: Extraction, path: str, read) -> None:
             min(c.x0 for c in where), min(c.top for c in where), max(c.x1 for c in where), max(c.bottom for c in where)]}
     for f in read.flags:
         ex.flags.append((path, f))
-    for c in read.header_chunks + [c for r in read.rows for cs in r.boxes.values() for c in cs]:
-        ex.cited.add((c.page, c.x0, c.top))
+    ex.cited_runs.append(read.header_chunks + [c for r in read.rows for cs in r.boxes.values() for c in cs])
 
 
 def _summary(tpl: Template, lines: list[Line], ex: Extraction) -> None:
@@ -301,27 +305,27 @@ def _label_columns(scope: Scope, tpl: Template, ex: Extraction) -> None:
     grid_anchors = [rx(s.anchor) for s in specs if s.mode == "right" and not s.wrap]
     known = [rx(s.anchor) for s in specs] + [rx(p) for p in [*tpl.labels, *tpl.sites.labels, *tpl.furniture]]
     reported: set[tuple[int, float, float]] = set()
-    for line in scope.lines:
-        for a in line.chunks:
-            if not any(p.search(a.text) for p in grid_anchors):
-                continue
-            column = sorted(
-                (c for c in scope.chunks if c.page == a.page and abs(c.x0 - a.x0) <= COLUMN_X), key=lambda c: c.yc
-            )
-            start = column.index(a)
-            for step in (1, -1):
-                prev = a
-                k = start + step
-                while 0 <= k < len(column) and abs(column[k].yc - prev.yc) <= LABEL_STEP:
-                    r, prev, k = column[k], column[k], k + step
-                    where = (r.page, r.x0, r.top)
-                    if where in reported or where in ex.cited or _known(scope, r, known):
-                        continue
-                    if re.search(r"\d", r.text) or not _has_value_right(scope, r):
-                        continue
-                    reported.add(where)
-                    ex.flag("labels", f"unexpected label '{r.text}' (renamed or new: the template does not know it)",
-                            [r], layout=True)
+    cited = ex.cited
+    for a in {id(a): a for p in grid_anchors for a in scope.find(p)}.values():
+        column = scope.column(a, COLUMN_X)
+        if not column:
+            continue
+        start = min(range(len(column)), key=lambda k: abs(column[k].yc - a.yc))
+        for step in (1, -1):
+            prev = column[start]
+            k = start + step
+            while 0 <= k < len(column) and abs(column[k].yc - prev.yc) <= LABEL_STEP:
+                r, prev, k = column[k], column[k], k + step
+                where = (r.page, r.x0, r.top)
+                if where in reported or where in cited:
+                    continue
+                reported.add(where)  # looked at once, whichever walk reaches it
+                if _known(scope, r, known):
+                    continue
+                if re.search(r"\d", r.text) or not _has_value_right(scope, r):
+                    continue
+                ex.flag("labels", f"unexpected label '{r.text}' (renamed or new: the template does not know it)",
+                        [r], layout=True)
 
 
 def _known(scope: Scope, r: Chunk, known: list[re.Pattern[str]]) -> bool:
@@ -336,6 +340,4 @@ def _known(scope: Scope, r: Chunk, known: list[re.Pattern[str]]) -> bool:
 
 
 def _has_value_right(scope: Scope, r: Chunk) -> bool:
-    return any(
-        c.page == r.page and abs(c.yc - r.yc) <= 2.5 and r.x1 < c.x0 < r.x1 + 260 for c in scope.chunks
-    )
+    return any(r.x1 < c.x0 < r.x1 + 260 for c in scope.near(r, 2.5))

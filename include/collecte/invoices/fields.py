@@ -34,10 +34,12 @@ def _x_limit(scope: Scope, anchor: Chunk, other_anchors: list[re.Pattern[str]], 
     """Where the value zone of ``anchor`` ends: the next label (of another field, maybe wrapped over
     several lines) to its right."""
     limit = float("inf")
-    for p in other_anchors:
-        for c in scope.find(p):
-            if c.page == anchor.page and c.x0 > anchor.x1 and abs(c.yc - anchor.yc) <= dy:
-                limit = min(limit, c.x0)
+    for c in scope.near(anchor, dy):
+        if c.x0 <= anchor.x1 or c.x0 >= limit:
+            continue
+        texts = [c.text, *(u.text for u, _ in scope.joined(c))]
+        if any(p.search(t) for p in other_anchors for t in texts):
+            limit = c.x0
     return limit
 
 
@@ -47,16 +49,12 @@ def _right(scope: Scope, anchor: Chunk, spec: FieldSpec, others: list[re.Pattern
         limit = min(limit, anchor.x1 + spec.max_dx)
     lo = anchor.x1 + spec.min_dx - 1.0
     if not spec.wrap:
-        cands = [
-            c for c in scope.chunks
-            if c.page == anchor.page and abs(c.yc - anchor.yc) <= SAME_LINE and lo <= c.x0 < limit
-        ]  # fmt: skip
+        cands = [c for c in scope.near(anchor, SAME_LINE) if lo <= c.x0 < limit]
     else:
         labels = [
-            c for c in scope.chunks
-            if c.page == anchor.page and abs(c.x0 - anchor.x0) <= COLUMN_DX and abs(c.yc - anchor.yc) < 40
-            and not (c.top >= anchor.top - 0.5 and c.bottom <= anchor.bottom + 0.5)  # a line of the anchor
-        ] + [anchor]  # fmt: skip
+            c for c in scope.column(anchor, COLUMN_DX)
+            if abs(c.yc - anchor.yc) < 40 and not (c.top >= anchor.top - 0.5 and c.bottom <= anchor.bottom + 0.5)
+        ] + [anchor]  # the lines of a wrapped anchor are the anchor  # fmt: skip
         cands = []
         for c in scope.chunks:
             if c.page != anchor.page or not (lo <= c.x0 < limit) or abs(c.yc - anchor.yc) > WRAP_DY:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ def group_lines(chunks: list[Chunk], tolerance: float = LINE_TOLERANCE) -> list[
     return lines
 
 
+_DIGIT = re.compile(r"\d")
 STACK_X = 2.0  # pt: lines of one wrapped label start within this distance of each other
 STACK_PITCH = 10.5  # pt between the centres of two lines of one wrapped label
 
@@ -59,6 +61,11 @@ class Scope:
     _pairs: list[tuple[Chunk, Chunk]] = field(default_factory=list)
     _found: dict[re.Pattern[str], list[Chunk]] = field(default_factory=dict)
     _joined: dict[int, list[tuple[Chunk, list[Chunk]]]] = field(default_factory=dict)
+    _order: list[Chunk] | None = None
+    _union_list: list[tuple[Chunk, int]] | None = None
+    _index: dict[int, int] = field(default_factory=dict)
+    _columns: dict[int, list[Chunk]] | None = None
+    _column_cache: dict[tuple[int, float, float], list[Chunk]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, chunks: list[Chunk]) -> Scope:
@@ -70,10 +77,10 @@ class Scope:
         below), or None."""
         if self._below is None:
             self._below = {}
-            ordered = sorted(self.chunks, key=lambda c: (c.page, round(c.x0 / STACK_X), c.yc))
             by_col: dict[tuple[int, int], list[Chunk]] = {}
-            for r in ordered:
-                by_col.setdefault((r.page, round(r.x0 / STACK_X)), []).append(r)
+            for r in self.chunks:  # labels only: a label has no digit (numbers and dates are values)
+                if not _DIGIT.search(r.text):
+                    by_col.setdefault((r.page, round(r.x0 / STACK_X)), []).append(r)
             for (page, col), runs in by_col.items():
                 near = sorted(runs + by_col.get((page, col + 1), []), key=lambda r: r.yc)
                 for a, b in zip(near, near[1:], strict=False):
@@ -106,21 +113,65 @@ class Scope:
     def find(self, pattern: re.Pattern[str]) -> list[Chunk]:
         """Runs whose text matches ``pattern`` (search), in reading order; a label wrapped over two or
         three lines matches as one run (the union of its lines)."""
-        if pattern in self._found:
-            return self._found[pattern]
-        out = self._found[pattern] = []
-        for ln in self.lines:
-            for c in ln.chunks:
-                if pattern.search(c.text):
-                    # a whole-label pattern matching the first line of a wrapped label and the
-                    # whole label too ("Période" / "Période facturée"): the whole label is the anchor
-                    whole = pattern.pattern.endswith("$") and [j for j, _ in self.joined(c) if pattern.search(j.text)]
-                    out.append(whole[-1] if whole else c)
-                    continue
-                hit = next((j for j, _ in self.joined(c) if pattern.search(j.text)), None)
-                if hit is not None:
-                    out.append(hit)
-        return out
+        found = self._found.get(pattern)
+        if found is not None:
+            return found
+        search = pattern.search
+        found = [c for c in self._reading() if search(c.text)]
+        # only whole-label patterns (grid and column labels, "...$") are looked for across lines
+        unions = self._unions() if pattern.pattern.endswith("$") else ()
+        if unions:
+            index = self._index
+            hits = {index[id(c)]: c for c in found}
+            from_union: set[int] = set()
+            for u, i in unions:
+                # the first line matches and the whole label too ("Période" / "Période facturée"):
+                # the whole label is the anchor; a label matching only whole: its shortest union
+                if i in hits and i not in from_union:
+                    if search(u.text):
+                        hits[i] = u
+                elif i not in hits and search(u.text):
+                    hits[i] = u
+                    from_union.add(i)
+            found = [hits[i] for i in sorted(hits)]
+        self._found[pattern] = found
+        return found
+
+    def _reading(self) -> list[Chunk]:
+        if self._order is None:
+            self._order = [c for ln in self.lines for c in ln.chunks]
+        return self._order
+
+    def _unions(self) -> list[tuple[Chunk, int]]:
+        """Every wrapped-label union (shortest first for each first line) with its first line's index."""
+        if self._union_list is None:
+            self.below(self.chunks[0]) if self.chunks else None
+            self._index = {id(c): i for i, c in enumerate(self._reading())}
+            firsts = {id(a) for a, _ in self._pairs}
+            self._union_list = [
+                (u, i) for i, c in enumerate(self._reading()) if id(c) in firsts for u, _ in self.joined(c)
+            ]
+        return self._union_list
+
+    def near(self, c: Chunk, dy: float) -> list[Chunk]:
+        """Runs of ``c``'s page whose centre is within ``dy`` of its centre."""
+        return [o for ln in self.lines if ln.page == c.page and abs(ln.yc - c.yc) <= dy + 2.5
+                for o in ln.chunks if abs(o.yc - c.yc) <= dy]
+
+    def column(self, c: Chunk, dx: float) -> list[Chunk]:
+        """Runs of ``c``'s page starting within ``dx`` of its left edge, top to bottom."""
+        if self._columns is None:
+            self._columns = {}
+            for o in sorted(self.chunks, key=lambda o: o.x0):
+                self._columns.setdefault(o.page, []).append(o)
+        key = (c.page, c.x0, dx)
+        found = self._column_cache.get(key)
+        if found is None:
+            runs = self._columns.get(c.page, [])
+            lo = bisect.bisect_left(runs, c.x0 - dx, key=lambda o: o.x0)
+            hi = bisect.bisect_right(runs, c.x0 + dx, key=lambda o: o.x0)
+            found = self._column_cache[key] = sorted(runs[lo:hi], key=lambda o: o.yc)
+        return found
 
 
 def union(parts: list[Chunk]) -> Chunk:

@@ -21,6 +21,7 @@ whereas the header labels give the columns exactly and pdfium's runs are already
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -98,18 +99,17 @@ class _Columns:
     def assign(self, chunk: Chunk) -> str | None:
         """The column under whose header label the run stands most (values left- or right-aligned
         with their label); a run under no label goes to the column whose span holds its centre."""
+        k = bisect.bisect_right(self.starts, chunk.xc) - 1
         best, most = None, 0.0
-        for name, (x0, x1) in zip(self.names, self.spans, strict=False):
-            overlap = min(x1, chunk.x1) - max(x0, chunk.x0)
+        cx0, cx1 = chunk.x0, chunk.x1
+        for j in range(max(0, k - 1), min(len(self.spans), k + 2)):
+            x0, x1 = self.spans[j]
+            overlap = (x1 if x1 < cx1 else cx1) - (x0 if x0 > cx0 else cx0)
             if overlap > most:
-                best, most = name, overlap
+                best, most = self.names[j], overlap
         if best is not None:
             return best
-        x = chunk.xc
-        for name, start in zip(self.names, self.starts, strict=True):
-            if x >= start:
-                best = name
-        return best
+        return self.names[k] if k >= 0 else None
 
 
 def header_cells(runs: list[Chunk]) -> list[HeaderCell]:
@@ -131,6 +131,18 @@ def header_cells(runs: list[Chunk]) -> list[HeaderCell]:
 
 
 HEADER_PITCH = 10.5  # pt between the lines of a header label wrapped over several lines
+
+
+def _near(lines: list[Line], at: int, up: float, down: float) -> list[Line]:
+    """Lines of ``lines[at]``'s page from ``up`` pt above it to ``down`` pt below (lines are in reading order)."""
+    page, y = lines[at].page, lines[at].yc
+    lo = at
+    while lo > 0 and lines[lo - 1].page == page and y - lines[lo - 1].yc <= up:
+        lo -= 1
+    hi = at
+    while hi + 1 < len(lines) and lines[hi + 1].page == page and lines[hi + 1].yc - y <= down:
+        hi += 1
+    return lines[lo : hi + 1]
 
 
 def _grow_down(cells: list[HeaderCell], lines: list[Line], band: list[Line], spec: TableSpec) -> None:
@@ -155,11 +167,10 @@ def _columns(
 ) -> tuple[_Columns | None, list[str]]:
     """Measure the columns from the header band around line ``at``; unknown header cells are flagged."""
     anchor_line = lines[at]
-    band = [
-        ln for ln in lines if ln.page == anchor_line.page and abs(ln.yc - anchor_line.yc) <= spec.header_band
-    ]
+    band = _near(lines, at, spec.header_band, spec.header_band)
     cells = header_cells([c for ln in band for c in ln.chunks])
-    _grow_down(cells, lines, band, spec)
+    below = _near(lines, at, 0, spec.header_band + HEADER_PITCH + 3)
+    _grow_down(cells, [ln for ln in below if ln not in band], band, spec)
     texts = [cell.text for cell in cells]
     named: dict[int, str] = {}
     missing = []
@@ -245,7 +256,7 @@ def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> TableRead:
                 continue
             cols.page = ln.page
             cols.header_bottom = -1.0
-        if any(p.search(ln.first.text) for p in ends) or _leaves_table(spec, cols, ln):
+        if any(p.search(ln.first.text) for p in ends):
             break
         if ln.page == last_y[0] and ln.yc - last_y[1] > spec.max_row_gap:
             break
@@ -254,9 +265,11 @@ def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> TableRead:
             name = cols.assign(c)
             if name is not None:
                 cells.setdefault(name, []).append(c)
-        body.append((ln, cells))
         if key_rx.search(" ".join(c.text for c in cells.get(spec.key, []))):
             last_y = (ln.page, ln.yc)
+        elif _leaves_table(spec, cols, ln):
+            break
+        body.append((ln, cells))
         k += 1
     out.end = k
     out.rows = _rows(spec, body, out.flags)
@@ -266,16 +279,13 @@ def find_table(spec: TableSpec, lines: list[Line], start: int = 0) -> TableRead:
 def _leaves_table(spec: TableSpec, cols: _Columns, ln: Line) -> bool:
     """A line without values whose text runs across two column boundaries is a paragraph after
     the table (the table's end marker moved away, or there is none)."""
-    if any(rx(p).search(ln.text) for p in [*spec.titles, *spec.skip]):
-        return False
-    if any(rx(spec.key_pattern).search(c.text) for c in ln.chunks if cols.assign(c) == spec.key):
-        return False
+    wide = False
     for c in ln.chunks:
-        inside = [i for i, start in enumerate(cols.starts) if start <= c.x0]
-        k = inside[-1] if inside else 0
+        k = max(0, bisect.bisect_right(cols.starts, c.x0) - 1)
         if k + 2 < len(cols.starts) and c.x1 > cols.starts[k + 2]:
-            return True
-    return False
+            wide = True
+            break
+    return wide and not any(rx(p).search(ln.text) for p in [*spec.titles, *spec.skip])
 
 
 def _rows(spec: TableSpec, body: list[tuple[Line, dict[str, list[Chunk]]]], flags: list[Flag]) -> list[Row]:

@@ -21,12 +21,22 @@ from collecte.invoices.template import TEMPLATES_DIR, load_template, load_templa
         ("0,18375 €/kWh", 0.18375),
         ("-3 315,81 € TTC", -3315.81),
         ("45,00 €/u", 45.0),
+        ("1\u00a0234,56 €", 1234.56),  # no-break space
+        ("1\u202f234\u202f567,8", 1234567.8),  # narrow no-break space
+        ("1.234,56 €", 1234.56),  # dot
+        ("12.345 kWh", 12345),
+        ("-1.292", -1292),
         ("no number", None),
     ],
 )
 def test_parse_number_french(text: str, value: float | None) -> None:
     assert parse_number(text) == value
     assert type(parse_number(text)) is type(value)
+
+
+@pytest.mark.parametrize("text", ["12/03/2026", "12 mars 2026", "2026-03-12", "12.03.2026", "12/03/26"])
+def test_every_french_date_format_is_read_whatever_the_template_says(text: str) -> None:
+    assert find_dates(f"émise le {text}", ["%d/%m/%Y"]) == [date(2026, 3, 12)]
 
 
 def test_parse_number_dot_decimal() -> None:

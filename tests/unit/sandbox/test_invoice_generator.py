@@ -341,3 +341,43 @@ def test_two_hundred_invoices_take_well_under_a_minute() -> None:
     for seed in range(200):
         generate(SUPPLIERS[seed % 4], 1000 + seed)
     assert time.process_time() - started < 40
+
+
+def test_tax_rates_follow_the_domain_reference_and_name_their_source() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    import yaml
+
+    from sandbox.invoices import rates
+
+    data = yaml.safe_load(rates.RATES_FILE.read_text(encoding="utf-8"))
+    assert all(table.get("source") for table in data.values())
+    assert rates.accise_electricity_mwh(dt.date(2026, 2, 1), "large") == Decimal("26.58")
+    assert rates.accise_electricity_mwh(dt.date(2026, 1, 31), "large") == Decimal("25.79")
+    assert rates.accise_electricity_mwh(dt.date(2025, 8, 1), "pme") == Decimal("25.79")
+    assert [rates.accise_gas_mwh(dt.date(*d)) for d in ((2025, 1, 1), (2025, 8, 1), (2026, 2, 1))] == [
+        Decimal("17.16"), Decimal("15.43"), Decimal("16.39")]
+    assert rates.cta_electricity(dt.date(2026, 1, 31)) == Decimal("0.2193")
+    assert rates.cta_electricity(dt.date(2026, 2, 1)) == Decimal("0.15")
+    assert rates.split(rates.CTA_ELECTRICITY, dt.date(2026, 1, 10), dt.date(2026, 2, 9)) == [
+        (dt.date(2026, 1, 10), dt.date(2026, 1, 31)), (dt.date(2026, 2, 1), dt.date(2026, 2, 9))]
+
+
+def test_a_period_straddling_a_rate_change_is_split() -> None:
+    """A Volta period from mid-January to mid-February 2026: two CTA and two accise lines, each at its
+    rate and for its part of the period (the kWh of the parts add up to the consumption)."""
+    from sandbox.invoices import generate
+
+    for seed in range(60):
+        g = generate("volta", seed, period="2026-02", document_type="invoice", regularisation=False)
+        site = g.truth["sites"][0]
+        if site["period_start"] < "2026-02-01":
+            break
+    else:
+        raise AssertionError("no straddling period drawn")
+    cta = [x for x in site["lines"] if x["label"].startswith("Contribution tarifaire")]
+    accise = [x for x in site["lines"] if x["label"].startswith("Accise")]
+    assert len(cta) == 2 and "21,93" in cta[0]["label"] and "15,00" in cta[1]["label"]
+    assert [x["unit_price"] for x in accise] == [0.02998, 0.03085]
+    assert sum(x["quantity"] for x in accise) == site["consumption_kwh"]
