@@ -42,7 +42,6 @@ def process_invoice_batch(zone: RawZone, conn: Any, supplier_code: str, raw_keys
     import orjson
 
     from collecte.invoices import annotate, extract_invoice
-    from collecte.quality.invoice_frames import check_invoices
     from collecte.quality.quarantine import quarantine_batch, quarantine_invoice
 
     summary = InvoiceBatchSummary()
@@ -75,10 +74,12 @@ def process_invoice_batch(zone: RawZone, conn: Any, supplier_code: str, raw_keys
         extracted.append((result, raw_key))
     summary.extracted = len(extracted)
     if extracted:
-        check = check_invoices([r.invoice for r, _ in extracted], raw_keys=[k for _, k in extracted])
+        rejected = _check(zone, conn, extracted, summary)
         passed = []
         for result, raw_key in extracted:
-            rules = check.rejected.get((result.invoice["supplier"], result.invoice["invoice_number"]))
+            if raw_key in summary.quarantined:
+                continue
+            rules = rejected.get((result.invoice["supplier"], result.invoice["invoice_number"]))
             if rules:
                 log.warning("invoice %s failed checks %s: quarantined", result.invoice["invoice_number"], rules)
                 quarantine_invoice(zone, conn, result.invoice, raw_key=raw_key, failed_rules=rules)
@@ -89,6 +90,25 @@ def process_invoice_batch(zone: RawZone, conn: Any, supplier_code: str, raw_keys
             _load(conn, zone, passed, summary)
     conn.commit()
     return summary
+
+
+def _check(zone: RawZone, conn: Any, extracted: list[tuple[Any, str]],
+           summary: InvoiceBatchSummary) -> dict[tuple[str, str], list[str]]:
+    """The invoice suites over the batch; if the check itself breaks, invoice by invoice, so that the
+    one that breaks it is quarantined with the error and the others are checked."""
+    from collecte.quality.invoice_frames import check_invoices
+
+    try:
+        return dict(check_invoices([r.invoice for r, _ in extracted], raw_keys=[k for _, k in extracted]).rejected)
+    except Exception as exc:
+        log.warning("batch check failed (%s): checking invoice by invoice", exc)
+    rejected: dict[tuple[str, str], list[str]] = {}
+    for result, raw_key in extracted:
+        try:
+            rejected.update(check_invoices([result.invoice], raw_keys=[raw_key]).rejected)
+        except Exception as exc:
+            _quarantine_unreadable(zone, conn, raw_key, exc, summary)
+    return rejected
 
 
 def _quarantine_unreadable(zone: RawZone, conn: Any, raw_key: str, exc: Exception,

@@ -59,3 +59,36 @@ def test_a_csv_with_an_unbalanced_quote_over_128_kb_is_quarantined_and_the_other
     assert "field larger than field limit" in rejected.file_rejected
     assert loaded.file_rejected is None and loaded.loaded == rows == good.count(b"\n") - 1
     assert "unreadable CSV" in _quarantine(pg_url)[bad_key] and "field larger" in _quarantine(pg_url)[bad_key]
+
+
+def test_an_invoice_that_breaks_the_check_or_the_load_is_quarantined_and_the_others_load(pg_url, raw_zone,
+                                                                                           monkeypatch):
+    import collecte.invoices.load as load_module
+    import collecte.quality.invoice_frames as frames_module
+    from collecte.stages.invoices import process_invoice_batch
+    from sandbox.invoices.api import generate
+
+    invoices = [generate("nordis", seed) for seed in (11, 12, 13)]
+    keys = [_land(raw_zone, g.pdf, f"f{i}.pdf", "invoice_pdf") for i, g in enumerate(invoices)]
+    breaks_check, breaks_load = (g.truth["invoice_number"] for g in invoices[:2])
+    real_check, real_load = frames_module.check_invoices, load_module.load_invoices
+
+    def check(docs, **kwargs):  # a check that trips over one invoice (e.g. a value it cannot compare)
+        if any(d["invoice_number"] == breaks_check for d in docs):
+            raise TypeError("'<' not supported between instances of 'str' and 'float'")
+        return real_check(docs, **kwargs)
+
+    def load(conn, items):  # the database refuses one invoice (e.g. a constraint)
+        if any(r.invoice["invoice_number"] == breaks_load for r, _ in items):
+            raise ValueError("numeric field overflow")
+        return real_load(conn, items)
+
+    monkeypatch.setattr(frames_module, "check_invoices", check)
+    monkeypatch.setattr(load_module, "load_invoices", load)
+    with connect(pg_url) as conn:
+        summary = process_invoice_batch(raw_zone, conn, "nordis", keys)
+        loaded = [r[0] for r in conn.execute("SELECT invoice_number FROM invoice")]
+    assert loaded == [invoices[2].truth["invoice_number"]] and summary.loaded == 1
+    assert sorted(summary.quarantined) == sorted(keys[:2])
+    reasons = _quarantine(pg_url)
+    assert "TypeError" in reasons[keys[0]] and "numeric field overflow" in reasons[keys[1]]
