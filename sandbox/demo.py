@@ -267,6 +267,11 @@ def seed_consent() -> None:
                     "--s3-endpoint", f"http://127.0.0.1:{S3_PORT}", "--bucket", BUCKET, "seed-demo"],
                    env={**os.environ, **airflow_env()}, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     print("  consent      demo organization seeded, mandates signed (see /collecte-consent in the UI)")
+    link = subprocess.run([str(BIN / "python"), "-m", "collecte.consent", "--warehouse", _pg().url("collecte"),
+                           "contact-link", "referent", "--issued-by", "make-demo"],
+                          env={**os.environ, **airflow_env()}, check=True, cwd=REPO, capture_output=True, text=True)
+    print(f"  consent      personal link of the demo referent (single use, 7 days): "
+          f"http://127.0.0.1:{AIRFLOW_PORT}/collecte-consent{link.stdout.strip()}")
 
 
 def import_portal_connections() -> None:
