@@ -42,6 +42,13 @@ def wall_to_utc(wall: Any, group: Any | None = None, *, nonexistent: str = "rais
         naive = pc.strptime(wall, format=WALL_FORMAT, unit="s")
         earliest = pc.assume_timezone(naive, PARIS_TZ, ambiguous="earliest", nonexistent="raise")
         return _second_occurrences(earliest, group)
+    try:  # the fast path: every label readable and a real Paris time (checks only on failure)
+        naive = pc.strptime(wall, format=WALL_FORMAT, unit="s")
+        if not naive.null_count:
+            earliest = pc.assume_timezone(naive, PARIS_TZ, ambiguous="earliest", nonexistent="raise")
+            return _second_occurrences(earliest, group), pa.nulls(len(wall), pa.string())
+    except pa.ArrowInvalid:
+        pass
     naive = pc.strptime(wall, format=WALL_FORMAT, unit="s", error_is_null=True)
     unreadable = pc.is_null(naive)
     naive = pc.fill_null(naive, pa.scalar(0, pa.timestamp("s")))
