@@ -250,6 +250,7 @@ def _curve(state: SandboxState, meter: MeterProfile, first: date, end: date, dir
     if meter.curve_needs_activation:
         since = state.curve_activated.get(meter.prm)
         if since is None:
+            # DOMAIN.md names ADAM-ERR0075 without its HTTP status and the Swagger lists no codes: 404 here
             raise ApiError(404, "ADAM-ERR0075", "La courbe de charge n'est pas activée pour ce point")
         first = max(first, since)
     points = [{"v": str(p.power_w), "d": local_text(p.end), "p": f"PT{p.step}M", "n": "B", "iv": "0", "ec": "0"}

@@ -3,7 +3,7 @@
 Public API (used by collect_enedis, import_meter_history and telereleve)::
 
     from collecte.sources.enedis import DataConnectClient, collect_meter, load_enedis
-    client = DataConnectClient.from_connection("enedis_dataconnect")        # inside a task
+    client = EnedisDataConnectHook("enedis_dataconnect").get_conn()         # inside a task (collecte.airflow.hooks)
     outcome = collect_meter(client, zone, prm, ["daily", "load_curve"], first, last, today=today)
     record_outcome(conn, outcome)                                            # statuses, walls, gaps
     ingest_raw(zone, conn, outcome.refs)                                     # collecte.metering.ingest
