@@ -6,9 +6,9 @@ supplier template that best matches the first page; then reconciliation.
 
 from __future__ import annotations
 
-from collecte.invoices.combine import combine, normalize_en16931_lines
+from collecte.invoices.combine import HEADER_FILL, HEADER_KEYS, combine, normalize_en16931_lines, same
 from collecte.invoices.engine import Extraction, apply_template
-from collecte.invoices.facturx import read_facturx
+from collecte.invoices.facturx import LINELESS_PROFILES, ORDER_NAMES, guideline, read_facturx
 from collecte.invoices.fingerprint import compare, normalize
 from collecte.invoices.match import describe, rank
 from collecte.invoices.model import Invoice
@@ -41,20 +41,52 @@ def _normalized(invoice: dict) -> dict:
 def _from_xml(doc: Document, xml_invoice: tuple[dict, list[str]], cands: list, name: str) -> ExtractionResult:
     """The Factur-X record, completed and cross-checked with the printed page when a template fits."""
     invoice, problems = xml_invoice
+    profile = guideline(invoice)
     normalize_en16931_lines(invoice)
     evidence: list[Evidence] = []
     best = cands[0] if cands else None
-    if (
+    fits = (
         best is not None
         and best.score >= best.template.detect.min_score
         and best.template.code == invoice["supplier"]
-    ):
+    )
+    if profile in LINELESS_PROFILES or not invoice["sites"]:
+        return _lineless(doc, invoice, problems, best.template if fits else None, profile, name)
+    if fits:
         printed = apply_template(best.template, doc)
         problems += combine(invoice, printed.invoice, name)
         evidence = _to_pdf_space(doc, printed.evidence)
     reasons = problems + reconcile(invoice, name)
     status = "needs_review" if reasons else "ok"
     return ExtractionResult(status, _normalized(invoice), reasons, "facturx", evidence, name, len(doc.pages))
+
+
+def _lineless(
+    doc: Document, xml: dict, problems: list[str], tpl: Template | None, profile: str, name: str
+) -> ExtractionResult:
+    """A Factur-X profile without lines (MINIMUM, BASIC WL): header and totals from the XML, sites and
+    lines from the printed layout; what both give must agree."""
+    label = profile.upper().replace("BASICWL", "BASIC WL")
+    if tpl is None:
+        reason = f"{name}: the Factur-X XML (profile {label}) carries no lines and no template reads the printed invoice"
+        return ExtractionResult("needs_review", xml, [*problems, reason], "facturx", [], name, len(doc.pages))
+    ex = apply_template(tpl, doc)
+    flagged, layout, flag_evidence = flag_reasons(doc, tpl, ex, name)
+    invoice = dict(ex.invoice)
+    reasons = [*problems, *flagged]
+    for key in (*HEADER_KEYS, *HEADER_FILL):
+        if xml.get(key) is None:
+            continue
+        if invoice.get(key) is not None and not same(xml[key], invoice[key]):
+            reasons.append(f"{name}: {key}: the Factur-X XML says {xml[key]!r}, the printed invoice {invoice[key]!r}")
+        invoice[key] = xml[key]
+    reasons += reconcile(invoice, name, ex.summary)
+    status = "layout_changed" if layout else "needs_review" if reasons else "ok"
+    return ExtractionResult(
+        status, _normalized(invoice), reasons, f"facturx+template:{tpl.code}",
+        _to_pdf_space(doc, ex.evidence + flag_evidence), name, len(doc.pages),
+        compare(tpl.fingerprint, normalize(ex.seen)) + layout,
+    )
 
 
 def extract_invoice(
@@ -102,9 +134,11 @@ def extract_invoice(
                 name=name,
                 pages=len(doc.pages),
             )
+        order = [a for a in doc.attachments if a.lower() in ORDER_NAMES]
+        note = f" (its {order[0]} is an order, not an invoice)" if order else ""
         return ExtractionResult(
             "no_template",
-            reasons=[f"{name}: no template matches this layout; closest: {closest}"],
+            reasons=[f"{name}: no template matches this layout{note}; closest: {closest}"],
             name=name,
             pages=len(doc.pages),
         )

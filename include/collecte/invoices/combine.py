@@ -34,7 +34,8 @@ def normalize_en16931_lines(invoice: dict) -> None:
                 ln["unit"] = ln["unit_price"] = None
 
 
-def _same(a: object, b: object) -> bool:
+def same(a: object, b: object) -> bool:
+    """Equal values (amounts to the half-cent)."""
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(a - b) < 0.005
     return a == b
@@ -44,7 +45,7 @@ def combine(xml: dict, printed: dict, name: str) -> list[str]:
     """Complete ``xml`` in place with ``printed``; return the disagreements as reasons."""
     reasons = []
     for key in HEADER_KEYS:
-        if printed.get(key) is not None and xml.get(key) is not None and not _same(xml[key], printed[key]):
+        if printed.get(key) is not None and xml.get(key) is not None and not same(xml[key], printed[key]):
             reasons.append(
                 f"{name}: {key}: the Factur-X XML says {xml[key]!r}, the printed invoice {printed[key]!r}"
             )
@@ -65,14 +66,14 @@ def combine(xml: dict, printed: dict, name: str) -> list[str]:
         if other.get("consumption_kwh") is not None:
             site["consumption_kwh"] = other["consumption_kwh"]
         for key in ("period_start", "period_end", "total_excl_tax"):
-            if other.get(key) is not None and not _same(site.get(key), other[key]):
+            if other.get(key) is not None and not same(site.get(key), other[key]):
                 reasons.append(
                     f"{name}: sites[{i}] ({site.get('meter_id')}).{key}: the XML says {site.get(key)!r}, "
                     f"the printed invoice {other[key]!r}"
                 )
         lines, printed_lines = site.get("lines") or [], other.get("lines") or []
         if len(lines) == len(printed_lines) and all(
-            _same(a.get("amount_excl_tax"), b.get("amount_excl_tax"))
+            same(a.get("amount_excl_tax"), b.get("amount_excl_tax"))
             for a, b in zip(lines, printed_lines, strict=True)
         ):
             for a, b in zip(lines, printed_lines, strict=True):

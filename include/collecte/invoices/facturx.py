@@ -5,6 +5,13 @@ read with lxml. Energy specifics the standard has no field for are taken where s
 them: the delivery point (PRM/PCE) in ``ShipToTradeParty/ID`` (per line for multi-site
 invoices, in the header otherwise), the billing period in ``BillingSpecifiedPeriod``; line
 categories and periods come from the matching supplier template's label rules.
+
+The profile is read from the guideline id (``GuidelineSpecifiedDocumentContextParameter/ID``):
+MINIMUM and BASIC WL carry no lines, so the caller takes the header and totals from the XML and the
+sites and lines from the printed layout. Only invoice XML files are read: ``order-x.xml`` is an
+order (Order-X), not an invoice. A credit note's signs are decided once for the document: amounts
+given positive (the type code says "credit") are all negated, a line given negative included; amounts
+given already negative are kept. A unit price is per ``BasisQuantity`` units when one is given.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ NS = {
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
 }
-XML_NAMES = {"factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "order-x.xml"}
+XML_NAMES = {"factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml"}  # invoices; order-x.xml is an order
+ORDER_NAMES = {"order-x.xml"}
+LINELESS_PROFILES = {"minimum", "basicwl"}
 UNIT_CODES = {
     "KWH": "kWh", "MWH": "MWh", "DAY": "day", "MON": "month", "C62": "unit", "H87": "unit",
     "XPP": "unit", "KVA": "kVA", "K3": "kvarh", "MTQ": "m3", "HUR": "hour",
@@ -60,8 +69,38 @@ def _date(node, path: str) -> str | None:
         return date.fromisoformat(t[:10]).isoformat()
 
 
-def _neg(v):
-    return -v if isinstance(v, (int, float)) and v > 0 else v
+def _signed(v, sign: int):
+    return v * sign if isinstance(v, (int, float)) and v != 0 else v
+
+
+def profile_of(guideline: str | None) -> str:
+    """The Factur-X profile of a guideline id: minimum, basicwl, basic, en16931, extended or unknown."""
+    g = (guideline or "").strip().lower()
+    for name in ("minimum", "basicwl", "extended"):
+        if g.endswith(f":{name}") or f"1p0:{name}" in g:
+            return name
+    if g.endswith(":basic"):
+        return "basic"
+    if g.startswith("urn:cen.eu:en16931:2017"):
+        return "en16931"
+    return "unknown"
+
+
+def _price(item) -> int | float | None:
+    """Net unit price, per unit even when the XML gives it per ``BasisQuantity`` units (per 100 kWh...)."""
+    from decimal import Decimal
+
+    node = item.find("ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice", NS)
+    if node is None:
+        return None
+    charge = _text(node, "ram:ChargeAmount")
+    basis = _text(node, "ram:BasisQuantity")
+    if charge is None:
+        return None
+    if basis is None or Decimal(basis) in (0, 1):
+        return _num(node, "ram:ChargeAmount")
+    value = Decimal(charge) / Decimal(basis)
+    return int(value) if value == value.to_integral_value() else float(round(value, 9))
 
 
 def has_facturx(attachments: list[str]) -> bool:
@@ -115,6 +154,9 @@ def parse_cii(
         _num(sums, "ram:TaxTotalAmount"),
         _num(sums, "ram:GrandTotalAmount"),
     ]
+    # a credit note given with positive amounts (the type code says "credit"): negate everything
+    reference = next((t for t in (totals[2], totals[0]) if t is not None), 0)
+    sign = -1 if credit and reference > 0 else 1
     head_meter = _text(delivery, "ram:ShipToTradeParty/ram:ID") if delivery is not None else None
     head_start = _date(settlement, "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString")
     head_end = _date(settlement, "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString")
@@ -137,17 +179,18 @@ def parse_cii(
         )
         rate = _num(lset, "ram:ApplicableTradeTax/ram:RateApplicablePercent")
         amount = _num(lset, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")
-        category = _first(categories, label) or "other"
+        category = _first(categories, label)
+        if category is None:
+            problems.append(f"{name}: Factur-X line '{label}': category not recognised by the template")
+            category = "other"
         line = {
             "category": category,
             "label": label,
             "period": _first(periods, label) if category in period_cats else None,
-            "quantity": _neg(qty) if credit else qty,
+            "quantity": _signed(qty, sign),
             "unit": unit,
-            "unit_price": _num(
-                item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount"
-            ),
-            "amount_excl_tax": _neg(amount) if credit else amount,
+            "unit_price": _price(item),
+            "amount_excl_tax": _signed(amount, sign),
             "vat_rate": round(rate / 100, 6) if rate is not None else None,
         }
         if line["quantity"] is None:
@@ -189,8 +232,7 @@ def parse_cii(
             street = _text(addr, "ram:LineOne")
             city = " ".join(x for x in (_text(addr, "ram:PostcodeCode"), _text(addr, "ram:CityName")) if x)
             only["site_address"] = ", ".join(x for x in (street, city) if x) or None
-    if credit:
-        totals = [_neg(t) for t in totals]
+    totals = [_signed(t, sign) for t in totals]
     energy = "gas" if tpl is not None and tpl.energy == "gas" else "electricity"
     if tpl is None and re.search(r"(?i)\bgaz\b", seller):
         energy = "gas"
@@ -213,6 +255,9 @@ def parse_cii(
         "total_vat": totals[1],
         "total_incl_tax": totals[2],
         "sites": list(sites.values()),
+        "_profile": profile_of(
+            _text(root, "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID")
+        ),
     }
     return invoice, problems
 
@@ -226,7 +271,7 @@ def read_facturx(
     from facturx import get_xml_from_pdf
 
     try:
-        _fname, xml = get_xml_from_pdf(pdf, check_xsd=False)
+        _fname, xml = get_xml_from_pdf(pdf, check_xsd=False, filenames=sorted(XML_NAMES))
     except Exception:
         return None
     if not xml:
@@ -235,3 +280,8 @@ def read_facturx(
         return parse_cii(xml, templates, name)
     except Exception:  # not CII (e.g. UBL) or broken: fall back to the printed layout
         return None
+
+
+def guideline(xml_invoice: dict) -> str:
+    """The profile ``parse_cii`` recorded (popped from the dict so the record keeps the contract's shape)."""
+    return xml_invoice.pop("_profile", "unknown")
