@@ -133,6 +133,18 @@ def test_subscribed_services_take_an_integer_authorization(http):
         "courbe_de_charge_consommation", meters.PRODUCER, "2026-11-01", "2026-11-02")),
      400, "ADAM-ERR0069", models.ErrorBody),
     (("GET", "/situation_contrat_auto/v1/" + meters.CONSENT_REVOKED, None), 403, "ADAM-DC-0008", models.ErrorBody),
+    (("GET", MEASURE + "consommation_quotidienne", _measure_query(
+        "consommation_quotidienne", meters.NORMAL, "2020-01-01", "2020-01-02")), 400, "ADAM-DC-0016", models.ErrorBody),
+    (("GET", MEASURE + "consommation_quotidienne", _measure_query(
+        "consommation_quotidienne", meters.LATE_CONSENT, "2026-08-01", "2026-09-15")),
+     403, "ADAM-DC-0009", models.ErrorBody),
+    (("GET", MEASURE + "consommation_quotidienne", _measure_query(
+        "consommation_quotidienne", meters.MOVED_OUT, "2026-11-01", "2026-11-02")), 403, "ADAM-DC-0007", models.ErrorBody),
+    (("GET", MEASURE + "consommation_quotidienne", _measure_query(
+        "consommation_quotidienne", meters.NORMAL, "2026-11-02", "2026-11-01")), 400, "invalid_request", models.ErrorBody),
+    (("GET", MEASURE + "courbe_de_charge_consommation", _measure_query(
+        "courbe_de_charge_consommation", meters.GAPS, "2026-01-14", "2026-01-15")), 404, "no_data_found",
+     models.ErrorBody),
 ])
 def test_error_answers_in_their_documented_forms(http, request_, status, code, model):
     method, path, params = request_
@@ -140,6 +152,23 @@ def test_error_answers_in_their_documented_forms(http, request_, status, code, m
     assert answer.status_code == status
     body = model.model_validate_json(answer.content)
     assert (body.code if isinstance(body, models.ErrorBody) else body.error) == code
+
+
+def test_token_quota_and_bad_token_answers(sandbox):
+    body = httpx.post(f"{sandbox.base_url}/oauth2/v3/token", data={
+        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": "wrong"})
+    assert body.status_code == 401 and models.OAuthErrorBody.model_validate_json(body.content).error == "invalid_client"
+    path = f"/synth_contrat_auto/v1/{meters.NORMAL}"
+    assert httpx.get(sandbox.base_url + path, headers={"Authorization": "Bearer nope"}).status_code == 401
+    sandbox.state.limits.calls_per_second = 2
+    try:
+        with httpx.Client(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {_token(sandbox)}"}) as http:
+            answers = [http.get(path) for _ in range(4)]
+    finally:
+        sandbox.state.limits.calls_per_second = 1000
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused and all(a.headers["Retry-After"] == "1" for a in refused)
+    assert models.ErrorBody.model_validate_json(refused[0].content).code == "429"
 
 
 def test_api_not_subscribed_is_900908_with_its_description(sandbox):
