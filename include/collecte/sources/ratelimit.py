@@ -1,4 +1,4 @@
-"""Client-side rate limit shared by every call of one source (and API) in this process.
+"""Client-side rate limit shared by every call of one source (and API): per process, or per deployment.
 
 Operators cap calls per client: Enedis Data Connect 5 per second AND 1,000 per hour, per API (each
 Swagger says so); GRDF ADICT 5 per second. Airflow's pool of the source bounds how many tasks call
@@ -8,10 +8,17 @@ margin for network jitter, and a 429 pauses every caller of the process for its 
 hourly bucket that would make a caller wait longer than `max_wait` raises `QuotaExhausted` instead
 of blocking a worker for up to an hour (the task is retried later). Hand-written: it is short and
 must honour server-imposed pauses, which generic token-bucket packages do not.
+
+Several workers (Celery): with `COLLECTE_RATE_LIMIT_URL` set to a PostgreSQL URL (the warehouse),
+`shared_limiter` returns a `PostgresRateLimiter` instead: the same sliding windows and pauses, kept in
+a bucket row that every process locks (`SELECT ... FOR UPDATE`) and timed by the database clock, so
+the quota holds for the whole deployment. Each task then takes the whole rate (`share_of`), and
+Airflow's pool only bounds how many tasks wait on the bucket at once.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -80,12 +87,116 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
-_SHARED: dict[tuple[str, str, float, int | None], RateLimiter] = {}
+class PostgresRateLimiter:
+    """`RateLimiter`'s contract (acquire, pause, waited) with the state in PostgreSQL: every process
+    and worker that uses the same `bucket` shares one limit (migration 0030_rate_limit)."""
+
+    def __init__(self, url: str, bucket: str, rate: float, window: float = 1.0, *, margin: float = 0.1,
+                 per_hour: int | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        if rate <= 0 or (per_hour is not None and per_hour <= 0):
+            raise ValueError("rates must be positive")
+        self.url, self.bucket = url, bucket
+        self.capacity = max(1, int(rate * window))
+        self.window = self.capacity / rate + margin
+        self.per_hour = per_hour
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._conn: object | None = None
+        self._pid = 0
+        self.waited = 0.0
+
+    def _connection(self):  # noqa: ANN202 - a psycopg connection (imported lazily)
+        if self._conn is None or self._pid != os.getpid() or self._conn.closed:  # type: ignore[attr-defined]
+            from collecte.warehouse.db import connect
+
+            self._conn, self._pid = connect(self.url), os.getpid()  # a forked child opens its own
+            with self._conn.transaction():  # type: ignore[attr-defined]
+                self._conn.execute("INSERT INTO rate_limit_bucket (bucket) VALUES (%s) ON CONFLICT DO NOTHING",  # type: ignore[attr-defined]
+                                   (self.bucket,))
+        return self._conn
+
+    def _try(self, max_wait: float | None) -> float:
+        """Record a call and return 0, or return the delay before the next try; one transaction."""
+        conn = self._connection()
+        keep = 3600.0 if self.per_hour else self.window
+        with conn.transaction():
+            now, paused_until = conn.execute(
+                "SELECT extract(epoch FROM clock_timestamp())::float8, paused_until FROM rate_limit_bucket"
+                " WHERE bucket = %s FOR UPDATE", (self.bucket,)).fetchone()
+            conn.execute("DELETE FROM rate_limit_call WHERE bucket = %s AND sent_at <= %s", (self.bucket, now - keep))
+            in_window, first_in_window = conn.execute(
+                "SELECT count(*), min(sent_at) FROM rate_limit_call WHERE bucket = %s AND sent_at > %s",
+                (self.bucket, now - self.window)).fetchone()
+            second = first_in_window + self.window - now if in_window >= self.capacity else 0.0
+            hour = 0.0
+            if self.per_hour:
+                in_hour, first_in_hour = conn.execute(
+                    "SELECT count(*), min(sent_at) FROM rate_limit_call WHERE bucket = %s", (self.bucket,)).fetchone()
+                hour = first_in_hour + 3600.0 - now if in_hour >= self.per_hour else 0.0
+            if max_wait is not None and hour > max_wait:
+                raise QuotaExhausted(hour)
+            delay = max(paused_until - now, second, hour)
+            if delay <= 0:
+                conn.execute("INSERT INTO rate_limit_call (bucket, sent_at) VALUES (%s, %s)", (self.bucket, now))
+            return max(delay, 0.0)
+
+    def acquire(self, max_wait: float | None = None) -> float:
+        """Wait until a call may be sent (the bucket is locked only while deciding); return the seconds waited.
+
+        Raises QuotaExhausted (sending nothing) when the hourly bucket would make it wait more than `max_wait`.
+        """
+        waited = 0.0
+        while True:
+            with self._lock:
+                delay = self._try(max_wait)
+            if delay <= 0:
+                self.waited += waited
+                return waited
+            self._sleep(delay)
+            waited += delay
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller of the deployment for `seconds` (the server answered 429 with Retry-After)."""
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction():
+                conn.execute("UPDATE rate_limit_bucket SET paused_until = greatest(paused_until,"
+                             " extract(epoch FROM clock_timestamp()) + %s) WHERE bucket = %s", (seconds, self.bucket))
+
+    def close(self) -> None:
+        """Close the database connection (a later call opens a new one)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()  # type: ignore[attr-defined]
+                self._conn = None
+
+
+RATE_LIMIT_URL_ENV = "COLLECTE_RATE_LIMIT_URL"
+
+_SHARED: dict[tuple[str, str, float, int | None], RateLimiter | PostgresRateLimiter] = {}
 _SHARED_LOCK = threading.Lock()
 
 
+def deployment_backend() -> str | None:
+    """The PostgreSQL URL of the deployment-wide buckets (env COLLECTE_RATE_LIMIT_URL), None when per process."""
+    return os.environ.get(RATE_LIMIT_URL_ENV) or None
+
+
+def share_of(quota: float, pool_slots: int) -> float:
+    """The rate one task may take: the whole quota when buckets are deployment-wide (the bucket
+    divides it among callers), else its share of the pool (`quota / pool_slots`)."""
+    return quota if deployment_backend() else quota / max(1, pool_slots)
+
+
 def shared_limiter(source: str, rate: float, *, margin: float = 0.1, api: str = "",
-                   per_hour: int | None = None) -> RateLimiter:
-    """The process-wide limiter of `source` (and `api`, for operators whose quotas are per API)."""
+                   per_hour: int | None = None) -> RateLimiter | PostgresRateLimiter:
+    """The limiter of `source` (and `api`, for operators whose quotas are per API): process-wide, or
+    deployment-wide in PostgreSQL when COLLECTE_RATE_LIMIT_URL is set."""
+    url = deployment_backend()
     with _SHARED_LOCK:
-        return _SHARED.setdefault((source, api, rate, per_hour), RateLimiter(rate, margin=margin, per_hour=per_hour))
+        key = (source, api, rate, per_hour)
+        if key not in _SHARED:
+            _SHARED[key] = (PostgresRateLimiter(url, f"{source}:{api}" if api else source, rate, margin=margin,
+                                                per_hour=per_hour) if url
+                            else RateLimiter(rate, margin=margin, per_hour=per_hour))
+        return _SHARED[key]

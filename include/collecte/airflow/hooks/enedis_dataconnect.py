@@ -17,6 +17,7 @@ from typing import Any
 from airflow.providers.http.hooks.http import HttpHook
 
 from collecte.sources.enedis.dataconnect import CALLS_PER_HOUR, DataConnectClient
+from collecte.sources.ratelimit import share_of
 
 
 class EnedisDataConnectHook(HttpHook):
@@ -39,8 +40,9 @@ class EnedisDataConnectHook(HttpHook):
         slots = max(1, int(extra.get("pool_slots", 1)))
         return {
             "base_url": self.base_url, "client_id": connection.login or "", "client_secret": connection.password or "",
-            "calls_per_second": float(extra.get("calls_per_second", 5)) / slots,
-            "calls_per_hour": max(1, int(extra.get("calls_per_hour", CALLS_PER_HOUR)) // slots),
+            # each task's share of the pool, or the whole quota when the bucket is deployment-wide
+            "calls_per_second": share_of(float(extra.get("calls_per_second", 5)), slots),
+            "calls_per_hour": max(1, int(share_of(int(extra.get("calls_per_hour", CALLS_PER_HOUR)), slots))),
             "timeout": float(extra.get("timeout", 30)),
         }
 

@@ -66,8 +66,11 @@ class GrdfConfig(BaseModel):
 
     @property
     def task_rate(self) -> float:
-        """Calls per second one task may make so that the pool's tasks together stay under the limit."""
-        return self.rate_per_second / self.pool_slots
+        """Calls per second one task may make so that the pool's tasks together stay under the limit
+        (the whole rate when the rate-limit bucket is deployment-wide: collecte.sources.ratelimit)."""
+        from collecte.sources.ratelimit import share_of
+
+        return share_of(self.rate_per_second, self.pool_slots)
 
 
 def load_grdf_config(path: Path | None = None) -> GrdfConfig:
