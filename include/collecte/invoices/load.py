@@ -17,7 +17,7 @@ from collecte.invoices.result import ExtractionResult
 INVOICE_COLUMNS = (
     "supplier", "invoice_number", "document_type", "invoice_date", "due_date", "customer_account",
     "customer_name", "energy", "currency", "total_excl_tax", "total_vat", "total_incl_tax", "site_count",
-    "status", "reasons", "source", "raw_key",
+    "status", "reasons", "source", "raw_key", "layout_changes",
 )  # fmt: skip
 SITE_COLUMNS = (
     "supplier", "invoice_number", "meter_id", "position", "site_name", "site_address", "period_start",
@@ -63,7 +63,7 @@ def _rows(result: ExtractionResult, raw_key: str) -> tuple[list, list, list, lis
             *key, inv["document_type"], inv["invoice_date"], inv.get("due_date"), inv.get("customer_account"),
             inv.get("customer_name"), inv["energy"], inv.get("currency") or "EUR", inv["total_excl_tax"],
             inv["total_vat"], inv["total_incl_tax"], len(inv["sites"]), result.status, Jsonb(result.reasons),
-            result.source or "unknown", raw_key,
+            result.source or "unknown", raw_key, Jsonb(result.layout_changes),
         )
     ]  # fmt: skip
     sites, readings, lines = [], [], []

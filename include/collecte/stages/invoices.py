@@ -63,6 +63,10 @@ def process_invoice_batch(zone: RawZone, conn: Any, supplier_code: str, raw_keys
             _quarantine_unreadable(zone, conn, raw_key, exc, summary)
             continue
         summary.staged.extend(staged)
+        if result.layout_changes:  # the template's fingerprint departed: kept for the account status page
+            from collecte.invoices.layout_status import record_layout_change
+
+            record_layout_change(conn, supplier_code, raw_key, result)
         if problem:
             log.warning("invoice quarantined: %s: %s", raw_key, problem)
             if result.invoice is not None:

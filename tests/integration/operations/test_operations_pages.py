@@ -98,3 +98,14 @@ def test_status_page_shows_problem_since_evidence_and_action(operations_app, sta
     shot = admin.get("/evidence?key=debug/source=volta/account=ACC1/2026-05-24T10-00-00/page.png")
     assert shot.status_code == 200 and shot.content == b"\x89PNG fake"
     assert admin.get("/evidence?key=raw/source=volta/x.pdf").status_code == 404
+
+
+def test_status_page_shows_invoice_layout_changes(operations_app, staff_tokens) -> None:
+    """(invoices #14.3) A supplier whose invoice layout changed: unread invoices and what changed."""
+    base, pg_url, _zone = operations_app
+    with connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO invoice_layout_change (supplier, raw_key, status, changes) VALUES "
+                     "('volta', 'raw/source=volta/a.pdf', 'layout_changed', "
+                     """'["sites[0].lines: table header: unexpected column ''Centre de coût''"]')""")
+    html = staff_browser(base, staff_tokens, "admin").get("/status").text
+    assert "mises en page changées" in html and "Centre de coût" in html

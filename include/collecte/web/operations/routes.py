@@ -243,8 +243,8 @@ def statuses(request: Request, staff: Viewer) -> HTMLResponse:
                  FROM meter_status s ORDER BY (s.status IN ('OK', 'HISTORY_WALL', 'NO_DATA')), s.operator, s.meter_id,
                       s.data_kind""")]
         layouts = conn.execute(
-            "SELECT supplier, count(*), max(invoice_date) FROM invoice WHERE status = 'layout_changed' "
-            "GROUP BY supplier ORDER BY supplier").fetchall()
+            "SELECT supplier, unread_invoices, last_seen, latest_changes FROM invoice_layout_status "
+            "ORDER BY supplier").fetchall()
     zone = settings(request).zone
     for account in accounts:
         if account["evidence_key"] and account["problem"]:

@@ -96,8 +96,8 @@ _STATUS = """{% extends "base" %}{% block body %}
 <td>{{ m.status }}{% if m.message %}<br><span class="muted">{{ m.message }}</span>{% endif %}</td><td>{{ m.since or "" }}</td>
 <td>{{ m.last_success or "jamais" }}</td><td>{{ m.not_before or "" }}</td><td>{{ m.action }}</td></tr>
 {% else %}<tr><td colspan="8">Aucun compteur collecté.</td></tr>{% endfor %}</table>
-{% if layouts %}<h2>Factures : mises en page changées</h2><table><tr><th>Fournisseur</th><th>Factures</th><th>Dernière</th></tr>
-{% for l in layouts %}<tr class="problem"><td>{{ l[0] }}</td><td>{{ l[1] }}</td><td>{{ l[2] }}</td></tr>{% endfor %}</table>{% endif %}
+{% if layouts %}<h2>Factures : mises en page changées</h2><table><tr><th>Fournisseur</th><th>Factures non lues</th><th>Dernière</th><th>Ce qui a changé</th></tr>
+{% for l in layouts %}<tr class="problem"><td>{{ l[0] }}</td><td>{{ l[1] }}</td><td>{{ l[2] }}</td><td>{{ l[3] }}</td></tr>{% endfor %}</table>{% endif %}
 {% endblock %}"""
 
 TEMPLATES = {"base": _BASE, "coverage": _COVERAGE, "day": _DAY, "meter": _METER, "status": _STATUS}
