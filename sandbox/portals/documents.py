@@ -85,6 +85,10 @@ class DocumentStore:
         """One invoice of the account by number (None if it is not the account's)."""
         return next((inv for inv in self.invoices(account) if inv.number == number), None)
 
+    def consumption_export(self, account: SandboxAccount, contract: str, first: date, last: date) -> bytes:
+        """The consumption CSV the portal exports for one contract (a test may serve another)."""
+        return consumption_csv(self.invoices(account), contract, first, last)
+
     def contracts(self, account: SandboxAccount) -> list[str]:
         """Delivery points of the account, in a stable order."""
         return sorted({inv.contract for inv in self.invoices(account)})

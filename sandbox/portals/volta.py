@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sandbox.portals.documents import consumption_csv
 from sandbox.portals.pages import MaintenanceError, euros, fr_date, page, parse_day
 from sandbox.portals.state import LoginOutcome, PortalState
 
@@ -188,7 +187,7 @@ def router(state: PortalState) -> APIRouter:
         first, last = parse_day(du), parse_day(au)
         if first is None or last is None:
             return shell("Export", "<div class='alert'>Choisissez une période.</div>", 400)
-        content = consumption_csv(state.documents.invoices(acc), contrat, first, last)
+        content = state.documents.consumption_export(acc, contrat, first, last)
         state.served("volta")
         name = f"consommation_{contrat}_{first:%Y%m%d}_{last:%Y%m%d}.csv"
         return Response(content, media_type="text/csv; charset=utf-8",

@@ -1,10 +1,10 @@
 """Fault injection into one portal download (#11 "Done when"): the sandbox Volta portal lists good
 invoices mixed with bad PDFs of every kind (empty, cut before its xref, HTML saved as .pdf,
-encrypted, 200 pages of something else) and a good invoice again under another number.
+encrypted, 200 pages of something else) and a good invoice again under another number, and exports
+bad consumption CSVs (an unbalanced quote over 128 KB, the wrong encoding) beside a good one.
 
-Every good invoice is loaded, every bad download quarantined with a reason, the duplicate lands
-once and loads once, a re-run changes nothing. (Bad CSVs are injected into the SFTP batch:
-tests/integration/sftp/test_bad_files.py; Volta's CSV export is made by the portal itself.)
+Every good file is loaded, every bad download quarantined with a reason, the duplicate lands once
+and loads once, a re-run changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from datetime import date, timedelta
 import pytest
 
 from collecte.warehouse.db import connect
-from tests.integration.bad_files import bad_pdfs
+from sandbox.portals.documents import DocumentStore
+from tests.integration.bad_files import bad_csvs, bad_pdfs
 
 pytestmark = [pytest.mark.airflow, pytest.mark.browser, pytest.mark.services, pytest.mark.timeout(420)]
 
@@ -50,29 +51,54 @@ class _Listed:
     filename: str
 
 
-def _documents() -> tuple[list[_Listed], dict[str, str], list]:
+class _Exports(DocumentStore):
+    """The portal's documents, with bad consumption exports for some contracts."""
+
+    def __init__(self, listed: list[_Listed], bad_exports: dict[str, bytes]) -> None:
+        super().__init__(generate=lambda account: listed)
+        self.bad_exports = bad_exports
+
+    def consumption_export(self, account, contract, first, last) -> bytes:
+        return self.bad_exports.get(contract) or super().consumption_export(account, contract, first, last)
+
+
+def _documents() -> tuple[list[_Listed], dict[str, str], list, dict[str, bytes], dict[str, str]]:
     from sandbox.invoices import generate_account_history
 
     good = generate_account_history("volta", account_seed=611, months=2)
     meter = good[0].truth["sites"][0]["meter_id"]
     first = date.fromisoformat(good[0].truth["invoice_date"])
     listed = [_Listed(g.pdf, g.truth, g.filename) for g in good]
+    from sandbox.portals.documents import consumption_csv, to_portal_invoice
+
+    good_csv = consumption_csv([to_portal_invoice(item) for item in listed], meter, date(2020, 1, 1),
+                               date(2030, 12, 31))
+    bad_exports, export_reasons = {}, {}
+    for i, bad in enumerate(bad_csvs(good_csv.removeprefix(b"\xef\xbb\xbf")), start=1):
+        contract = f"9999999999990{i}"  # a contract of its own, so the portal exports it apart
+        bad_exports[contract] = bad.content
+        export_reasons[contract] = bad.reason_holds
+    contracts = [meter, *bad_exports]
     expected = {}
     for i, bad in enumerate(bad_pdfs(), start=1):
         number = f"FV-BAD-{i:03d}"
         listed.append(_Listed(bad.content, {"invoice_number": number, "document_type": "invoice",
                                             "invoice_date": (first + timedelta(days=i)).isoformat(),
-                                            "total_incl_tax": 1.0, "sites": [{"meter_id": meter}]},
+                                            "total_incl_tax": 1.0,
+                                            "sites": [{"meter_id": contracts[i % len(contracts)]}]},
                               f"{number}.pdf"))
         expected[number] = bad.reason_holds
-    again = {**good[0].truth, "invoice_number": "FV-DUP-001", "invoice_date": (first + timedelta(days=9)).isoformat()}
+    # the first invoice's PDF again under another number (listed without periods: no export rows)
+    again = {"invoice_number": "FV-DUP-001", "document_type": "invoice", "total_incl_tax": 1.0,
+             "invoice_date": (first + timedelta(days=9)).isoformat(), "sites": [{"meter_id": meter}]}
     listed.append(_Listed(good[0].pdf, again, "FV-DUP-001.pdf"))
-    return listed, expected, good
+    return listed, expected, good, bad_exports, export_reasons
 
 
 def _state(pg_url: str) -> dict:
     with connect(pg_url) as conn:
         return {"invoices": conn.execute("SELECT invoice_number, raw_key FROM invoice ORDER BY 1").fetchall(),
+                "consumption": conn.execute("SELECT count(*) FROM supplier_consumption").fetchone()[0],
                 "quarantine": dict(conn.execute("SELECT raw_key, string_agg(reason, ' | ') FROM quarantine_record"
                                                 " GROUP BY raw_key").fetchall())}
 
@@ -83,13 +109,12 @@ def test_one_portal_download_of_good_and_bad_files(airflow_home, tmp_path, monke
     from collecte.dags.factory import build_supplier_dag
     from collecte.landing.raw_zone import RawZone
     from sandbox.portals.accounts import SandboxAccount
-    from sandbox.portals.documents import DocumentStore
     from sandbox.portals.server import PortalsServer
 
-    listed, expected, good = _documents()
+    listed, expected, good, bad_exports, export_reasons = _documents()
     account = SandboxAccount(portal="volta", login="V-FAULTS", password="pw-V-FAULTS-Zq9!", months=2)
     server = PortalsServer(tmp_path / "portals", accounts=[account],
-                           documents=DocumentStore(generate=lambda acc: listed)).start()
+                           documents=_Exports(listed, bad_exports)).start()
     try:
         (tmp_path / "suppliers").mkdir()
         (tmp_path / "suppliers" / "volta.yaml").write_text(VOLTA_YAML, encoding="utf-8")
@@ -125,9 +150,16 @@ def test_one_portal_download_of_good_and_bad_files(airflow_home, tmp_path, monke
         by_number = {zone.metadata(k).get("invoice-number"): k for k in raw_pdfs}
         for number, reason in expected.items():
             assert reason in state["quarantine"].get(by_number[number], ""), (number, state["quarantine"])
+        exports = zone.keys("raw/source=volta/kind=consumption_csv/account=V-FAULTS/")
+        by_contract = {zone.metadata(k).get("contract"): k for k in exports}
+        assert set(by_contract) == {good[0].truth["sites"][0]["meter_id"], *bad_exports}
+        for contract, reason in export_reasons.items():
+            assert reason in state["quarantine"].get(by_contract[contract], ""), (contract, state["quarantine"])
+        assert state["consumption"] == sum(len(s.get("readings") or []) for g in good for s in g.truth["sites"])
 
         again = dag.test(run_conf=span)  # a re-run: nothing new is downloaded, nothing changes
         assert zone.keys("raw/source=volta/kind=invoice_pdf/account=V-FAULTS/") == raw_pdfs
+        assert zone.keys("raw/source=volta/kind=consumption_csv/account=V-FAULTS/") == exports
         assert _state(airflow_home.pg_url) == state
         assert {ti.task_id: ti.state for ti in again.get_task_instances()}["portal.collect_account"] == "success"
     finally:

@@ -92,7 +92,8 @@ class VoltaGateway(PortalGateway):
             page.fill(f"{EXPORT_FORM} input[name=du]", first.isoformat())
             page.fill(f"{EXPORT_FORM} input[name=au]", last.isoformat())
             content, name = self.download(page, lambda: page.click(f"{EXPORT_FORM} button#export-csv"))
-            if len(content.decode("utf-8-sig").strip().splitlines()) < 2:
+            # a file in another encoding still lands (and is quarantined by the stage), never breaks the account
+            if len(content.decode("utf-8-sig", errors="replace").strip().splitlines()) < 2:
                 continue  # header only: no period ended in the interval
             docs.append(FetchedDocument(kind="consumption_csv", content=content, filename=name,
                                         origin="/consommation/export", ext="csv", contract=contract,
