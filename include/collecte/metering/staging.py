@@ -37,6 +37,7 @@ class ParquetStream:
     compression: str = "lz4"
     _writers: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    meters: dict[str, set[str]] = field(default_factory=dict)  # dataset -> meters it holds (subject index)
 
     def path(self, table: str) -> str:
         """Local file of one dataset."""
@@ -57,6 +58,9 @@ class ParquetStream:
                 self._writers[table] = writer
             writer.write_table(data)
             self.rows[table] = self.rows.get(table, 0) + data.num_rows
+            for column in ("meter_id", "pce"):
+                if column in data.column_names:
+                    self.meters.setdefault(table, set()).update(map(str, data.column(column).unique().to_pylist()))
 
     def close(self) -> dict[str, str]:
         """Finish every file; dataset -> local path."""
@@ -70,10 +74,12 @@ class ParquetStream:
         """Close and put every file into the staged zone; dataset -> staged key."""
         keys = {}
         for table, path in self.close().items():
+            # a batch mixes meters: indexed under each, so that erasure finds (and rewrites) it
+            subjects = {"subjects": [(source, m) for m in sorted(self.meters[table])]} if self.meters.get(table) else {}
             with open(path, "rb") as handle:
                 keys[table] = raw_zone.put(staged_key(source, table, batch), handle.read(),
                                            content_type="application/vnd.apache.parquet",
-                                           metadata={"rows": str(self.rows[table])})
+                                           metadata={"rows": str(self.rows[table])}, **subjects)
             os.remove(path)
         return keys
 

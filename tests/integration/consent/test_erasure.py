@@ -260,3 +260,21 @@ def test_gdpr_erasure_dag_carries_out_open_requests(airflow_home):
         assert status == "done" and summary["contact_id"] == "contact-sud"
         assert conn.execute("SELECT surname FROM contact WHERE id = 'contact-sud'").fetchone()[0] is None
     assert json.dumps(summary)
+
+
+def test_staged_batches_are_indexed_under_every_meter_they_hold(pg_url, indexed_zone):
+    import pyarrow as pa
+
+    from collecte.landing.subject_index import objects_of
+    from collecte.metering import staging
+    from collecte.metering.staging import ParquetStream
+
+    schema = staging.DATASETS["daily_energy"].arrow_schema()
+    rows = [{"meter_id": m, "day": TODAY, "direction": "CONS", "source": "enedis", "energy_wh": 1,
+             "quality": "BRUT", "raw_key": "r"} for m in (JEANNE_PRM, NAMESAKE_PRM)]
+    stream = ParquetStream()
+    stream.write({"daily_energy": pa.Table.from_pylist(rows, schema=schema)})
+    (key,) = stream.upload(indexed_zone, "enedis", "b-test").values()
+    with connect(pg_url) as conn:
+        assert objects_of(conn, [("enedis", JEANNE_PRM)]) == {
+            key: [("enedis", NAMESAKE_PRM), ("enedis", JEANNE_PRM)]}
