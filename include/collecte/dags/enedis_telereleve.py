@@ -121,9 +121,7 @@ def pick_up_m023(names: list[str]) -> dict[str, Any]:
 
     from collecte.consent.gate import collectable_meters
     from collecte.dags.runtime import raw_zone, warehouse_url
-    from collecte.metering.ingest import ingest_raw
-    from collecte.quality.staged_check import quarantine_summary
-    from collecte.sources.enedis.telereleve import check_before_load, land_m023
+    from collecte.sources.enedis.telereleve import land_m023, load_m023
     from collecte.warehouse.db import connect
 
     config = load_enedis()
@@ -138,9 +136,7 @@ def pick_up_m023(names: list[str]) -> dict[str, Any]:
 
         refs = land_m023(sftp, zone, conn, remote_dir=config.m023_remote_dir, conn_id=config.sftp_conn_id,
                          received=today, now=time.time(), min_age_seconds=config.m023_min_age_seconds, gate=gate)
-        check, results = check_before_load(zone, conn, run_id=context["run_id"])
-        counts = ingest_raw(zone, conn, refs, check=check)
-    notice = quarantine_summary(results)
+        counts, notice = load_m023(zone, conn, refs, run_id=context["run_id"])
     if notice:
         raise AirflowFailException(notice)
     missing = sorted(set(names or []) - {r["name"] for r in refs})

@@ -181,3 +181,27 @@ def check_before_load(zone: Any, conn: Any, *, run_id: str | None = None) -> tup
         return out
 
     return check, results
+
+
+def load_m023(zone: Any, conn: Any, refs: list[dict[str, Any]], *, run_id: str | None = None
+              ) -> tuple[dict[str, Any], str | None]:
+    """Parse, check (Great Expectations, before the load) and load landed M023 files.
+
+    Returns (dataset -> counts, a sentence naming what was quarantined or None). Goes through the
+    operator stage (`collecte.stages.metering.load_enedis`) where it exists, else through
+    `ingest_raw` with the staged check.
+    """
+    try:
+        from collecte.stages.metering import load_enedis
+    except ImportError:
+        from collecte.metering.ingest import ingest_raw
+        from collecte.quality.staged_check import quarantine_summary
+
+        check, results = check_before_load(zone, conn, run_id=run_id)
+        return ingest_raw(zone, conn, refs, check=check), quarantine_summary(results)
+    result = load_enedis(zone, conn, refs, run_id=run_id)
+    notice = None
+    if result.quarantined or result.rejected_raw:
+        notice = (f"QUARANTINED M023 records {result.quarantined} and files {result.rejected_raw}; see "
+                  "quarantine_record, fix, then trigger reprocess_quarantine with the raw key")
+    return result.datasets, notice
