@@ -35,7 +35,7 @@ def test_every_dag_file_imports(parsed):
 def test_expected_dags_exist(parsed):
     assert set(parsed["dags"]) >= {
         "collect_nordis", "collect_volta", "collect_azur", "collect_gazelec", "collect_enedis", "collect_grdf",
-        "import_meter_history", "telereleve", "gdpr_retention", "reprocess_quarantine",
+        "import_meter_history", "telereleve", "stop_operator_access", "gdpr_retention", "reprocess_quarantine",
         "collecte_alerts"}
 
 
