@@ -18,6 +18,12 @@ from collecte.web import contacts, credentials, erasure, signature, status
 from collecte.web.auth import WebAuth
 from collecte.web.context import WebSettings
 
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "frame-ancestors 'self'",
+}
 ROUTERS = (contacts.router, signature.router, credentials.router, status.router, erasure.router)
 
 
@@ -42,6 +48,15 @@ def create_app(settings: WebSettings | Callable[[], WebSettings], *, root_path: 
 
     app.state.settings = get_settings
     app.state.web_auth = get_web_auth
+
+    @app.middleware("http")
+    async def security_headers(request: Any, call_next: Any) -> Any:
+        """Pages hold personal data and forms: not cached, not framed by other sites, no referrer outside."""
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
     for router in (*routers, *extra_routers):
         app.include_router(router)
 

@@ -13,6 +13,8 @@ This is the module every collecte page uses (consent pages, and the operations p
   `protect_form(request, subject, token)`: checks it and the Origin; 403 otherwise. Every POST
   form calls it (`Staff.subject` / the contact session id as `subject`).
 - `client_ip(request)`: the caller's address; `X-Forwarded-For` only from trusted proxies.
+- `caller_token(request)`: the caller's own Airflow JWT, to call Airflow's REST API on their behalf
+  (so Airflow checks their permission again, e.g. to trigger a DAG run).
 
 Identity: the Airflow JWT, from `Authorization: Bearer` or the UI's `_token` cookie, resolved by
 the configured auth manager (SimpleAuthManager, FAB, Keycloak, ...), which also answers the

@@ -128,7 +128,9 @@ def test_personal_links_expire_are_used_once_and_revoked_per_contact(consent_app
     assert opened.status_code == 303 and opened.headers["location"] == "/me"
     cookie = opened.headers["set-cookie"]
     assert token not in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
-    assert first.get("/me").status_code == 200
+    me = first.get("/me")
+    assert me.status_code == 200 and me.headers["cache-control"] == "no-store"
+    assert me.headers["content-security-policy"] == "frame-ancestors 'self'"
     assert Browser(base_url).get(f"/c/{token}").status_code == 410  # single use
     with connect(pg) as conn:
         assert conn.execute("SELECT count(*) FROM contact_link WHERE token_sha256 = %s", (token,)).fetchone()[0] == 0
