@@ -124,6 +124,9 @@ def _line(spec: LinesSpec, row: Row, decimal: str, ex: Extraction, path: str) ->
     period = row.get("period").strip() or None
     if period is None and category in spec.period_categories:
         period = _first_match(spec.periods, label)
+        per_kwh = re.search(r"(?i)\bkWh\b", f"{row.get('quantity')} {row.get('unit')} {row.get('unit_price')}")
+        if period is None and spec.periods and per_kwh:
+            ex.flag(path, f"line '{label}': time-of-use period not recognised", where)
     qty_text = f"{row.get('quantity')} {row.get('unit')}".strip()
     quantity = parse_number(qty_text, decimal)
     return {
@@ -138,10 +141,18 @@ def _line(spec: LinesSpec, row: Row, decimal: str, ex: Extraction, path: str) ->
     }
 
 
-def _reading(spec: ReadingsSpec, row: Row, decimal: str) -> dict:
+def _reading(spec: ReadingsSpec, row: Row, decimal: str, ex: Extraction, path: str) -> dict:
     coef = parse_number(row.get("coefficient"), decimal) if row.get("coefficient") else None
+    period = _first_match(spec.periods, row.get("period"))
+    if period is None and spec.periods:
+        ex.flag(path, f"meter reading period '{row.get('period')}' not recognised", row.line.chunks)
+    for col in ("index_start", "index_end", "kwh"):
+        if col in spec.table.columns and parse_number(row.get(col), decimal) is None:
+            ex.flag(path, f"meter reading: no number read in column {col}", row.boxes.get(col) or row.line.chunks)
+    if row.get("type") and _first_match(spec.types, row.get("type")) is None:
+        ex.flag(path, f"reading type '{row.get('type')}' not recognised", row.boxes.get("type") or row.line.chunks)
     return {
-        "period": _first_match(spec.periods, row.get("period")) or row.get("period"),
+        "period": period or row.get("period"),
         "index_start": parse_number(row.get("index_start"), decimal),
         "index_end": parse_number(row.get("index_end"), decimal),
         "unit": spec.unit,
@@ -203,7 +214,7 @@ def _site(tpl: Template, lines: list[Line], ex: Extraction, idx: int, invoice: d
         _table_flags(ex, f"{prefix}readings", read)
         pos = read.end
         for j, row in enumerate(read.rows):
-            site["readings"].append(_reading(tpl.sites.readings, row, tpl.decimal))
+            site["readings"].append(_reading(tpl.sites.readings, row, tpl.decimal, ex, f"{prefix}readings[{j}]"))
             _cite_row(ex, f"{prefix}readings[{j}]", row, _READING_CELLS)
     read = find_table(tpl.sites.lines.table, lines, pos)
     if not read.rows and pos:

@@ -37,9 +37,10 @@ def _x_limit(scope: Scope, anchor: Chunk, other_anchors: list[re.Pattern[str]], 
     for c in scope.near(anchor, dy):
         if c.x0 <= anchor.x1 or c.x0 >= limit:
             continue
-        texts = [c.text, *(u.text for u, _ in scope.joined(c))]
-        if any(p.search(t) for p in other_anchors for t in texts):
-            limit = c.x0
+        for run in (c, *(u for u, _ in scope.joined(c))):  # the label, or the label it begins
+            if any(p.search(run.text) for p in other_anchors):
+                limit = min(limit, run.x0 - 1.0)  # its lines start within a point or two of each other
+                break
     return limit
 
 

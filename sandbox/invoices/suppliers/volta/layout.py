@@ -107,8 +107,8 @@ def _readings_table(site: dict) -> Table:
     rows = [["Poste", "Date début", "Index début", "Date fin", "Index fin", "Type de relevé",
              "Consommation (kWh)"]]
     for r in site["readings"]:
-        rows.append([READING_NAMES.get(r["period"], r["period"]), fr.d_slash(site["period_start"]),
-                     _number(r["index_start"]), fr.d_slash(site["period_end"]), _number(r["index_end"]),
+        rows.append([READING_NAMES.get(r["period"], r["period"]), fit(fr.d_slash(site["period_start"]), P_CELL, 54),
+                     _number(r["index_start"]), fit(fr.d_slash(site["period_end"]), P_CELL, 54), _number(r["index_end"]),
                      "Estimé" if r.get("reading_type") == "estimated" else "Réel", _number(r["kwh"])])
     return Table(rows, colWidths=[78, 60, 62, 60, 62, 78, 103], style=_grid_style([
         ("BACKGROUND", (0, 0), (-1, 0), LIGHT), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7.8, 9.36),
