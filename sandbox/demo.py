@@ -6,8 +6,9 @@
 
 State lives in .local/ (PostgreSQL data, SSH keys, the SFTP root, Airflow's home, logs, pids).
 Secrets are generated on first start and kept in .local/secrets/ (0600): the PostgreSQL
-superuser's and the warehouse role's passwords (SCRAM), the consent pages' secret. Logs and
-passwords.json are 0600 too: they hold contacts' links and the admin password.
+superuser's and the warehouse role's passwords (SCRAM), the consent pages' secret, Airflow's
+Fernet key (connections encrypted at rest). Logs and passwords.json are 0600 too, Airflow's home
+0700: they hold contacts' links, the admin password and the connections.
 """
 
 from __future__ import annotations
@@ -59,13 +60,16 @@ def private_file(path: Path, content: str = "") -> Path:
     return path
 
 
-def local_secret(name: str, nbytes: int = 24) -> str:
-    """A secret generated once per .local/ and kept in .local/secrets/<name> (0600)."""
+def local_secret(name: str, nbytes: int = 24, *, fernet: bool = False) -> str:
+    """A secret generated once per .local/ and kept in .local/secrets/<name> (0600); `fernet`: a Fernet key."""
+    import base64
+
     path = SECRETS / name
     if not path.exists():
         SECRETS.mkdir(parents=True, exist_ok=True)
         SECRETS.chmod(0o700)
-        private_file(path, secrets.token_urlsafe(nbytes))
+        value = base64.urlsafe_b64encode(os.urandom(32)).decode() if fernet else secrets.token_urlsafe(nbytes)
+        private_file(path, value)
     path.chmod(0o600)
     return path.read_text().strip()
 
@@ -147,6 +151,8 @@ def service_env() -> dict[str, str]:
 def admin_password() -> str:
     """The demo's admin password, generated once per .local/."""
     path = AIRFLOW_HOME / "passwords.json"
+    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+    AIRFLOW_HOME.chmod(0o700)  # its SQLite database holds the connections, its logs the task output
     if not path.exists():
         private_file(path, json.dumps({"admin": secrets.token_urlsafe(12)}))
     path.chmod(0o600)
@@ -172,6 +178,7 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "COLLECTE_CONSENT_SECRET": local_secret("consent_secret", 32),
+        "AIRFLOW__CORE__FERNET_KEY": local_secret("fernet_key", fernet=True),  # connections encrypted at rest
         "COLLECTE_RETRY_DELAY_SECONDS": "5",
         "TZ": "UTC",
         **service_env(),

@@ -41,6 +41,11 @@ def test_passwords_logs_and_secrets_are_private(local):
     assert secret == (local / "secrets" / "consent_secret").read_text() and len(secret) >= 40
     assert secret != "collecte-demo-consent-secret" and _mode(local / "secrets" / "consent_secret") == 0o600
     assert _mode(local / "secrets") == 0o700 and demo.airflow_env()["COLLECTE_CONSENT_SECRET"] == secret
+    from cryptography.fernet import Fernet
+
+    key = env["AIRFLOW__CORE__FERNET_KEY"]
+    assert Fernet(key.encode()).decrypt(Fernet(key.encode()).encrypt(b"pw")) == b"pw"
+    assert _mode(local / "secrets" / "fernet_key") == 0o600 and _mode(local / "airflow") == 0o700
 
 
 def test_each_local_folder_gets_its_own_secrets(tmp_path, monkeypatch):
