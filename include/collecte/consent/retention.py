@@ -412,6 +412,10 @@ def purge_past_retention(conn: Any, zone: Any, policy: RetentionPolicy, today: d
             deleted = purge_table(conn, rule, target.cutoff, budget) or 0
             report.rows[rule.table] = report.rows.get(rule.table, 0) + deleted
             budget -= deleted
+    if report.object_keys and not narrowing.dry_run and table_exists(conn, "subject_object"):
+        # the subject index forgets what retention deletes (the objects go once this commits)
+        report.rows["subject_object"] = conn.execute("DELETE FROM subject_object WHERE object_key = ANY(%s)",
+                                                     (report.object_keys,)).rowcount
     if narrowing.classes is None and narrowing.older_than is None:
         report.evidence_keys = expired_evidence(conn, policy, today, apply=not narrowing.dry_run)
         report.object_keys.extend(report.evidence_keys)

@@ -66,20 +66,25 @@ def _written_keys(zone) -> dict[str, str]:
     from collecte.metering.records import RESOURCES
     from collecte.quality.quarantine import quarantine_base
     from collecte.quality.staged_check import checked_key
-    from collecte.sources.enedis.collect import _land as land_enedis
+    from collecte.sources.enedis.collect import RawZoneSink
     from collecte.sources.enedis.dataconnect import CONTRACT_RESOURCES
     from collecte.sources.grdf.resources import RESOURCES as ADICT
     from collecte.stages.invoices import staged_key as invoice_staged_key
 
     assert isinstance(zone, RawZone)
     day = date(2014, 1, 6)
+    enedis = RawZoneSink(zone, day)
+
+    def land_enedis(body: bytes, resource: str, prm: str, first: date | None, end: date | None) -> dict:
+        return enedis.keep(body, resource, prm, first, end)
+
     written: dict[str, str] = {}
     for resource, (dataset, _) in RESOURCES.items():
-        ref = land_enedis(zone, resource.encode(), resource, "30001234567890", day, day, day)
+        ref = land_enedis(resource.encode(), resource, "30001234567890", day, day)
         written[ref["key"]] = {"load_curve": "load_curve", "daily_energy": "daily", "meter_index": "daily",
                                "max_power": "max_power"}[dataset.table]
     for resource in CONTRACT_RESOURCES:
-        written[land_enedis(zone, resource.encode(), resource, "30001234567890", None, None, day)["key"]] = "contracts"
+        written[land_enedis(resource.encode(), resource, "30001234567890", None, None)["key"]] = "contracts"
     for res in ADICT.values():
         landed = zone.land(res.raw_kind.encode(), source="grdf", kind=res.raw_kind, account="GI000123",
                            received=day, ext="ndjson", original_name="x.ndjson", origin="test")
@@ -154,10 +159,17 @@ def test_narrowing_never_widens_dry_run_deletes_nothing_and_both_are_audited(pg_
         assert report.plan.unclassified == {"raw/source=acme/kind=mystery/": 1}
         assert all(f"would delete {k}" in caplog.text for k in keys[:3])
         assert conn.execute("SELECT count(*) FROM load_curve").fetchone()[0] == 2  # dry run: nothing
-        narrow = Narrowing(classes=frozenset({"load_curve"}), older_than=date(2022, 1, 1))
+        from collecte.landing.subject_index import record_subjects
+
+        for key in keys:
+            record_subjects(conn, key, [("enedis", key.split("account=")[1][:14])])
+        narrow = Narrowing(classes=frozenset({"load_curve"}), older_than=date(2023, 10, 31))
         report = purge_past_retention(conn, raw_zone, policy, TODAY, narrow)
-        assert report.rows == {"load_curve": 1}
-        assert sorted(report.object_keys) == sorted(k for k in keys[:3] if k.split("received=")[1][:10] < "2022-01-01")
+        assert report.rows == {"load_curve": 1, "subject_object": 2}
+        indexed = {r[0] for r in conn.execute("SELECT object_key FROM subject_object")}
+        assert indexed == set(keys) - set(report.object_keys)
+        assert sorted(report.object_keys) == sorted(k for k in keys[:3] if k.split("received=")[1][:10] < "2023-10-31")
+        assert len(report.object_keys) == 2
         conn.commit()
         delete_objects(raw_zone, report.object_keys)
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log ORDER BY id")]
