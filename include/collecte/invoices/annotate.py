@@ -26,12 +26,15 @@ HEADER_COLOR = (0.10, 0.35, 0.85)
 SITE_COLOR = (0.00, 0.50, 0.50)
 READING_COLOR = (0.75, 0.45, 0.00)
 SUMMARY_COLOR = (0.35, 0.35, 0.60)
+REVIEW_COLOR = (0.90, 0.00, 0.00)
 SHORT = {"amount_excl_tax": "amount", "quantity": "qty", "vat_rate": "vat", "unit_price": "price"}
 _PATH = re.compile(r"^(?:sites\[(\d+)\]\.)?(?:(lines|readings)\[(\d+)\]\.)?(?:summary\[(\d+)\]\.)?(.+)$")
 
 
 def _style(path: str, invoice: dict | None) -> tuple[tuple[float, float, float], str]:
     """Colour and tag text for one evidence path."""
+    if path.startswith("review:"):  # what the reading could not explain (a reason of the result)
+        return REVIEW_COLOR, f"to review: {path.removeprefix('review:')}"
     m = _PATH.match(path)
     if not m:
         return HEADER_COLOR, path
