@@ -317,6 +317,7 @@ def _label_columns(scope: Scope, tpl: Template, ex: Extraction) -> None:
     known = [rx(s.anchor) for s in specs] + [rx(p) for p in [*tpl.labels, *tpl.sites.labels, *tpl.furniture]]
     reported: set[tuple[int, float, float]] = set()
     cited = ex.cited
+    memo: dict[str, bool] = {}
     for a in {id(a): a for p in grid_anchors for a in scope.find(p)}.values():
         column = scope.column(a, COLUMN_X)
         if not column:
@@ -331,7 +332,7 @@ def _label_columns(scope: Scope, tpl: Template, ex: Extraction) -> None:
                 if where in reported or where in cited:
                     continue
                 reported.add(where)  # looked at once, whichever walk reaches it
-                if _known(scope, r, known):
+                if _known(scope, r, known, memo):
                     continue
                 if re.search(r"\d", r.text) or not _has_value_right(scope, r):
                     continue
@@ -339,7 +340,7 @@ def _label_columns(scope: Scope, tpl: Template, ex: Extraction) -> None:
                         [r], layout=True)
 
 
-def _known(scope: Scope, r: Chunk, known: list[re.Pattern[str]]) -> bool:
+def _known(scope: Scope, r: Chunk, known: list[re.Pattern[str]], memo: dict[str, bool]) -> bool:
     """Whether ``r`` is a known label, or a line of a known label wrapped over several lines."""
     starts = [r]
     up = scope.above(r)
@@ -347,7 +348,12 @@ def _known(scope: Scope, r: Chunk, known: list[re.Pattern[str]]) -> bool:
         starts.append(up)
         up = scope.above(up)
     texts = [r.text] + [j.text for s in starts for j, parts in scope.joined(s) if r in parts]
-    return any(p.search(t) for t in texts for p in known)
+    for t in texts:
+        if t not in memo:
+            memo[t] = any(p.search(t) for p in known)
+        if memo[t]:
+            return True
+    return False
 
 
 def _has_value_right(scope: Scope, r: Chunk) -> bool:
