@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# answers that mean 'come back later', whatever the page shows (besides 5xx)
+TRANSIENT_PAGE_STATUSES = frozenset({408, 429})
+
 class PortalGateway:
     """Browser lifecycle, timeouts, downloads, session recovery and status classification."""
 
@@ -51,6 +54,7 @@ class PortalGateway:
         self.otp_source = otp_source
         self.otp_timeout = otp_timeout
         self._main_status: int | None = None
+        self._main_failure: str | None = None
 
     # -- what a supplier module writes ---------------------------------------------------------
     def login(self, page: Any, credentials: Credentials) -> None:
@@ -89,9 +93,14 @@ class PortalGateway:
         return response
 
     def raise_if_down(self, page: Any, status: int | None = None) -> None:
-        """Raise SiteDown if the page shown is an HTTP 5xx answer (maintenance page)."""
+        """Raise SiteDown if the page shown is an HTTP 5xx, 429 or 408 answer (maintenance page, throttling)
+        or arrived cut short: a fault of the site or the network, never a changed layout."""
         status = status if status is not None else self._main_status
-        if status is not None and status >= 500:
+        failure = self._main_failure
+        if failure:
+            self._main_failure = None
+            raise SiteDown(f"page {page.url.split('?', 1)[0]} did not arrive whole ({failure})")
+        if status is not None and (status >= 500 or status in TRANSIENT_PAGE_STATUSES):
             title = page.title() if page else ""
             raise SiteDown(f"HTTP {status} on {page.url.split('?', 1)[0]}" + (f" ({title})" if title else ""))
 
@@ -136,7 +145,7 @@ class PortalGateway:
             response = page.context.request.get(self.url(path), timeout=self.navigation_timeout_ms)
         except PlaywrightError as exc:
             raise SiteDown(f"{path}: {str(exc).splitlines()[0]}") from None
-        if response.status >= 500:
+        if response.status >= 500 or response.status in TRANSIENT_PAGE_STATUSES:
             raise SiteDown(f"HTTP {response.status} on {path}")
         if response.status in (401, 403) or content_type not in response.headers.get("content-type", ""):
             raise SessionExpired(f"{path}: got {response.headers.get('content-type')} (HTTP {response.status})")
@@ -175,8 +184,14 @@ class PortalGateway:
         def on_response(response: Any) -> None:
             if response.request.is_navigation_request() and response.frame == page.main_frame:
                 self._main_status = response.status
+                self._main_failure = None
+
+        def on_request_failed(request: Any) -> None:  # e.g. net::ERR_CONTENT_LENGTH_MISMATCH: a page cut short
+            if request.is_navigation_request() and request.frame == page.main_frame:
+                self._main_failure = request.failure
 
         page.on("response", on_response)
+        page.on("requestfailed", on_request_failed)
 
     def _with_relogin(self, page: Any, credentials: Credentials, result: CollectionResult,
                       step: Callable[[], T]) -> T:
