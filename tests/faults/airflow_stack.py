@@ -132,6 +132,19 @@ class AirflowStack:
         except Exception:  # the api-server may be busy while components restart
             return None
 
+    def run_states(self, dag_id: str) -> list[str | None]:
+        """States of every run of `dag_id`, oldest first."""
+        try:
+            runs = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns", params={"order_by": "run_after"}).json()
+        except Exception:
+            return []
+        return [r["state"] for r in runs.get("dag_runs", [])]
+
+    def runs_done(self, dag_id: str) -> bool:
+        """At least one run of `dag_id`, and every run ended."""
+        states = self.run_states(dag_id)
+        return bool(states) and all(s in ("success", "failed") for s in states)
+
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
         """`task_id[map_index]` -> state of every task instance of a run."""
         try:

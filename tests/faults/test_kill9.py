@@ -26,6 +26,7 @@ from tests.integration.portals.conftest import account
 pytestmark = [pytest.mark.faults, pytest.mark.services, pytest.mark.timeout(420)]
 REPO = Path(__file__).resolve().parents[2]
 DAG_ID = "collect_azur"
+EXPORT_DAG_ID = "export_invoices"
 
 
 def _kill_postgres(server) -> None:
@@ -83,6 +84,7 @@ def test_kill9_scheduler_worker_and_postgres_mid_run(portals, services_dir, s3_s
     dags = tmp_path / "dags"
     dags.mkdir()
     shutil.copy(REPO / "dags" / "collect_suppliers.py", dags)
+    shutil.copy(REPO / "dags" / "export_invoices.py", dags)  # delivery, scheduled on the invoice Asset
 
     api = FaultProxy(portals["azur_api"], rate=0.0, delay=1.0).start()  # slow API: the task runs for seconds
     connections = {
@@ -114,6 +116,8 @@ def test_kill9_scheduler_worker_and_postgres_mid_run(portals, services_dir, s3_s
             stack.start(name)
         stack.wait_for_api()
         stack.wait_for_dag(DAG_ID)
+        stack.wait_for_dag(EXPORT_DAG_ID)
+        stack.http.patch(f"/api/v2/dags/{EXPORT_DAG_ID}", json={"is_paused": False}).raise_for_status()
         mark("components up, DAG parsed")
         run_id = stack.trigger(DAG_ID, {"from": first.isoformat(), "to": last.isoformat()})
 
@@ -150,6 +154,11 @@ def test_kill9_scheduler_worker_and_postgres_mid_run(portals, services_dir, s3_s
         if state != "success":  # red: a clean re-run must bring what is missing, and only that
             rerun = stack.trigger(DAG_ID, {"from": first.isoformat(), "to": last.isoformat()})
             assert stack.wait_for_run(DAG_ID, rerun, timeout=150) == "success", stack.task_states(DAG_ID, rerun)
+        # the invoice Asset update schedules the delivery: wait for its runs to end
+        _wait("the export run(s) to end", lambda: stack.runs_done(EXPORT_DAG_ID), 120)
+        exports = stack.run_states(EXPORT_DAG_ID)
+        mark(f"export runs: {exports}")
+        assert "success" in exports
     finally:
         stack.stop()
         api.stop()

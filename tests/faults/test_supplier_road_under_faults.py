@@ -1,6 +1,7 @@
-"""collect_azur (supplier API road -> raw zone -> extraction -> warehouse -> ERP) with 30 % faults on
-every connection it uses: the supplier API, S3, the ERP (HTTP proxies) and the warehouse (TCP
-proxy cutting PostgreSQL connections). Afterwards every invoice the API serves is in the raw zone,
+"""collect_azur (supplier API road -> raw zone -> extraction -> warehouse), then export_invoices
+(warehouse -> ERP, the delivery DAG on the invoice Asset), with 30 % faults on every connection they
+use: the supplier API, S3, the ERP (HTTP proxies) and the warehouse (TCP proxy cutting PostgreSQL
+connections). Afterwards every invoice the API serves is in the raw zone,
 the warehouse and the ERP, each once; or the run is red and a clean re-run brings exactly what it
 named as missing. A clean re-run then adds nothing."""
 
@@ -57,6 +58,7 @@ def _state(pg_url: str, zone, erp_url: str) -> dict:
 def test_collect_azur_through_30_percent_faults(portals, airflow_home, postgres_server, s3_server, demo_erp,
                                                 tmp_path, monkeypatch):
     from collecte.config.loader import load_supplier
+    from collecte.dags.delivery import build_export_dag
     from collecte.dags.factory import build_supplier_dag
     from collecte.landing.raw_zone import RawZone
     from collecte.warehouse.db import connect
@@ -100,17 +102,19 @@ def test_collect_azur_through_30_percent_faults(portals, airflow_home, postgres_
             monkeypatch.setenv(f"AIRFLOW_CONN_{name}", json.dumps(fields))
         dag = build_supplier_dag(load_supplier(tmp_path / "suppliers" / "azur.yaml"))
         faulty = dag.test(run_conf=span)
+        delivered = build_export_dag().test(run_conf={"suppliers": ["azur"]})
         after_faults = _state(airflow_home.pg_url, zone, demo_erp.base_url)
         injected = {type(p).__name__ + str(i): dict(p.counts) for i, p in enumerate(proxies)}
         for p in proxies:
             p.set_rate(0.0)
         clean = dag.test(run_conf=span)
+        assert build_export_dag().test(run_conf={"suppliers": ["azur"]}).state == "success"
         after_clean = _state(airflow_home.pg_url, zone, demo_erp.base_url)
     finally:
         for p in proxies:
             p.stop()
 
-    print("faults injected:", injected, "first run:", faulty.state)
+    print("faults injected:", injected, "first runs:", faulty.state, delivered.state)
     assert sum(v for c in injected.values() for k, v in c.items() if k != "passed") >= 10
     assert clean.state == "success"
     # everything the API serves is collected, once: raw zone, warehouse, ERP
@@ -118,5 +122,5 @@ def test_collect_azur_through_30_percent_faults(portals, airflow_home, postgres_
     assert after_clean["invoices"] == truth and after_clean["quarantined"] == 0
     assert after_clean["erp"] == truth  # one ERP record per invoice: no duplicate from retried POSTs
     assert after_clean["deliveries"] == {"delivered": len(truth)}
-    if faulty.state == "success":
+    if faulty.state == delivered.state == "success":
         assert after_faults == after_clean  # a green run had everything: the clean re-run added nothing
