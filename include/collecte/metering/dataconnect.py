@@ -117,7 +117,7 @@ def _minutes(steps: Any, answer_steps: Any, answer_of_point: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.coalesce(steps, pc.take(answer_steps, answer_of_point))
+    text = pc.coalesce(steps, pc.take(answer_steps, answer_of_point)) if steps.null_count else steps
     encoded = pc.dictionary_encode(text).combine_chunks() if isinstance(text, pa.ChunkedArray) \
         else pc.dictionary_encode(text)
     known = []

@@ -66,9 +66,9 @@ def _second_occurrences(earliest: Any, group: Any | None) -> Any:
     import numpy as np
     import pyarrow as pa
 
+    if len(earliest) < 2 or not _spans_an_autumn_change(earliest):
+        return earliest.cast(pa.timestamp("s", tz="UTC"))  # no repeated hour possible: nothing to look for
     seconds = earliest.cast(pa.int64()).to_numpy(zero_copy_only=False)
-    if len(seconds) < 2:
-        return earliest.cast(pa.timestamp("s", tz="UTC"))
     groups = np.zeros(len(seconds), np.int64) if group is None else \
         np.asarray(group.to_numpy(zero_copy_only=False), np.int64)
     ordered = (groups << 40) + (seconds - seconds.min())
@@ -80,6 +80,25 @@ def _second_occurrences(earliest: Any, group: Any | None) -> Any:
             if _is_repeated_hour(int(seconds[index])):
                 seconds[index] += 3600
     return pa.array(seconds, pa.int64()).cast(pa.timestamp("s", tz="UTC"))
+
+
+def _spans_an_autumn_change(instants: Any) -> bool:
+    """Whether the instants' range (a day of margin) holds a change back to winter time (last Sunday of October)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    bounds = pc.min_max(instants.cast(pa.int64()))
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    if low is None:
+        return False
+    first = datetime.fromtimestamp(low - 86400, UTC)
+    last = datetime.fromtimestamp(high + 86400, UTC)
+    for year in range(first.year, last.year + 1):
+        october_31 = datetime(year, 10, 31, 1, 0, tzinfo=UTC)
+        change = october_31 - timedelta(days=(october_31.weekday() + 1) % 7)  # last Sunday, 01:00 UTC
+        if first <= change <= last:
+            return True
+    return False
 
 
 def paris_day_of(instants: Any, *, end_of_interval: bool = False) -> Any:
