@@ -5,15 +5,13 @@ sees the run that Airflow created. Screenshots of the coverage view and a meter 
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.integration.api_server import airflow_api_server
 from tests.integration.coverage.seed import PRM, seed_coverage
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]
@@ -53,61 +51,17 @@ def _seed_march(conn) -> None:
 @pytest.fixture
 def airflow_ui(postgres_server, pg_url, s3_server, s3, tmp_path):
     """A real `airflow api-server` on a free loopback port, its DAGs serialized, the warehouse seeded."""
-    import httpx
-
     from collecte.warehouse.db import connect
-    from sandbox.services.common import free_port, wait_until
-    from sandbox.services.s3 import ACCESS_KEY, REGION, SECRET_KEY
 
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
     with connect(pg_url, autocommit=True) as conn:
         seed_coverage(conn)
         _seed_march(conn)
-    client, bucket = s3
-    port, home = free_port(), tmp_path / "airflow"
-    home.mkdir()
-    (home / "passwords.json").write_text(json.dumps({"admin": PASSWORD}))
-    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-           "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-           "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}", "AIRFLOW__API_AUTH__JWT_SECRET": "ui-test-jwt",
-           "AIRFLOW__API__SECRET_KEY": "ui-test-secret", "COLLECTE_CONSENT_SECRET": "ui-test-consent",
-           "PYTHONPATH": f"{REPO / 'include'}:{REPO}", "TZ": "UTC",
-           "AIRFLOW_CONN_COLLECTE_WAREHOUSE": json.dumps({
-               "conn_type": "postgres", "host": "127.0.0.1", "port": postgres_server.port, "login": "postgres",
-               "schema": pg_url.rsplit("/", 1)[1]}),
-           "AIRFLOW_CONN_COLLECTE_S3": json.dumps({
-               "conn_type": "aws", "login": ACCESS_KEY, "password": SECRET_KEY,
-               "extra": {"endpoint_url": s3_server.endpoint_url, "region_name": REGION}}),
-           "AIRFLOW_VAR_COLLECTE_BUCKET": bucket}
-    env.pop("AIRFLOW__CORE__DAGS_FOLDER_OVERRIDE", None)
-    airflow = str(Path(sys.executable).parent / "airflow")
-    for args in (["db", "migrate"], ["dags", "reserialize"]):
-        done = subprocess.run([airflow, *args], env=env, capture_output=True, text=True, timeout=300, cwd=REPO)
-        assert done.returncode == 0, done.stderr[-2000:]
-    log = open(tmp_path / "api-server.log", "w")  # noqa: SIM115 (open for the server's whole life)
-    server = subprocess.Popen([airflow, "api-server", "-H", "127.0.0.1", "-p", str(port)], env=env, cwd=REPO,
-                              stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return httpx.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until("airflow api-server", ready, timeout=180, log_hint=f"See {tmp_path / 'api-server.log'}.")
+    with airflow_api_server(tmp_path, users={"admin": "admin"}, passwords={"admin": PASSWORD},
+                            warehouse_port=postgres_server.port, warehouse_db=pg_url.rsplit("/", 1)[1],
+                            s3_endpoint=s3_server.endpoint_url, bucket=s3[1], reserialize=True) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def test_collect_a_gap_from_the_coverage_view(airflow_ui, tmp_path) -> None:
