@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-KINDS = ("relabel_lines", "header_labels", "extra_column", "column_names", "date_format", "thousands",
-         "totals_moved", "page_break", "unknown_line", "unknown_column")
+KINDS = ("relabel_lines", "header_labels", "extra_column", "column_names", "column_order", "date_format",
+         "thousands", "totals_moved", "page_break", "unknown_line", "unknown_column")
 # changes no template can absorb are rarer than the others (as in life)
 WEIGHTS = {"unknown_line": 0.35, "unknown_column": 0.35}
 UNKNOWN = "unknown"  # marks an option printed with words no template knows
@@ -116,6 +116,7 @@ class Drift:
     thousands: str | None = None
     totals_moved: bool = False
     page_break: bool = False
+    column_order: bool = False  # the VAT rate column printed before the amount column
     unknown_line: tuple[str, float] | None = None
 
     def label(self, text: str) -> str:
@@ -141,6 +142,7 @@ class Drift:
         return {"kinds": list(self.kinds), "relabel": self.relabel, "labels": self.labels,
                 "columns": self.columns, "extra_column": self.extra_column, "date_format": self.date_format,
                 "thousands": self.thousands, "totals_moved": self.totals_moved, "page_break": self.page_break,
+                "column_order": self.column_order,
                 "unknown_line": list(self.unknown_line) if self.unknown_line else None,
                 "expects_flag": self.expects_flag}
 
@@ -202,6 +204,7 @@ def draw(supplier: str, rng: random.Random, kinds: list[str] | tuple[str, ...] |
         date_format=rng.choice(DATE_FORMATS[supplier]) if "date_format" in kinds else None,
         thousands=rng.choice(THOUSANDS[supplier]) if "thousands" in kinds else None,
         totals_moved="totals_moved" in kinds, page_break="page_break" in kinds,
+        column_order="column_order" in kinds,
         unknown_line=rng.choice(UNKNOWN_LINES) if "unknown_line" in kinds else None,
     )
 

@@ -121,6 +121,21 @@ class FillTo:
         return _Fill()
 
 
+def vat_before_amount(rows: list[list], widths: list[float], amount: int) -> tuple[list[list], list[float]]:
+    """Drift "column_order": the last column (the VAT rate) printed at index `amount`, before the amount."""
+    from sandbox.invoices.drift import active
+
+    if not active().column_order:
+        return rows, widths
+
+    def move(seq: list) -> list:
+        seq = list(seq)
+        seq.insert(amount, seq.pop())
+        return seq
+
+    return [move(r) for r in rows], move(widths)
+
+
 def extra_column(lines: list[dict]) -> tuple[str, list[str]] | None:
     """The column a drifted invoice adds to its lines table: (header, one value per line), or None."""
     from sandbox.invoices import frenchfmt as fr

@@ -8,7 +8,17 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyl
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices.drift import active
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, FillTo, build_pdf, extra_column, fit, font, style
+from sandbox.invoices.pdfkit import (
+    PAGE_H,
+    PAGE_W,
+    FillTo,
+    build_pdf,
+    extra_column,
+    fit,
+    font,
+    style,
+    vat_before_amount,
+)
 
 NNBSP = "\u202f"
 BLUE = colors.HexColor("#1D5FA8")
@@ -175,7 +185,8 @@ def _detail(site: dict) -> list:
     values = dict(zip(map(id, site["lines"]), added[1] if added else [], strict=False))
     names = [n if i < 2 or not isinstance(n, str) else fit(n, P_HEAD, w) for i, (n, w) in
              enumerate(zip(names, widths, strict=True))]
-    head = Table([names], colWidths=widths, hAlign="LEFT", style=_plain((1.8, 1.8), [
+    (names,), head_widths = vat_before_amount([names], widths, 4)
+    head = Table([names], colWidths=head_widths, hAlign="LEFT", style=_plain((1.8, 1.8), [
                      ("FONT", (0, 0), (-1, -1), BOLD, 8, 9.6), ("TEXTCOLOR", (0, 0), (-1, -1), BLUE),
                      ("ALIGN", (2, 0), (-1, -1), "RIGHT")]))
     out: list = [head]
@@ -197,7 +208,8 @@ def _detail(site: dict) -> list:
                  ("FONT", (0, last), (-1, last), BOLD, 8.3, 9.96), ("SPAN", (0, last), (3, last)),
                  ("ALIGN", (0, last), (3, last), "RIGHT")]
         extra += [("SPAN", (0, r), (1, r)) for r in range(1, last)]
-        out += [Table(rows, colWidths=widths, hAlign="LEFT",
+        rows, group_widths = vat_before_amount(rows, widths, 4)
+        out += [Table(rows, colWidths=group_widths, hAlign="LEFT",
                       style=_plain((1.8, 1.8), extra)), Spacer(1, 4.2)]
     return out
 

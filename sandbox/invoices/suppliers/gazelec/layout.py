@@ -8,7 +8,16 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyl
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices.drift import active
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, FillTo, build_pdf, extra_column, fit, style
+from sandbox.invoices.pdfkit import (
+    PAGE_H,
+    PAGE_W,
+    FillTo,
+    build_pdf,
+    extra_column,
+    fit,
+    style,
+    vat_before_amount,
+)
 from sandbox.invoices.periods import month_slices
 
 GREEN = colors.HexColor("#2E6B30")
@@ -170,6 +179,7 @@ def _detail(site: dict) -> Table:
                      _n(x["amount_excl_tax"], 2), _vat(x["vat_rate"])])
         if added:
             rows[-1].insert(7, added[1][i])
+    rows, widths = vat_before_amount(rows, widths, 6)
     return Table(rows, colWidths=widths, repeatRows=1, style=_boxed([
         ("BACKGROUND", (0, 0), (-1, 0), FILL), ("FONT", (0, 0), (-1, 0), "Times-Bold", 8, 9.6),
         ("ALIGN", (3, 1), (3, -1), "RIGHT"), ("ALIGN", (5, 1), (6, -1), "RIGHT"), ("ALIGN", (7, 1), (7, -1), "CENTER")]))

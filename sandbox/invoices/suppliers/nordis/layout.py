@@ -9,7 +9,17 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices.drift import active
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, FillTo, build_pdf, extra_column, fit, font, style
+from sandbox.invoices.pdfkit import (
+    PAGE_H,
+    PAGE_W,
+    FillTo,
+    build_pdf,
+    extra_column,
+    fit,
+    font,
+    style,
+    vat_before_amount,
+)
 
 NAVY = colors.HexColor("#1B2A49")
 GRID = colors.HexColor("#8A94A6")
@@ -183,6 +193,7 @@ def _lines(site: dict, index: int) -> Table:
             rows[-1].insert(6, added[1][i])
     rows.append([f"Total HT du site {index}", "", "", "", "", _n(site["total_excl_tax"], 2)] + [""] * (len(widths) - 6))
     last = len(rows) - 1
+    rows, widths = vat_before_amount(rows, widths, 5)
     return Table(rows, colWidths=widths, repeatRows=1, style=_grid([
         ("BACKGROUND", (0, 0), (-1, 0), FILL), ("FONT", (0, 0), (-1, 0), BOLD, 7, 8.4),
         ("BACKGROUND", (0, last), (-1, last), FILL), ("FONT", (0, last), (-1, last), BOLD, 7.2, 8.64),

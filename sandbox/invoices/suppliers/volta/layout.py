@@ -8,7 +8,16 @@ from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 from sandbox.invoices import frenchfmt as fr
 from sandbox.invoices.drift import active
 from sandbox.invoices.lines import vat_breakdown
-from sandbox.invoices.pdfkit import PAGE_H, PAGE_W, FillTo, build_pdf, extra_column, fit, style
+from sandbox.invoices.pdfkit import (
+    PAGE_H,
+    PAGE_W,
+    FillTo,
+    build_pdf,
+    extra_column,
+    fit,
+    style,
+    vat_before_amount,
+)
 from sandbox.invoices.periods import month_slices
 
 TEAL = colors.HexColor("#0E6B6B")
@@ -172,6 +181,7 @@ def _detail_table(site: dict) -> Table:
     if added:
         extra = [(c, (a + (a >= 6), b), (d + (d >= 6), e), *rest) if c in ("ALIGN",) and a >= 0 else (c, (a, b),
                  (d, e), *rest) for c, (a, b), (d, e), *rest in extra]
+    rows, widths = vat_before_amount(rows, widths, 5)
     return Table(rows, colWidths=widths, repeatRows=1, style=_grid_style(extra))
 
 
