@@ -4,6 +4,8 @@ export DAG red (retried); a replayed quarantine queues an export run."""
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
@@ -13,7 +15,7 @@ from sandbox import drops
 pytestmark = [pytest.mark.services, pytest.mark.airflow, pytest.mark.timeout(300)]
 
 
-def _config(tmp_path, monkeypatch, accounts: list[str]) -> None:
+def _config(tmp_path, monkeypatch, accounts: list[str], remote_dir: str) -> None:
     import shutil
 
     import yaml
@@ -24,7 +26,7 @@ def _config(tmp_path, monkeypatch, accounts: list[str]) -> None:
     shutil.copytree(REPO / "include" / "config", config, dirs_exist_ok=True)
     path = config / "suppliers" / "nordis.yaml"
     nordis = yaml.safe_load(path.read_text())
-    nordis["roads"][0].update(sensor_timeout_seconds=3, sensor_poke_seconds=1, accounts=[{"id": a} for a in accounts])
+    nordis["roads"][0].update(remote_dir=remote_dir, sensor_timeout_seconds=3, sensor_poke_seconds=1, accounts=[{"id": a} for a in accounts])
     path.write_text(yaml.safe_dump(nordis, allow_unicode=True))
     monkeypatch.setenv("COLLECTE_CONFIG_DIR", str(config))
 
@@ -57,9 +59,10 @@ def test_an_erp_outage_leaves_collection_green_and_fails_the_export(airflow_home
 
     env = airflow_home
     monkeypatch.setenv("COLLECTE_RETRY_DELAY_SECONDS", "1")
-    month = drops.drop_history(env.sftp_root / "nordis" / "outgoing", "nordis", account_seed=21, months=1,
+    folder = f"erp-{uuid.uuid4().hex[:8]}"  # a drop folder of this test's own (sshd's root is per session)
+    month = drops.drop_history(env.sftp_root / folder / "outgoing", "nordis", account_seed=21, months=1,
                                n_sites=2)[0]
-    _config(tmp_path, monkeypatch, [month.pdf.name.split("_")[2]])
+    _config(tmp_path, monkeypatch, [month.pdf.name.split("_")[2]], f"{folder}/outgoing")
     with connect(env.pg_url) as conn:
         seed_demo(conn, RawZone(env.s3, env.bucket))
         conn.commit()

@@ -6,6 +6,8 @@ is recorded as such and loaded once), nothing is archived without a status, a re
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from collecte.warehouse.db import connect
@@ -15,7 +17,7 @@ from tests.integration.bad_files import bad_csvs, bad_pdfs
 pytestmark = [pytest.mark.services, pytest.mark.airflow, pytest.mark.timeout(420)]
 
 
-def _config(tmp_path, monkeypatch, account: str) -> None:
+def _config(tmp_path, monkeypatch, account: str, remote_dir: str) -> None:
     import shutil
 
     import yaml
@@ -26,7 +28,7 @@ def _config(tmp_path, monkeypatch, account: str) -> None:
     shutil.copytree(REPO / "include" / "config", config, dirs_exist_ok=True)
     path = config / "suppliers" / "nordis.yaml"
     nordis = yaml.safe_load(path.read_text())
-    nordis["roads"][0].update(sensor_timeout_seconds=3, sensor_poke_seconds=1, accounts=[{"id": account}])
+    nordis["roads"][0].update(remote_dir=remote_dir, sensor_timeout_seconds=3, sensor_poke_seconds=1, accounts=[{"id": account}])
     path.write_text(yaml.safe_dump(nordis, allow_unicode=True))
     monkeypatch.setenv("COLLECTE_CONFIG_DIR", str(config))
 
@@ -51,7 +53,8 @@ def test_one_sftp_batch_of_good_and_bad_files(airflow_home, tmp_path, monkeypatc
     from collecte.landing.raw_zone import RawZone
 
     env = airflow_home
-    outgoing = env.sftp_root / "nordis" / "outgoing"
+    folder = f"bad-{uuid.uuid4().hex[:8]}"  # a drop folder of this test's own (sshd's root is per session)
+    outgoing = env.sftp_root / folder / "outgoing"
     good = drops.drop_history(outgoing, "nordis", account_seed=33, months=2, n_sites=2)
     account = good[0].pdf.name.split("_")[2]
     expected = {}  # file name -> what its quarantine reason must say
@@ -66,7 +69,7 @@ def test_one_sftp_batch_of_good_and_bad_files(airflow_home, tmp_path, monkeypatc
     duplicate = outgoing / f"NRD_FAC_{account}_202712_{seq + 1:06d}.pdf"
     duplicate.write_bytes(good[0].pdf.read_bytes())  # the same invoice again, under another name
     drops._aged(duplicate)
-    _config(tmp_path, monkeypatch, account)
+    _config(tmp_path, monkeypatch, account, f"{folder}/outgoing")
     with connect(env.pg_url) as conn:
         seed_demo(conn, RawZone(env.s3, env.bucket))
         conn.commit()
