@@ -129,12 +129,15 @@ def _line(spec: LinesSpec, row: Row, decimal: str, ex: Extraction, path: str) ->
             ex.flag(path, f"line '{label}': time-of-use period not recognised", where)
     qty_text = f"{row.get('quantity')} {row.get('unit')}".strip()
     quantity = parse_number(qty_text, decimal)
+    unit = _unit(spec, qty_text) if quantity is not None else None
+    if quantity is not None and unit not in spec.units.values():
+        ex.flag(path, f"line '{label}': unit '{unit or ''}' not recognised", row.boxes.get("unit") or where)
     return {
         "category": category,
         "label": label,
         "period": period,
         "quantity": quantity,
-        "unit": _unit(spec, qty_text) if quantity is not None else None,
+        "unit": unit,
         "unit_price": parse_number(row.get("unit_price"), decimal),
         "amount_excl_tax": parse_number(row.get("amount"), decimal),
         "vat_rate": parse_percent(row.get("vat"), decimal) if row.get("vat") else None,
