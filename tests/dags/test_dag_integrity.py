@@ -36,7 +36,7 @@ def test_expected_dags_exist(parsed):
     assert set(parsed["dags"]) >= {
         "collect_nordis", "collect_volta", "collect_azur", "collect_gazelec", "collect_enedis", "collect_grdf",
         "import_meter_history", "telereleve", "stop_operator_access", "gdpr_retention", "reprocess_quarantine",
-        "collecte_alerts"}
+        "collecte_alerts", "gdpr_erasure", "export_invoices", "crosscheck_invoices"}
 
 
 def test_dags_have_owner_tags_retries_and_docs(parsed):
