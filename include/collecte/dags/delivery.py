@@ -132,39 +132,35 @@ def _params() -> dict[str, Param]:
                                description="Manual runs: only these supplier codes; empty: every supplier")}
 
 
-def build_export_dag(doc_md: str | None = None) -> DAG:
-    """`export_invoices`: scheduled on the invoice Asset."""
+def _delivery_dag(dag_id: str, description: str, schedule: Any, tag: str, per_supplier: Any,
+                  doc_md: str | None) -> DAG:
+    """A delivery DAG: on `schedule` (Assets), `per_supplier` mapped over the suppliers whose data changed."""
     with DAG(
         **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
-        dag_id=EXPORT_DAG_ID,
-        description="Deliver loaded invoices to the ERP, files and databases (on warehouse.invoice)",
-        schedule=dataset_asset("invoice"),
+        dag_id=dag_id,
+        description=description,
+        schedule=schedule,
         start_date=datetime(2026, 1, 1),
         catchup=False,
         max_active_runs=1,
         default_args=default_args(),
         params=_params(),
-        tags=["collecte", "delivery", "export"],
+        tags=["collecte", "delivery", tag],
         doc_md=doc_md or __doc__,
     ) as dag:
-        export_supplier.expand(supplier_code=changed_suppliers())
+        per_supplier.expand(supplier_code=changed_suppliers())
     return dag
+
+
+def build_export_dag(doc_md: str | None = None) -> DAG:
+    """`export_invoices`: scheduled on the invoice Asset."""
+    return _delivery_dag(EXPORT_DAG_ID, "Deliver loaded invoices to the ERP, files and databases (on warehouse.invoice)",
+                         dataset_asset("invoice"), "export", export_supplier, doc_md)
 
 
 def build_crosscheck_dag(doc_md: str | None = None) -> DAG:
     """`crosscheck_invoices`: scheduled on invoices or operator metering."""
-    with DAG(
-        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
-        dag_id=CROSSCHECK_DAG_ID,
-        description="Invoice kWh against metered kWh (on warehouse.invoice, daily_energy, gas_consumption)",
-        schedule=dataset_asset("invoice") | dataset_asset("daily_energy") | dataset_asset("gas_consumption"),
-        start_date=datetime(2026, 1, 1),
-        catchup=False,
-        max_active_runs=1,
-        default_args=default_args(),
-        params=_params(),
-        tags=["collecte", "delivery", "quality"],
-        doc_md=doc_md or __doc__,
-    ) as dag:
-        crosscheck_supplier.expand(supplier_code=changed_suppliers())
-    return dag
+    return _delivery_dag(CROSSCHECK_DAG_ID,
+                         "Invoice kWh against metered kWh (on warehouse.invoice, daily_energy, gas_consumption)",
+                         dataset_asset("invoice") | dataset_asset("daily_energy") | dataset_asset("gas_consumption"),
+                         "quality", crosscheck_supplier, doc_md)
