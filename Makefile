@@ -31,8 +31,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproj
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
+# EXECUTOR=celery: Redis broker, PostgreSQL metadata DB, WORKERS Celery workers on every queue, or one
+# worker per space-separated group of WORKER_QUEUES (e.g. WORKER_QUEUES="browser,default api").
+EXECUTOR ?= local
+WORKERS ?= 2
+WORKER_QUEUES ?=
+
 demo: setup
-	$(PY) -m sandbox.demo start
+	COLLECTE_EXECUTOR=$(EXECUTOR) COLLECTE_WORKERS=$(WORKERS) COLLECTE_WORKER_QUEUES="$(WORKER_QUEUES)" \
+	  $(PY) -m sandbox.demo start
 
 stop:
 	@if [ -x $(PY) ]; then $(PY) -m sandbox.demo stop; fi

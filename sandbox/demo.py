@@ -3,6 +3,10 @@
     python -m sandbox.demo start     # start everything, run the collection DAGs, print a summary
     python -m sandbox.demo stop      # stop everything this started
     python -m sandbox.demo status    # what is running
+    python -m sandbox.demo worker --queues api   # Celery mode: one more worker, on some queues only
+
+COLLECTE_EXECUTOR=celery (`make demo EXECUTOR=celery WORKERS=2`) runs the same demo on Celery workers:
+Redis as the broker, Airflow's metadata in the project's PostgreSQL (sandbox/workers.py).
 
 State lives in .local/ (PostgreSQL data, SSH keys, the SFTP root, Airflow's home, logs, pids).
 Secrets are generated on first start and kept in .local/secrets/ (0600): the PostgreSQL
@@ -159,8 +163,31 @@ def admin_password() -> str:
     return json.loads(path.read_text())["admin"]
 
 
+def celery_mode() -> bool:
+    """Whether the demo runs on Celery workers (COLLECTE_EXECUTOR=celery) instead of the embedded LocalExecutor."""
+    from sandbox.workers import executor
+
+    return executor() == "celery"
+
+
+def _redis():
+    from sandbox.workers import demo_redis
+
+    return demo_redis(LOCAL, local_secret("redis_password"))
+
+
+def executor_env() -> dict[str, str]:
+    """Celery mode only: broker, PostgreSQL metadata database, deployment-wide rate limits."""
+    if not celery_mode():
+        return {}
+    from sandbox.workers import demo_env
+
+    warehouse = _pg().url("collecte", WAREHOUSE_ROLE, local_secret("warehouse_password"))
+    return demo_env(_pg(), _redis(), warehouse, local_secret("airflow_db_password"))
+
+
 def airflow_env() -> dict[str, str]:
-    """Airflow configuration of the demo: SQLite + LocalExecutor, every listener on loopback."""
+    """Airflow configuration of the demo: SQLite + LocalExecutor (or Celery), every listener on loopback."""
     return {
         "AIRFLOW_HOME": str(AIRFLOW_HOME),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
@@ -182,6 +209,7 @@ def airflow_env() -> dict[str, str]:
         "COLLECTE_RETRY_DELAY_SECONDS": "5",
         "TZ": "UTC",
         **service_env(),
+        **executor_env(),
     }
 
 
@@ -222,6 +250,10 @@ def start_services() -> None:
                    log_hint=f"See {LOGS / 's3.log'}.")
     S3Server(S3_PORT).ensure_bucket(BUCKET)
     print(f"  s3 api       127.0.0.1:{S3_PORT}  (bucket {BUCKET})")
+    if celery_mode():
+        from sandbox.workers import prepare_demo
+
+        prepare_demo(pg, _redis(), local_secret("airflow_db_password"), spawn)
 
 
 def seed_sandbox() -> None:
@@ -306,6 +338,10 @@ def start_airflow() -> None:
     spawn("airflow-scheduler", [str(BIN / "airflow"), "scheduler", "--skip-serve-logs"], env)
     spawn("airflow-dag-processor", [str(BIN / "airflow"), "dag-processor"], env)
     spawn("airflow-triggerer", [str(BIN / "airflow"), "triggerer", "--skip-serve-logs"], env)
+    if celery_mode():
+        from sandbox.workers import start_demo_workers
+
+        start_demo_workers(spawn, env)
     wait_until("airflow api-server", lambda: port_in_use(AIRFLOW_PORT), timeout=120,
                log_hint=f"See {LOGS / 'airflow-api.log'}.")
 
@@ -497,5 +533,16 @@ def status() -> None:
     print(f"{'postgresql':28s} {'running' if _pg().is_running() else 'stopped'}")
 
 
+def worker() -> None:
+    """Celery mode: start one more worker on the queues after --queues (default: every queue)."""
+    from sandbox.workers import QUEUES, start_demo_workers, worker_queues
+
+    spec = sys.argv[sys.argv.index("--queues") + 1] if "--queues" in sys.argv else ",".join(QUEUES)
+    os.environ["COLLECTE_EXECUTOR"] = "celery"
+    first = 1 + (sum(1 for _ in RUN.glob("airflow-worker*.pid")) if RUN.exists() else 0)
+    start_demo_workers(spawn, airflow_env(), worker_queues(spec=spec), first=first)
+
+
 if __name__ == "__main__":
-    {"start": start, "stop": stop, "status": status}[sys.argv[1] if len(sys.argv) > 1 else "start"]()
+    {"start": start, "stop": stop, "status": status,
+     "worker": worker}[sys.argv[1] if len(sys.argv) > 1 else "start"]()
