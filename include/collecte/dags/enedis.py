@@ -1,15 +1,20 @@
 """Task and DAG builders for the Enedis DAGs (`collect_enedis`, `import_meter_history`).
 
-    select_meters -> wait_for_publication -> collect_batch (mapped, pool `enedis`) -> load_batch (mapped) -> report
+    select_meters -> wait_for_publication -> collect_and_load (mapped, pool `enedis`) -> verify_complete
 
 `select_meters` asks the consent gate for each configured meter and data kind; refused ones are
-recorded NO_CONSENT with the gate's reason and skipped. `collect_batch` lands the operator's answers
-in the raw zone (references to XCom) and records statuses, history walls and gaps; `load_batch`
-stages Parquet and upserts the warehouse. Both DAGs run these same functions, so a backfill of
-`collect_enedis` and a history import of the same days give the same rows.
+recorded NO_CONSENT with the gate's reason and skipped. Each mapped `collect_and_load` takes one
+batch (meters x a window of Paris days): it asks only what the collection ledger says the window
+still owes (a task retry or a re-run of the same window resumes, it does not restart), lands the
+answers in the raw zone, then parses, checks (Great Expectations) and loads them through
+`collecte.stages.metering`, so a batch that fails never holds back another's load; a batch that
+still has transient failures after loading fails so that Airflow retries it. The leaf
+`verify_complete` (collecte.dags.operator_run) fails the run, naming the missing meters, kinds and
+days and the Params that replay them, unless every planned datum is in. Both DAGs run these same
+functions, so a backfill of `collect_enedis` and a history import of the same days give the same rows.
 
 The daily DAG's data interval is one Paris day [D 00:00, D+1 00:00); Enedis publishes day D from
-D+1 08:00, so `wait_for_publication` (reschedule mode: no worker slot held) waits until then.
+D+1 08:00, so `wait_for_publication` defers to the triggerer until D+1 08:30 (no worker slot held).
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, CronTriggerTimetable, Param, get_current_context, task
+from airflow.sdk import DAG, Param, get_current_context, task
 
 from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.errors import fail_fast
-from collecte.dags.runtime import default_args
+from collecte.dags.operator_run import operator_default_args, verify_complete
+from collecte.dags.schedule import paris_timetable
 from collecte.sources.enedis.config import KINDS, OperatorConfig, load_enedis
 
 PUBLICATION_DELAY = timedelta(hours=8, minutes=30)
@@ -54,20 +60,21 @@ def _select(kinds: list[str], meter_ids: list[str] | None, span_days: int | None
 
     from collecte.dags.interval import PARIS, run_interval
     from collecte.dags.runtime import warehouse_url
+    from collecte.metering.status import record_refused
     from collecte.sources.enedis.batch import plan_batches
-    from collecte.sources.enedis.status import record_status
     from collecte.warehouse.db import connect
 
     log = logging.getLogger("collecte.enedis")
     config = load_enedis()
-    interval = run_interval(get_current_context())
+    context = get_current_context()
+    interval = run_interval(context)
     today = datetime.now(PARIS).date()
     with connect(warehouse_url(), autocommit=True) as conn:
         meters, refused = gate_meters(conn, config, kinds, meter_ids, today)
         for meter, reasons in refused.items():
             for kind, reason in reasons.items():
                 log.warning("consent gate: skipping Enedis %s %s: %s", meter, kind, reason)
-                record_status(conn, meter, kind, "NO_CONSENT", f"consent gate: {reason}")
+        record_refused(conn, "enedis", refused, run_id=context["run_id"])
     if not meters:
         log.warning("Enedis: no meter may be collected (%d refused by the gate)", len(refused))
         return []
@@ -94,68 +101,56 @@ def select_history() -> list[dict[str, Any]]:
     return _select(kinds, params.get("meters") or None, HISTORY_SPAN_DAYS)
 
 
-@task
-def select_gas_history() -> list[dict[str, Any]]:
-    """Batches of PCEs for a GRDF history import (collected by collecte.sources.grdf.collect_pce)."""
-    import logging
+def publication_time(data_interval_start: Any, data_interval_end: Any, params: dict[str, Any] | None) -> str:
+    """When Enedis has published the run's last Paris day D: D+1 08:30 Paris time, ISO (a Jinja macro)."""
+    from collecte.dags.interval import paris_midnight, run_interval
 
-    from collecte.dags.interval import PARIS
-    from collecte.dags.runtime import warehouse_url
-    from collecte.sources.grdf.bookkeeping import NO_CONSENT, record_status
-    from collecte.sources.grdf.config import load_grdf_config
-    from collecte.sources.grdf.plan import plan_collection
-    from collecte.warehouse.db import connect
-
-    params = get_current_context()["params"]
-    if params.get("operator") != "grdf":
-        return []
-    log = logging.getLogger("collecte.grdf")
-    config = load_grdf_config()
-    wanted = set(params.get("meters") or [m.id for m in config.meters])
-    kinds = set(params.get("kinds") or [])
-    meters = []
-    for meter in config.meters:
-        chosen = [k for k in meter.kinds if not kinds or k in kinds]
-        if meter.id in wanted and chosen:
-            meters.append(meter.model_copy(update={"kinds": tuple(chosen)}))
-    with connect(warehouse_url(), autocommit=True) as conn:
-        plan = plan_collection(conn, meters, datetime.now(PARIS).date())
-        for pce, reasons in plan.refused.items():
-            for kind, reason in reasons.items():
-                log.warning("consent gate: skipping GRDF %s %s: %s", pce, kind, reason)
-                record_status(conn, pce, kind, NO_CONSENT, f"consent gate: {reason}")
-    return plan.batches(config.batch_size)
+    interval = run_interval({"params": params or {}, "data_interval_start": data_interval_start,
+                             "data_interval_end": data_interval_end})
+    day_after = paris_midnight(interval.last_day + timedelta(days=1))
+    return (day_after + PUBLICATION_DELAY).isoformat()
 
 
-@task.sensor(poke_interval=900, timeout=int(timedelta(hours=20).total_seconds()), mode="reschedule")
 def wait_for_publication() -> Any:
-    """Wait until Enedis has published the run's last day (D+1 08:30 Paris time)."""
-    from airflow.sdk import PokeReturnValue
+    """A deferrable sensor: the wait runs on the triggerer, no worker slot is held for hours."""
+    from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
 
-    from collecte.dags.interval import PARIS, paris_midnight, run_interval
-
-    interval = run_interval(get_current_context())
-    ready_at = paris_midnight(interval.last_day + timedelta(days=1)) + PUBLICATION_DELAY
-    return PokeReturnValue(is_done=datetime.now(PARIS) >= ready_at)
+    return DateTimeSensorAsync(
+        task_id="wait_for_publication",
+        target_time="{{ enedis_publication_time(data_interval_start, data_interval_end, params) }}",
+        timeout=int(timedelta(hours=30).total_seconds()), retries=0)
 
 
 @task(map_index_template="{{ enedis_batch }}")
 @fail_fast  # API not subscribed (900908), bad credentials: a person must act, no retry
-def collect_batch(batch: dict[str, Any]) -> dict[str, Any]:
-    """Collect one batch of meters into the raw zone; references and statuses to XCom."""
+def collect_and_load(batch: dict[str, Any]) -> dict[str, Any]:
+    """One batch: collect what its window still owes into the raw zone, then parse -> check -> load it.
+
+    Loading happens before any failure is raised, so what landed is in even when some meters failed;
+    the retry (BatchFailed) asks only what is still missing.
+    """
     from collecte.airflow.hooks.enedis_dataconnect import EnedisDataConnectHook
     from collecte.dags.interval import PARIS
     from collecte.dags.runtime import raw_zone, warehouse_url
-    from collecte.sources.enedis.batch import collect_batch as run_batch
+    from collecte.sources.enedis.batch import collect_batch, load_batch, raise_if_failed
     from collecte.warehouse.db import connect
 
     context = get_current_context()
     context["enedis_batch"] = batch["label"]
     config = load_enedis()
-    with EnedisDataConnectHook(config.conn_id).get_conn() as client, \
-            connect(warehouse_url(), autocommit=True) as conn:
-        return run_batch(client, raw_zone(), conn, batch, today=datetime.now(PARIS).date(),
-                         threads=config.threads_per_task)
+    zone, run_id = raw_zone(), context["run_id"]
+    with connect(warehouse_url(), autocommit=True) as conn:
+        try:
+            with EnedisDataConnectHook(config.conn_id).get_conn() as client:
+                collected = collect_batch(client, zone, conn, batch, today=datetime.now(PARIS).date(),
+                                          threads=config.threads_per_task, run_id=run_id)
+        finally:
+            # even when collection raised (token refused, a bug), what earlier tries landed is loaded
+            loaded = load_batch(zone, conn, {"label": batch["label"], "refs": [],
+                                             "meters": {m["id"]: {} for m in batch["meters"]}}, run_id=run_id)
+    raise_if_failed(collected)
+    return {k: collected[k] for k in ("label", "first", "last", "raw_created", "failed", "resumed")} | {
+        "calls": collected["calls"], "loaded": loaded}
 
 
 def metering_assets() -> list:
@@ -163,41 +158,6 @@ def metering_assets() -> list:
     from collecte.dags.assets import dataset_asset
 
     return [dataset_asset(t) for t in ("daily_energy", "load_curve", "max_power", "meter_index", "meter_contract")]
-
-
-@task(map_index_template="{{ enedis_batch }}")
-def load_batch(collected: dict[str, Any]) -> dict[str, Any]:
-    """Stage Parquet, check it (GX suites), upsert the warehouse from one batch's raw objects."""
-    from airflow.sdk.exceptions import AirflowFailException
-
-    from collecte.dags.runtime import raw_zone, warehouse_url
-    from collecte.sources.enedis.batch import load_batch as run_load
-    from collecte.warehouse.db import connect
-
-    context = get_current_context()
-    context["enedis_batch"] = collected["label"]
-    with connect(warehouse_url(), autocommit=True) as conn:
-        result = run_load(raw_zone(), conn, collected, check=True, run_id=context["run_id"])
-    if result["failed"]:
-        # a failed expectation will fail again: no retry; the passing rows are loaded, the others quarantined
-        raise AirflowFailException(f"Enedis {collected['label']}: rows failing the quality suites were "
-                                   f"quarantined, not loaded: {result['failed']}")
-    return result
-
-
-@task(trigger_rule="all_done")
-def report(collected: list[dict[str, Any]], loaded: list[dict[str, Any]]) -> dict[str, Any]:
-    """One line per run: meters, statuses other than OK, raw objects created, rows changed."""
-    import logging
-
-    log = logging.getLogger("collecte.enedis")
-    flagged = {f"{meter} {kind}": f"{o['status']} {o.get('message', '')}".strip()
-               for batch in collected or [] for meter, kinds in batch["meters"].items()
-               for kind, o in kinds.items() if o["status"] != "OK"}
-    out = {"batches": len(collected or []), "raw_created": sum(b["raw_created"] for b in collected or []),
-           "rows_changed": sum(b["rows_changed"] for b in loaded or []), "flagged": flagged}
-    log.info("Enedis run: %s", out)
-    return out
 
 
 def _aware(day: str) -> datetime:
@@ -212,26 +172,27 @@ def build_collect_enedis(config: OperatorConfig | None = None, doc_md: str | Non
 
     config = config or load_enedis()
     with DAG(
-        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id="collect_enedis",
         description="Enedis Data Connect: daily energy, load curves, max power, indexes, contract data",
         doc_md=doc_md or __doc__,
-        # a run at D+1 00:00 Paris covers the Paris day D (data interval [D, D+1)); Airflow 3's plain
-        # cron schedules have empty data intervals, which would leave backfills without their day
-        schedule=CronTriggerTimetable("0 0 * * *", timezone="Europe/Paris", interval=timedelta(days=1)),
+        # a run at D+1 00:00 Paris covers the Paris day D (data interval [D, D+1)); the publication wait
+        # then defers until D+1 08:30
+        schedule=paris_timetable(config.schedule),
         start_date=_aware(config.start_date),
         catchup=False,
         max_active_runs=2,
-        default_args=default_args(),
+        default_args=operator_default_args(config.execution_timeout_minutes),
         params=manual_params(),
+        user_defined_macros={"enedis_publication_time": publication_time},
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         tags=["collecte", "operator", "enedis", "electricity"],
     ) as dag:
         batches = select_meters()
-        ready = wait_for_publication()
-        collected = collect_batch.override(pool=config.pool, queue=config.queue).expand(batch=batches)
-        ready >> collected
-        loaded = load_batch.override(outlets=metering_assets()).expand(collected=collected)
-        report(collected, loaded)
+        collected = collect_and_load.override(pool=config.pool, queue=config.queue, outlets=metering_assets()
+                                              ).expand(batch=batches)
+        wait_for_publication() >> collected
+        # all_done: runs after every batch, failed or not, and fails the run when anything is missing
+        collected >> verify_complete.override(task_id="verify_complete")(batches, operator="enedis")
     return dag
 
 
@@ -251,13 +212,15 @@ def history_params() -> dict[str, Param]:
 
 
 def build_import_meter_history(config: OperatorConfig | None = None, doc_md: str | None = None) -> DAG:
-    """`import_meter_history`: manual, a Params form; Enedis spans chunked to the operator's limits."""
-    from collecte.dags.grdf import collect_batch as collect_gas_batch
+    """`import_meter_history`: manual, a Params form; Enedis spans chunked to the operator's limits, or GRDF."""
+    from collecte.dags.assets import dataset_asset
+    from collecte.dags.grdf import collect_and_load as collect_and_load_gas
+    from collecte.dags.grdf import select_gas_history
     from collecte.sources.grdf.config import load_grdf_config
 
     config = config or load_enedis()
+    gas = load_grdf_config()
     with DAG(
-        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id="import_meter_history",
         description="Import a span of history for chosen meters (Enedis or GRDF)",
         doc_md=doc_md or __doc__,
@@ -265,16 +228,19 @@ def build_import_meter_history(config: OperatorConfig | None = None, doc_md: str
         start_date=_aware(config.start_date),
         catchup=False,
         max_active_runs=1,
-        default_args=default_args(),
+        default_args=operator_default_args(config.execution_timeout_minutes),
         params=history_params(),
         tags=["collecte", "operator", "enedis", "grdf", "history"],
+        **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
     ) as dag:
         batches = select_history()
-        collected = collect_batch.override(pool=config.pool, queue=config.queue).expand(batch=batches)
-        loaded = load_batch.override(outlets=metering_assets()).expand(collected=collected)
-        report(collected, loaded)
+        collected = collect_and_load.override(pool=config.pool, queue=config.queue, outlets=metering_assets()
+                                              ).expand(batch=batches)
+        collected >> verify_complete.override(task_id="verify_enedis")(batches, operator="enedis")
         gas_batches = select_gas_history()
-        collect_gas_batch.override(task_id="collect_gas_batch", pool=load_grdf_config().pool,
-                                   queue=load_grdf_config().queue
-                                   ).expand(batch=gas_batches)
+        gas_collected = collect_and_load_gas.override(
+            task_id="collect_and_load_gas", pool=gas.pool, queue=gas.queue,
+            outlets=[dataset_asset("gas_consumption")],
+            execution_timeout=timedelta(minutes=gas.execution_timeout_minutes)).expand(batch=gas_batches)
+        gas_collected >> verify_complete.override(task_id="verify_grdf")(gas_batches, operator="grdf")
     return dag

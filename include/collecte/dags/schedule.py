@@ -1,4 +1,4 @@
-"""Schedules whose runs carry a real data interval (a Paris day for a daily schedule).
+"""The ONE Paris timetable helper of every scheduled DAG: runs carry a real data interval (a Paris day).
 
 In Airflow 3 a plain cron string or preset schedules with empty data intervals
 (`create_cron_data_intervals=False`): a backfilled run would not know which day it is for. A

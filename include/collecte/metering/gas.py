@@ -263,17 +263,10 @@ def continuity_gaps(rows: Sequence[GasConsumption]) -> list[str]:
 
 
 def arrow_schema() -> Any:
-    """The staged Parquet schema of `gas_consumption`."""
-    import pyarrow as pa
+    """The staged Parquet schema of `gas_consumption` (from the one dataset catalogue)."""
+    from collecte.quality.datasets import dataset
 
-    return pa.schema([
-        pa.field("pce", pa.string(), nullable=False), pa.field("period_start", pa.date32(), nullable=False),
-        pa.field("period_end", pa.date32(), nullable=False), pa.field("kind", pa.string(), nullable=False),
-        ("index_start_m3", pa.int64()), ("index_end_m3", pa.int64()),
-        ("volume_m3", pa.decimal128(14, 3)), ("conversion_coefficient", pa.decimal128(6, 3)),
-        ("energy_kwh", pa.decimal128(16, 3)), ("status", pa.string()), ("reading_reason", pa.string()),
-        ("reading_quality", pa.string()), ("raw_key", pa.string()),
-    ])
+    return dataset(TABLE).arrow_schema()
 
 
 def to_parquet(rows: Sequence[GasConsumption]) -> bytes:

@@ -1,77 +1,25 @@
-"""Canonical electricity metering datasets (docs/DATA_MODEL.md): columns, keys, Arrow schemas.
+"""Electricity metering datasets: the Data Connect resources and data kinds that feed them.
 
-One `Dataset` per warehouse table; parsers produce its columns, the staged Parquet carries its
-Arrow schema, the loader upserts on its key. Arrow types are built lazily (pyarrow is a heavy
-import and this module is imported by DAG files through the task builders).
+The datasets themselves (columns, keys, Arrow schemas) live in the one catalogue,
+`collecte.quality.datasets`; the names below are kept for the parsers that import them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collecte.quality.datasets import DATASETS as CATALOGUE
+from collecte.quality.datasets import METERING_DATASETS, Dataset
 
 DIRECTIONS = ("CONS", "PROD")
 TIME_CLASSES = ("BASE", "HP", "HC", "HPH", "HCH", "HPB", "HCB", "P")
 
+# The electricity datasets of the one catalogue (collecte.quality.datasets): columns, keys, Arrow types.
+DAILY_ENERGY = CATALOGUE["daily_energy"]
+LOAD_CURVE = CATALOGUE["load_curve"]
+MAX_POWER = CATALOGUE["max_power"]
+METER_INDEX = CATALOGUE["meter_index"]
+METER_CONTRACT = CATALOGUE["meter_contract"]
 
-@dataclass(frozen=True)
-class Dataset:
-    """A canonical dataset: its table, ordered columns with Arrow type names, and natural key.
-
-    Type "dict" is text stored dictionary-encoded (meter ids, raw keys: few values, many rows).
-    """
-
-    table: str
-    columns: tuple[tuple[str, str], ...]
-    key: tuple[str, ...]
-
-    @property
-    def column_names(self) -> list[str]:
-        """Columns in table order."""
-        return [name for name, _ in self.columns]
-
-    def arrow_schema(self) -> Any:
-        """The pyarrow schema of the staged Parquet."""
-        import pyarrow as pa
-
-        types = {"string": pa.string(), "date": pa.date32(), "int64": pa.int64(), "int32": pa.int32(),
-                 "int16": pa.int16(), "float64": pa.float64(), "timestamp": pa.timestamp("s", tz="UTC"),
-                 "dict": pa.dictionary(pa.int32(), pa.string())}
-        return pa.schema([pa.field(name, types[kind], nullable=name not in self.key)
-                          for name, kind in self.columns])
-
-
-DAILY_ENERGY = Dataset("daily_energy", (
-    ("meter_id", "dict"), ("day", "date"), ("direction", "dict"), ("source", "dict"),
-    ("energy_wh", "int64"), ("quality", "dict"), ("raw_key", "dict"),
-), ("meter_id", "day", "direction", "source"))
-
-LOAD_CURVE = Dataset("load_curve", (
-    ("meter_id", "dict"), ("interval_end", "timestamp"), ("direction", "dict"),
-    ("interval_minutes", "int16"), ("power_w", "int32"), ("energy_wh", "float64"),
-    ("source", "dict"), ("raw_key", "dict"),
-), ("meter_id", "interval_end", "direction"))
-
-MAX_POWER = Dataset("max_power", (
-    ("meter_id", "dict"), ("day", "date"), ("direction", "dict"), ("max_power_va", "int32"),
-    ("reached_at", "timestamp"), ("source", "dict"), ("raw_key", "dict"),
-), ("meter_id", "day", "direction"))
-
-METER_INDEX = Dataset("meter_index", (
-    ("meter_id", "dict"), ("reading_at", "timestamp"), ("time_class", "dict"),
-    ("direction", "dict"), ("index_wh", "int64"), ("context", "dict"), ("source", "dict"),
-    ("raw_key", "dict"),
-), ("meter_id", "reading_at", "time_class", "direction"))
-
-METER_CONTRACT = Dataset("meter_contract", (
-    ("meter_id", "string"), ("source", "string"), ("segment", "string"), ("fta", "string"),
-    ("tariff_option", "string"), ("subscribed_powers_kva", "string"), ("max_subscribed_kva", "float64"),
-    ("off_peak_hours", "string"), ("status", "string"), ("last_activation_date", "date"),
-    ("holder", "string"), ("address", "string"), ("valid_at", "timestamp"), ("raw_key", "string"),
-    ("injection_contract", "string"),
-), ("meter_id", "source"))
-
-DATASETS = {d.table: d for d in (DAILY_ENERGY, LOAD_CURVE, MAX_POWER, METER_INDEX, METER_CONTRACT)}
+DATASETS: dict[str, Dataset] = {name: CATALOGUE[name] for name in METERING_DATASETS}
 
 # Data Connect resource -> (dataset, direction)
 RESOURCES: dict[str, tuple[Dataset, str]] = {

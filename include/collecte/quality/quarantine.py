@@ -1,10 +1,15 @@
 """Quarantine: what failed its checks, kept aside with the expectations it failed, until replayed.
 
-Objects go under `quarantine/<raw key without raw/>/dataset=<dataset>/...`:
+This is the ONE quarantine of every dataset and road (supplier files, operator answers, invoices):
+one key layout, the one `reprocess_quarantine` reads. Objects go under
+`quarantine/<raw key without raw/>/dataset=<dataset>/...`:
 - failed rows of a tabular batch: `<validation_id>.parquet` (the rows, plus `failed_expectations`)
   and `<validation_id>.reason.json`;
+- records the parser rejected: `rejects.jsonl` (one line per record: ref, reason, content) and
+  `rejects.reason.json`; they are replayed from the raw object with a fixed parser;
 - a rejected invoice: `<invoice_number>.json` (the whole canonical invoice, with `quarantine` reasons);
-- a whole batch that could not be checked (missing columns, unreadable): the raw content itself.
+- a whole raw object that could not be parsed or checked: `whole.<ext>` (the raw content itself) and
+  `whole.reason.json`.
 Each quarantined record also gets a `quarantine_record` row (status `quarantined`, then `released`
 once a replay loads it). Past `ROW_RECORD_LIMIT` failed rows, one record `*` stands for the batch.
 A person may fix a quarantined object in place (same key) before replaying it.
@@ -159,11 +164,46 @@ def quarantine_invoice(zone: Any, conn: Any, invoice: Mapping[str, Any], *, raw_
     return QuarantineReceipt("invoice", raw_key, key, 1, reason)
 
 
+def _reason_file(zone: Any, key: str, raw_key: str, dataset: str, reason: str, **extra: Any) -> None:
+    import orjson
+
+    stem = key.rsplit(".", 1)[0] if "." in key.rsplit("/", 1)[-1] else key
+    zone.put(stem + ".reason.json", orjson.dumps({"raw_key": raw_key, "dataset": dataset, "reason": reason, **extra},
+                                                 option=orjson.OPT_INDENT_2), content_type="application/json")
+
+
 def quarantine_batch(zone: Any, conn: Any, *, dataset: str, raw_key: str, reason: str) -> QuarantineReceipt:
-    """Set aside a whole raw object that could not be checked (copied as is, with the reason)."""
-    key = zone.quarantine(raw_key, zone.get(raw_key), reason=reason, suffix=f".dataset={dataset}")
+    """Set aside a whole raw object that could not be parsed or checked (copied as is, with the reason)."""
+    name = raw_key.rsplit("/", 1)[-1]
+    ext = name.split(".", 1)[1] if "." in name else "bin"
+    key = quarantine_base(raw_key, dataset) + f"whole.{ext}"
+    zone.put(key, zone.get(raw_key), metadata={"reason": reason[:1500], "raw-key": raw_key, "dataset": dataset})
+    _reason_file(zone, key, raw_key, dataset, reason)
     _records(conn, [(raw_key, "*", dataset, reason, key, ["batch"], None)])
     return QuarantineReceipt(dataset, raw_key, key, 0, reason)
+
+
+def quarantine_rejects(zone: Any, conn: Any, *, raw_key: str, dataset: str,
+                       rejects: Iterable[tuple[str, str, Any]]) -> QuarantineReceipt | None:
+    """Set aside the records a parser rejected: (record ref, reason, content) of one raw object.
+
+    One `rejects.jsonl` per raw object and dataset (rewritten whole on a rerun: same key, same
+    records), one `quarantine_record` per record. None when there is nothing to set aside.
+    """
+    import orjson
+
+    rejects = list(rejects)
+    if not rejects:
+        return None
+    key = quarantine_base(raw_key, dataset) + "rejects.jsonl"
+    body = b"\n".join(orjson.dumps({"record": ref, "reason": reason, "content": content}, default=str)
+                      for ref, reason, content in rejects)
+    reason = f"{len(rejects)} {dataset} record(s) rejected by the parser: {rejects[0][1]}"
+    zone.put(key, body, content_type="application/x-ndjson",
+             metadata={"raw-key": raw_key, "dataset": dataset, "records": str(len(rejects))})
+    _reason_file(zone, key, raw_key, dataset, reason, records=len(rejects))
+    _records(conn, [(raw_key, str(ref), dataset, str(why), key, ["parse"], None) for ref, why, _ in rejects])
+    return QuarantineReceipt(dataset, raw_key, key, len(rejects), reason)
 
 
 def open_records(conn: Any, *, raw_key: str | None = None, dataset: str | None = None) -> list[dict[str, Any]]:

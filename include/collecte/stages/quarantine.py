@@ -1,8 +1,11 @@
-"""Quarantine of rejected records and files: the bytes and the reason in S3, a row in the warehouse."""
+"""Quarantine of rejected records and files, through the one quarantine (collecte.quality.quarantine).
+
+Kept for the supplier stages that call it; the key layout and the `quarantine_record` rows are the
+ones `reprocess_quarantine` reads.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,32 +16,16 @@ def quarantine_records(
     zone: RawZone, conn: Any, *, raw_key: str, dataset: str, rejects: Iterable[tuple[str, str, str]],
 ) -> int:
     """Quarantine (record_ref, reason, raw text) rejects of one raw object; return how many."""
-    rejects = list(rejects)
-    if not rejects:
-        return 0
-    body = "\n".join(json.dumps({"record": ref, "reason": reason, "content": text}, ensure_ascii=False)
-                     for ref, reason, text in rejects).encode()
-    key = zone.quarantine(raw_key, body, reason=f"{len(rejects)} {dataset} record(s) rejected",
-                          suffix=f".{dataset}.rejects.jsonl")
+    from collecte.quality.quarantine import quarantine_rejects
+
     with conn.transaction():
-        for ref, reason, _ in rejects:
-            conn.execute(
-                "INSERT INTO quarantine_record (raw_key, record_ref, dataset, reason, quarantine_key)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (raw_key, record_ref, dataset)"
-                " DO UPDATE SET reason = EXCLUDED.reason, quarantine_key = EXCLUDED.quarantine_key",
-                (raw_key, ref, dataset, reason, key),
-            )
-    return len(rejects)
+        receipt = quarantine_rejects(zone, conn, raw_key=raw_key, dataset=dataset, rejects=rejects)
+    return receipt.rows if receipt else 0
 
 
 def quarantine_file(zone: RawZone, conn: Any, *, raw_key: str, dataset: str, reason: str) -> str:
     """Quarantine a whole raw object (the raw object itself stays in the raw zone)."""
-    key = zone.quarantine(raw_key, zone.get(raw_key), reason=reason, suffix=f".{dataset}")
+    from collecte.quality.quarantine import quarantine_batch
+
     with conn.transaction():
-        conn.execute(
-            "INSERT INTO quarantine_record (raw_key, record_ref, dataset, reason, quarantine_key)"
-            " VALUES (%s, '*', %s, %s, %s) ON CONFLICT (raw_key, record_ref, dataset)"
-            " DO UPDATE SET reason = EXCLUDED.reason, quarantine_key = EXCLUDED.quarantine_key",
-            (raw_key, dataset, reason, key),
-        )
-    return key
+        return quarantine_batch(zone, conn, dataset=dataset, raw_key=raw_key, reason=reason).quarantine_key

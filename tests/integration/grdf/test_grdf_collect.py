@@ -7,8 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from collecte.metering.gas import staged_key
 from collecte.sources.grdf import collect_pce
 from collecte.sources.grdf.resources import published_window
+from collecte.stages.metering import load_gas
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(90)]
 
@@ -22,6 +24,9 @@ def test_normal_pce_lands_checks_stages_and_loads(adict, client, raw_zone, conn)
     summary = collect_pce(client, T2, start, end, ALL_KINDS, raw_zone, conn, published_lookback_months=3,
                           today=today)
     assert summary.status == "OK", summary
+    assert conn.execute("SELECT count(*) FROM gas_consumption").fetchone()[0] == 0, "the source only lands"
+    loaded = load_gas(raw_zone, conn, summary.refs())
+    assert not loaded.quarantined and not loaded.rejected_raw
     assert conn.execute("SELECT count(*), min(period_start), max(period_end) FROM gas_consumption"
                         " WHERE pce = %s AND kind = 'informative'", (T2,)).fetchone() == (40, start, end)
     published = conn.execute("SELECT period_start, period_end, status FROM gas_consumption WHERE pce = %s"
@@ -51,7 +56,8 @@ def test_normal_pce_lands_checks_stages_and_loads(adict, client, raw_zone, conn)
     # the staged Parquet holds exactly the loaded rows of its raw object
     import pyarrow.parquet as pq
 
-    (staged,) = summary.kinds["daily"].staged_keys
+    (raw,) = summary.kinds["daily"].raw_keys
+    staged = staged_key(raw)
     table = pq.read_table(io.BytesIO(raw_zone.get(staged)))
     assert table.num_rows == 40 and set(table.column("raw_key").to_pylist()) == set(summary.kinds["daily"].raw_keys)
     statuses = dict(conn.execute("SELECT data_kind, status FROM meter_status WHERE meter_id = %s", (T2,)).fetchall())
@@ -62,15 +68,15 @@ def test_rerun_changes_nothing_and_lands_nothing(adict, client, raw_zone, conn):
     today = adict.state.today()
     args = (client, T3, today - timedelta(days=10), today, ALL_KINDS, raw_zone, conn)
     first = collect_pce(*args, published_lookback_months=3, today=today)
-    keys = raw_zone.keys("")
-    assert first.rows_changed > 0 and first.raw_created == 4
+    assert load_gas(raw_zone, conn, first.refs()).rows_changed > 0 and first.raw_created == 4
+    keys = raw_zone.keys("raw/")
     second = collect_pce(*args, published_lookback_months=3, today=today)
-    assert (second.rows_changed, second.raw_created) == (0, 0)
-    assert raw_zone.keys("") == keys
+    assert (load_gas(raw_zone, conn, second.refs()).rows_changed, second.raw_created) == (0, 0)
+    assert raw_zone.keys("raw/") == keys
     # a run on the next day of the same month asks the same published window: same answer, no new object
     third = collect_pce(client, T3, today - timedelta(days=9), today, ["consumption"], raw_zone, conn,
                         published_lookback_months=3, today=today)
-    assert third.raw_created == 0 and third.rows_changed == 0
+    assert third.raw_created == 0 and load_gas(raw_zone, conn, third.refs()).rows_changed == 0
 
 
 def test_t1_bimonthly_publication_and_history_limit(adict, client, raw_zone, conn):
@@ -78,6 +84,7 @@ def test_t1_bimonthly_publication_and_history_limit(adict, client, raw_zone, con
     start = date(today.year - 6, 1, 1)
     summary = collect_pce(client, T1, start, today, ["consumption", "daily"], raw_zone, conn, today=today)
     assert summary.status == "OK"
+    load_gas(raw_zone, conn, summary.refs())
     assert any("perimeter" in note or "history limit" in note for note in summary.kinds["consumption"].notes)
     assert any("history limit" in note for note in summary.kinds["daily"].notes)
     assert not any(status == 400 for *_, status in adict.state.calls), "clamped before asking, no 400"

@@ -108,7 +108,8 @@ def test_gas_consumption_forms_and_arithmetic():
 
     base = {"period_start": date(2026, 1, 1), "period_end": date(2026, 1, 31), "kind": "published",
             "index_start_m3": 1000, "index_end_m3": 1100, "volume_m3": 100, "conversion_coefficient": 11.29,
-            "energy_kwh": 1129, "status": "definitive", "reading_reason": "cyclique", "raw_key": "raw/k"}
+            "energy_kwh": 1129, "status": "definitive", "reading_reason": "cyclique", "reading_quality": "measured",
+            "raw_key": "raw/k"}
     rows = pd.DataFrame([
         {**base, "pce": "21100000000001"},
         {**base, "pce": "GI000123"},

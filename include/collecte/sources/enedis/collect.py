@@ -115,7 +115,8 @@ class RawZoneSink:
                                 original_name=f"{resource}_{prm}{span}.json", origin=origin,
                                 extra_metadata={"resource": resource, **({"first": str(first), "end": str(end)}
                                                                         if first else {})})
-        return {"key": landed.key, "kind": resource, "account": prm, "created": landed.created}
+        return {"key": landed.key, "kind": resource, "account": prm, "created": landed.created,
+                **({"first": str(first), "end": str(end)} if first else {})}
 
 
 @dataclass

@@ -58,7 +58,9 @@ class OperatorConfig(BaseModel):
     calls_per_second: float = 5.0
     batch_size: int = Field(4, ge=1, description="meters per mapped task")
     threads_per_task: int = Field(4, ge=1)
-    schedule: str = "0 9 * * *"
+    schedule: str = Field("@daily", description="Paris cron of collect_enedis; a daily run covers the Paris day "
+                                               "before it and waits for the publication (D+1 08:30)")
+    execution_timeout_minutes: int = Field(120, ge=1, description="per operator task (collect_and_load)")
     start_date: str = "2026-01-01"
     meters: list[MeterConfig] = Field(default_factory=list)
 

@@ -1,29 +1,24 @@
-"""What the GRDF collection records besides data: PCE status, access rights, quarantined records."""
+"""What the GRDF collection records besides data: PCE status (through the one writer), access rights."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
+from collecte.metering import status as meter_status
+from collecte.metering.status import ERROR, NO_CONSENT, OK, OUT_OF_SCOPE
 from collecte.sources.grdf.access_rights import AccessRight
 from collecte.warehouse.upsert import UpsertCount, copy_upsert
 
 OPERATOR = "grdf"
+__all__ = ["ERROR", "NO_CONSENT", "OK", "OUT_OF_SCOPE", "record_status", "upsert_access_rights"]
 
-OK, NO_CONSENT, OUT_OF_SCOPE, ERROR = "OK", "NO_CONSENT", "OUT_OF_SCOPE", "ERROR"
 
-
-def record_status(conn: Any, pce: str, data_kind: str, status: str, message: str | None = None) -> None:
-    """Where `pce` stands for `data_kind` (meter_status, operator 'grdf'); OK also stamps last_success."""
-    conn.execute(
-        "INSERT INTO meter_status (operator, meter_id, data_kind, status, message, last_attempt, last_success)"
-        " VALUES (%s, %s, %s, %s, %s, now(), CASE WHEN %s THEN now() END)"
-        " ON CONFLICT (operator, meter_id, data_kind) DO UPDATE SET status = EXCLUDED.status,"
-        "  message = EXCLUDED.message, last_attempt = now(),"
-        "  last_success = COALESCE(EXCLUDED.last_success, meter_status.last_success)",
-        (OPERATOR, pce, data_kind, status, message, status == OK),
-    )
+def record_status(conn: Any, pce: str, data_kind: str, status: str, message: str | None = None, *,
+                  run_id: str | None = None) -> None:
+    """Where `pce` stands for `data_kind` (meter_status, operator 'grdf'), through the one writer."""
+    meter_status.record_status(conn, OPERATOR, pce, data_kind, status, message, run_id=run_id)
 
 
 def upsert_access_rights(conn: Any, rights: Iterable[AccessRight]) -> UpsertCount:
@@ -36,11 +31,3 @@ def upsert_access_rights(conn: Any, rights: Iterable[AccessRight]) -> UpsertCoun
     if not rows:
         return UpsertCount(0, 0)
     return copy_upsert(conn, "gas_access_right", columns, rows, ("id",))
-
-
-def record_quarantine(conn: Any, raw_key: str, quarantine_key: str,
-                      rejected: Sequence[tuple[int, str]], dataset: str = "gas_consumption") -> UpsertCount:
-    """One quarantine_record per rejected record (line number, reason)."""
-    rows = [(raw_key, str(line), dataset, reason, quarantine_key) for line, reason in rejected]
-    return copy_upsert(conn, "quarantine_record", ["raw_key", "record_ref", "dataset", "reason", "quarantine_key"],
-                       rows, ("raw_key", "record_ref", "dataset"))

@@ -17,14 +17,26 @@ class CollectionPlan:
     allowed: dict[str, list[str]] = field(default_factory=dict)
     refused: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def batches(self, size: int) -> list[dict[str, Any]]:
-        """Allowed PCEs in batches of `size`, each labelled for the Airflow grid."""
+    def batches(self, size: int, first: date | None = None, last: date | None = None) -> list[dict[str, Any]]:
+        """Allowed PCEs in batches of `size`, each labelled for the Airflow grid, over Paris days [first, last].
+
+        Each batch also lists its `meters` as plan items `{id, kinds, resources}`: what the collection
+        ledger resumes from and what the end of the run checks (collecte.metering.completeness).
+        """
+        from collecte.sources.grdf.resources import resource
+
         items = [{"pce": pce, "kinds": kinds} for pce, kinds in self.allowed.items()]
         out = []
         for i in range(0, len(items), size):
             chunk = items[i:i + size]
             label = chunk[0]["pce"] if len(chunk) == 1 else f"{chunk[0]['pce']}…{chunk[-1]['pce']} ({len(chunk)})"
-            out.append({"label": label, "pces": chunk})
+            batch: dict[str, Any] = {"label": label, "pces": chunk,
+                                     "meters": [{"id": c["pce"], "kinds": c["kinds"],
+                                                 "resources": {k: [resource(k).raw_kind] for k in c["kinds"]}}
+                                                for c in chunk]}
+            if first is not None and last is not None:
+                batch |= {"first": first.isoformat(), "last": last.isoformat()}
+            out.append(batch)
         return out
 
 
