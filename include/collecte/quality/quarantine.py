@@ -192,7 +192,7 @@ def quarantine_rejects(zone: Any, conn: Any, *, raw_key: str, dataset: str,
     """
     import orjson
 
-    rejects = list(rejects)
+    rejects = list({str(ref): (str(ref), why, content) for ref, why, content in rejects}.values())  # one per ref
     if not rejects:
         return None
     key = quarantine_base(raw_key, dataset) + "rejects.jsonl"

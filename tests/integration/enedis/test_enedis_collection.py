@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from collecte.metering.continuity import completeness_sql
-from collecte.sources.enedis.batch import collect_batch, load_batch, plan_batches
+from collecte.sources.enedis.batch import collect_batch, load_batch, plan_batches, raise_if_failed
 from collecte.warehouse.db import connect
 from sandbox.enedis import meters
 from tests.integration.enedis.conftest import TODAY
@@ -109,7 +109,7 @@ def test_api_not_subscribed_is_flagged_and_not_retried(enedis, raw_zone, pg_url)
     chosen = [_meter(meters.NORMAL, ["load_curve", "contract"]), _meter(meters.GAPS, ["load_curve", "contract"])]
     [batch] = plan_batches(chosen, date(2026, 10, 1), date(2026, 10, 20), batch_size=4)
     with connect(pg_url, autocommit=True) as conn, pytest.raises(ApiNotSubscribed, match="not retried") as raised:
-        collect_batch(client, raw_zone, conn, batch, today=TODAY, threads=1)
+        raise_if_failed(collect_batch(client, raw_zone, conn, batch, today=TODAY, threads=1))
     assert not raised.value.retryable
     status = _status(pg_url)
     assert status[(meters.NORMAL, "load_curve")][0] == status[(meters.GAPS, "contract")][0] == "API_NOT_SUBSCRIBED"

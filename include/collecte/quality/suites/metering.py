@@ -143,14 +143,17 @@ def _powers(value: Any) -> dict[str, float]:
 
 def prepare_meter_contract(df: Any, related: Mapping[str, Any]) -> Any:
     """Derived columns from subscribed_powers_kva (class -> kVA)."""
+    import pandas as pd
+
     out = df.copy()
     powers = out["subscribed_powers_kva"].map(_powers)
     top = powers.map(lambda p: max(p.values()) if p else None)
-    out["_chk_max_is_highest"] = [None if t is None or m is None else abs(float(m) - t) < 1e-6
+    # a frame mixing rows with and without powers holds NaN, not None, where a value is missing
+    out["_chk_max_is_highest"] = [None if pd.isna(t) or pd.isna(m) else abs(float(m) - t) < 1e-6
                                   for t, m in zip(top, out["max_subscribed_kva"], strict=True)]
 
     def segment_ok(segment: Any, kva: Any) -> bool | None:
-        if kva is None or segment not in ("C5", "C4"):
+        if pd.isna(kva) or segment not in ("C5", "C4"):
             return None
         return float(kva) <= 36 if segment == "C5" else float(kva) > 36
 
