@@ -17,6 +17,10 @@ __all__ = ["M023_KIND", "ingest_raw"]
 
 
 def ingest_raw(zone: Any, conn: Any, refs: list[dict[str, Any]], *, objects_per_batch: int = 500,
-               run_id: str | None = None) -> dict[str, Any]:
-    """Parse, check and load raw Enedis objects; dataset -> {"inserted", "updated", "rows"}."""
-    return load_enedis(zone, conn, refs, run_id=run_id, objects_per_batch=objects_per_batch).datasets
+               run_id: str | None = None, check: Any = None) -> dict[str, Any]:
+    """Parse, check and load raw Enedis objects; dataset -> {"inserted", "updated", "rows"}.
+
+    `check`: the caller's check of the staged measures (see `load_enedis`); default: the built-in one.
+    """
+    return load_enedis(zone, conn, refs, run_id=run_id, objects_per_batch=objects_per_batch,
+                       check=check).datasets

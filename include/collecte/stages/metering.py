@@ -188,12 +188,25 @@ def _enedis_contracts(zone: Any, conn: Any, refs: list[dict[str, Any]], result: 
 
 
 def load_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], *, run_id: str | None = None,
-                objects_per_batch: int = 500) -> StageResult:
-    """Parse, check and load Enedis raw objects (Data Connect measures and contracts, M023 curves)."""
+                objects_per_batch: int = 500, check: Any = None) -> StageResult:
+    """Parse, check and load Enedis raw objects (Data Connect measures and contracts, M023 curves).
+
+    `check` (optional) replaces the built-in check of the staged measures: it receives dataset ->
+    staged key and returns dataset -> key of the rows that passed (None: nothing passed); it must
+    run the dataset's suite (e.g. collecte.sources.enedis.telereleve.check_before_load).
+    """
+    from collecte.metering.loading import load_parquet
+
     result = StageResult()
     staged = _stage_enedis(zone, conn, refs, result, objects_per_batch)
-    for table, key in sorted(staged.items()):
-        check_then_load(zone, conn, table, [key], result, source="enedis", run_id=run_id)
+    if check is not None:
+        for table, key in sorted(check(staged).items()):
+            if key:
+                data = zone.get(key)
+                result.add(table, load_parquet(conn, table, data), 0)
+    else:
+        for table, key in sorted(staged.items()):
+            check_then_load(zone, conn, table, [key], result, source="enedis", run_id=run_id)
     _enedis_contracts(zone, conn, refs, result, run_id)
     rejected = set(result.rejected_raw)
     result.loaded_raw = sorted({r["key"] for r in refs} - rejected)
@@ -201,10 +214,11 @@ def load_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], *, run_id: str
 
 
 # -- GRDF: ADICT answers --------------------------------------------------------------------------
-def _gas_records(body: bytes) -> list[dict[str, Any]]:
+def _gas_records(body: bytes, *, one: bool = False) -> list[dict[str, Any]]:
+    """Records of an ADICT answer (NDJSON ending with a status line; contract/technical: one object)."""
     from collecte.sources.grdf.ndjson import read_ndjson
 
-    return read_ndjson([body]).records
+    return read_ndjson([body], require_status=not one).records
 
 
 def _gas_consumption(zone: Any, conn: Any, ref: dict[str, Any], result: StageResult,
@@ -241,7 +255,7 @@ def _gas_points(zone: Any, conn: Any, refs: list[dict[str, Any]], result: StageR
     by_pce: dict[str, dict[str, tuple[dict[str, Any] | None, str]]] = defaultdict(dict)
     for ref in refs:
         try:
-            records = _gas_records(zone.get(ref["key"]))
+            records = _gas_records(zone.get(ref["key"]), one=True)
         except (AdictError, *_PARSE_ERRORS) as exc:
             _reject_whole(zone, conn, result, ref["key"], "meter_contract", f"{ref['key']}: unreadable answer: {exc}")
             continue
