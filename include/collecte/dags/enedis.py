@@ -1,14 +1,16 @@
 """Task and DAG builders for the Enedis DAGs (`collect_enedis`, `import_meter_history`).
 
-    select_meters -> wait_for_publication -> collect_and_load (mapped, pool `enedis`) -> verify_complete
+    select_meters -> wait_for_publication -> collect_batch (mapped, pool `enedis`, queue api)
+                  -> load_batch (mapped, queue default, all_done) -> verify_complete (all_done)
 
 `select_meters` asks the consent gate for each configured meter and data kind; refused ones are
-recorded NO_CONSENT with the gate's reason and skipped. Each mapped `collect_and_load` takes one
+recorded NO_CONSENT with the gate's reason and skipped. Each mapped `collect_batch` takes one
 batch (meters x a window of Paris days): it asks only what the collection ledger says the window
-still owes (a task retry or a re-run of the same window resumes, it does not restart), lands the
-answers in the raw zone, then parses, checks (Great Expectations) and loads them through
-`collecte.stages.metering`, so a batch that fails never holds back another's load; a batch that
-still has transient failures after loading fails so that Airflow retries it. The leaf
+still owes (a task retry or a re-run of the same window resumes, it does not restart) and lands the
+answers in the raw zone; it fails, and Airflow retries it, while transient failures remain. Each
+`load_batch` then parses, checks (Great Expectations) and loads through `collecte.stages.metering`
+what its meters landed and is not loaded yet, whether its collection succeeded or not, so a batch
+that fails never holds back another's load nor loses what it landed. The leaf
 `verify_complete` (collecte.dags.operator_run) fails the run, naming the missing meters, kinds and
 days and the Params that replay them, unless every planned datum is in. Both DAGs run these same
 functions, so a backfill of `collect_enedis` and a history import of the same days give the same rows.
@@ -123,34 +125,47 @@ def wait_for_publication() -> Any:
 
 @task(map_index_template="{{ enedis_batch }}")
 @fail_fast  # API not subscribed (900908), bad credentials: a person must act, no retry
-def collect_and_load(batch: dict[str, Any]) -> dict[str, Any]:
-    """One batch: collect what its window still owes into the raw zone, then parse -> check -> load it.
+def collect_batch(batch: dict[str, Any]) -> dict[str, Any]:
+    """One batch: land in the raw zone what its window still owes (a retry asks only what is missing).
 
-    Loading happens before any failure is raised, so what landed is in even when some meters failed;
-    the retry (BatchFailed) asks only what is still missing.
+    Fails (retried by Airflow) when some meters still have transient failures; what landed is loaded
+    by `load_batch` all the same.
     """
     from collecte.airflow.hooks.enedis_dataconnect import EnedisDataConnectHook
     from collecte.dags.interval import PARIS
     from collecte.dags.runtime import raw_zone, warehouse_url
-    from collecte.sources.enedis.batch import collect_batch, load_batch, raise_if_failed
+    from collecte.sources.enedis.batch import collect_batch as run_batch
+    from collecte.sources.enedis.batch import raise_if_failed
     from collecte.warehouse.db import connect
 
     context = get_current_context()
     context["enedis_batch"] = batch["label"]
     config = load_enedis()
-    zone, run_id = raw_zone(), context["run_id"]
-    with connect(warehouse_url(), autocommit=True) as conn:
-        try:
-            with EnedisDataConnectHook(config.conn_id).get_conn() as client:
-                collected = collect_batch(client, zone, conn, batch, today=datetime.now(PARIS).date(),
-                                          threads=config.threads_per_task, run_id=run_id)
-        finally:
-            # even when collection raised (token refused, a bug), what earlier tries landed is loaded
-            loaded = load_batch(zone, conn, {"label": batch["label"], "refs": [],
-                                             "meters": {m["id"]: {} for m in batch["meters"]}}, run_id=run_id)
+    with EnedisDataConnectHook(config.conn_id).get_conn() as client, \
+            connect(warehouse_url(), autocommit=True) as conn:
+        collected = run_batch(client, raw_zone(), conn, batch, today=datetime.now(PARIS).date(),
+                              threads=config.threads_per_task, run_id=context["run_id"])
     raise_if_failed(collected)
-    return {k: collected[k] for k in ("label", "first", "last", "raw_created", "failed", "resumed")} | {
-        "calls": collected["calls"], "loaded": loaded}
+    return {k: collected[k] for k in ("label", "first", "last", "raw_created", "calls", "failed", "resumed")}
+
+
+@task(map_index_template="{{ enedis_batch }}", trigger_rule="all_done")
+def load_batch(batch: dict[str, Any]) -> dict[str, Any]:
+    """Parse -> check -> load what the batch's meters landed and is not loaded yet, whatever the collection did.
+
+    `all_done`: a batch whose collection failed still loads what it landed, and no batch waits on
+    another's success. Quarantined rows are named by `verify_complete`.
+    """
+    from collecte.dags.runtime import raw_zone, warehouse_url
+    from collecte.sources.enedis.batch import load_batch as run_load
+    from collecte.warehouse.db import connect
+
+    context = get_current_context()
+    context["enedis_batch"] = batch["label"]
+    with connect(warehouse_url(), autocommit=True) as conn:
+        return run_load(raw_zone(), conn, {"label": batch["label"], "refs": [],
+                                           "meters": {m["id"]: {} for m in batch["meters"]}},
+                        run_id=context["run_id"])
 
 
 def metering_assets() -> list:
@@ -188,11 +203,12 @@ def build_collect_enedis(config: OperatorConfig | None = None, doc_md: str | Non
         tags=["collecte", "operator", "enedis", "electricity"],
     ) as dag:
         batches = select_meters()
-        collected = collect_and_load.override(pool=config.pool, queue=config.queue, outlets=metering_assets()
-                                              ).expand(batch=batches)
+        collected = collect_batch.override(pool=config.pool, queue=config.queue).expand(batch=batches)
         wait_for_publication() >> collected
-        # all_done: runs after every batch, failed or not, and fails the run when anything is missing
-        collected >> verify_complete.override(task_id="verify_complete")(batches, operator="enedis")
+        loaded = load_batch.override(queue="default", outlets=metering_assets()).expand(batch=batches)
+        # all_done, both: every batch loads what it landed, and the run fails when anything is missing
+        collected >> loaded >> verify_complete.override(task_id="verify_complete", queue="default")(
+            batches, operator="enedis")
     return dag
 
 
@@ -214,7 +230,8 @@ def history_params() -> dict[str, Param]:
 def build_import_meter_history(config: OperatorConfig | None = None, doc_md: str | None = None) -> DAG:
     """`import_meter_history`: manual, a Params form; Enedis spans chunked to the operator's limits, or GRDF."""
     from collecte.dags.assets import dataset_asset
-    from collecte.dags.grdf import collect_and_load as collect_and_load_gas
+    from collecte.dags.grdf import collect_batch as collect_gas_batch
+    from collecte.dags.grdf import load_batch as load_gas_batch
     from collecte.dags.grdf import select_gas_history
     from collecte.sources.grdf.config import load_grdf_config
 
@@ -234,13 +251,16 @@ def build_import_meter_history(config: OperatorConfig | None = None, doc_md: str
         **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
     ) as dag:
         batches = select_history()
-        collected = collect_and_load.override(pool=config.pool, queue=config.queue, outlets=metering_assets()
-                                              ).expand(batch=batches)
-        collected >> verify_complete.override(task_id="verify_enedis")(batches, operator="enedis")
+        collected = collect_batch.override(pool=config.pool, queue=config.queue).expand(batch=batches)
+        loaded = load_batch.override(queue="default", outlets=metering_assets()).expand(batch=batches)
+        collected >> loaded >> verify_complete.override(task_id="verify_enedis", queue="default")(
+            batches, operator="enedis")
         gas_batches = select_gas_history()
-        gas_collected = collect_and_load_gas.override(
-            task_id="collect_and_load_gas", pool=gas.pool, queue=gas.queue,
-            outlets=[dataset_asset("gas_consumption")],
+        gas_collected = collect_gas_batch.override(
+            task_id="collect_gas_batch", pool=gas.pool, queue=gas.queue,
             execution_timeout=timedelta(minutes=gas.execution_timeout_minutes)).expand(batch=gas_batches)
-        gas_collected >> verify_complete.override(task_id="verify_grdf")(gas_batches, operator="grdf")
+        gas_loaded = load_gas_batch.override(task_id="load_gas_batch", queue="default",
+                                             outlets=[dataset_asset("gas_consumption")]).expand(batch=gas_batches)
+        gas_collected >> gas_loaded >> verify_complete.override(task_id="verify_grdf", queue="default")(
+            gas_batches, operator="grdf")
     return dag

@@ -1,15 +1,17 @@
 """Task and DAG builders of the GRDF roads: `collect_grdf`, and the GRDF branch of `import_meter_history`.
 
-    select_pces  ->  collect_and_load (mapped, pool `grdf`)  ->  verify_complete
+    select_pces -> collect_batch (mapped, pool `grdf`, queue api) -> load_batch (mapped, all_done)
+                -> verify_complete (all_done)
 
 `select_pces` asks the consent gate for each data kind; refused PCEs are recorded NO_CONSENT in
-meter_status with the gate's reason. Each mapped `collect_and_load` takes one batch of PCEs over the
-run's window: it lists the batch's access rights in one call, lands in the raw zone what the
+meter_status with the gate's reason. Each mapped `collect_batch` takes one batch of PCEs over the
+run's window: it lists the batch's access rights in one call and lands in the raw zone what the
 collection ledger says the window still owes (`collecte.sources.grdf.collect.collect_batch`: a
-retry or a re-run resumes), then parses, checks (Great Expectations, BEFORE the load) and loads it
-through `collecte.stages.metering.load_gas`. A PCE whose GRDF access right is not Active is flagged,
-not retried; a PCE that fails does not stop the others; the batch fails after loading what landed,
-so that Airflow retries it (transient) or not (a refused request). The leaf `verify_complete`
+retry or a re-run resumes). A PCE whose GRDF access right is not Active is flagged, not retried; a
+PCE that fails does not stop the others; the batch fails so that Airflow retries it (transient) or
+not (a refused request). Each `load_batch`, whatever its collection did, parses, checks (Great
+Expectations, BEFORE the load) and loads what its PCEs landed (`collecte.stages.metering.load_gas`).
+The leaf `verify_complete`
 fails the run naming what is missing and how to replay it. Each task calls ADICT at
 `rate_per_second / pool_slots`, so the pool's tasks together stay under GRDF's limit.
 """
@@ -83,45 +85,58 @@ def select_gas_history() -> list[dict[str, Any]]:
 
 
 @task(map_index_template="{{ pce_batch }}")
-def collect_and_load(batch: dict[str, Any]) -> dict[str, Any]:
-    """One batch: land what its window still owes, then parse -> check -> load it; fail after loading."""
+def collect_batch(batch: dict[str, Any]) -> dict[str, Any]:
+    """One batch: land what its window still owes (a retry asks only what is missing); fail while faults remain."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from collecte.dags.runtime import raw_zone, warehouse_url
-    from collecte.metering.ledger import pending_refs
     from collecte.sources.grdf import AdictClient
-    from collecte.sources.grdf.collect import collect_batch
+    from collecte.sources.grdf.collect import collect_batch as run_batch
     from collecte.sources.grdf.errors import AdictError
-    from collecte.stages.metering import load_operator
     from collecte.warehouse.db import connect
 
     context = get_current_context()
     context["pce_batch"] = batch["label"]
     config = load_grdf_config()
-    zone, run_id = raw_zone(), context["run_id"]
     # a daily run re-reads published data from the first of M-n; a history import asks exactly its span
     lookback = config.published_lookback_months if context["dag"].dag_id == DAG_ID else None
     with connect(warehouse_url(), autocommit=True) as conn:
         try:
             with AdictClient.from_connection(config.conn_id, rate_per_second=config.task_rate) as client:
-                collected = collect_batch(client, zone, conn, batch, published_lookback_months=lookback,
-                                          run_id=run_id)
+                collected = run_batch(client, raw_zone(), conn, batch, published_lookback_months=lookback,
+                                      run_id=context["run_id"])
         except AdictError as exc:
             if exc.retryable:
                 raise
             raise AirflowFailException(f"GRDF {batch['label']}: {exc}") from exc
-        finally:
-            refs = pending_refs(conn, "grdf", [m["id"] for m in batch["meters"]])
-            loaded = load_operator(zone, conn, "grdf", refs, run_id=run_id)
     if collected["fatal"]:
         # wrong credentials, a rejected request: retrying cannot fix it
         raise AirflowFailException(f"GRDF {batch['label']}: not retryable: {collected['fatal']}")
     if collected["failed"]:
         raise RuntimeError(f"GRDF {batch['label']}: transient failures persisted for {sorted(collected['failed'])}; "
                            "what landed is loaded, a retry asks only what is still missing")
-    return {"label": batch["label"], "resumed": collected["resumed"], "loaded": loaded.as_dict(),
+    return {"label": batch["label"], "resumed": collected["resumed"],
             "pces": {s["pce"]: {"status": s["status"], "reason": s["reason"], "raw_created": s["raw_created"]}
                      for s in collected["summaries"]}}
+
+
+@task(map_index_template="{{ pce_batch }}", trigger_rule="all_done")
+def load_batch(batch: dict[str, Any]) -> dict[str, Any]:
+    """Parse -> check (GX, before the load) -> load what the batch's PCEs landed and is not loaded yet.
+
+    `all_done`: runs whatever the collection did, so what landed is loaded and no batch waits on
+    another's success.
+    """
+    from collecte.dags.runtime import raw_zone, warehouse_url
+    from collecte.metering.ledger import pending_refs
+    from collecte.stages.metering import load_operator
+    from collecte.warehouse.db import connect
+
+    context = get_current_context()
+    context["pce_batch"] = batch["label"]
+    with connect(warehouse_url(), autocommit=True) as conn:
+        refs = pending_refs(conn, "grdf", [m["id"] for m in batch["meters"]])
+        return load_operator(raw_zone(), conn, "grdf", refs, run_id=context["run_id"]).as_dict()
 
 
 def build_collect_grdf(config: GrdfConfig | None = None, doc_md: str | None = None) -> DAG:
@@ -144,11 +159,12 @@ def build_collect_grdf(config: GrdfConfig | None = None, doc_md: str | None = No
         tags=["collecte", "operator", "grdf", "gas"],
     ) as dag:
         batches = select_pces()
-        collected = collect_and_load.override(pool=config.pool, queue=config.queue,
-                                              outlets=[dataset_asset("gas_consumption")]).expand(batch=batches)
-        # all_done: runs after every batch, failed or not, and fails the run when anything is missing
-        collected >> verify_complete.override(task_id="verify_complete")(batches, operator="grdf")
+        collected = collect_batch.override(pool=config.pool, queue=config.queue).expand(batch=batches)
+        loaded = load_batch.override(queue="default", outlets=[dataset_asset("gas_consumption")]).expand(batch=batches)
+        # all_done, both: every batch loads what it landed, and the run fails when anything is missing
+        collected >> loaded >> verify_complete.override(task_id="verify_complete", queue="default")(
+            batches, operator="grdf")
     return dag
 
 
-__all__ = ["build_collect_grdf", "collect_and_load", "select_gas_history", "select_pces"]
+__all__ = ["build_collect_grdf", "collect_batch", "load_batch", "select_gas_history", "select_pces"]

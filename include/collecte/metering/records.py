@@ -6,6 +6,8 @@ The datasets themselves (columns, keys, Arrow schemas) live in the one catalogue
 
 from __future__ import annotations
 
+from typing import Any
+
 from collecte.quality.datasets import DATASETS as CATALOGUE
 from collecte.quality.datasets import METERING_DATASETS, Dataset
 

@@ -43,7 +43,7 @@ def test_collect_enedis_one_day(enedis, enedis_connection, airflow_home):
     dag_run = run_dag(build_collect_enedis(), logical_date=logical)
     assert dag_run.state == "success"
     tis = {(ti.task_id, ti.map_index): ti for ti in dag_run.get_task_instances()}
-    assert tis[("collect_and_load", 0)].rendered_map_index == f"{meters.NORMAL}+3"
+    assert tis[("collect_batch", 0)].rendered_map_index == f"{meters.NORMAL}+3"
     with connect(airflow_home.pg_url) as conn:
         days = dict(conn.execute("SELECT meter_id, count(DISTINCT day) FROM daily_energy GROUP BY 1").fetchall())
         status = {(m, k): (s, msg) for m, k, s, msg in conn.execute(

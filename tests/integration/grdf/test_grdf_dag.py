@@ -36,7 +36,7 @@ def test_collect_grdf_dag(airflow_home, adict, monkeypatch):
     assert dag_run.state == "success"
 
     tis = {ti.task_id: ti for ti in dag_run.get_task_instances()}
-    assert tis["collect_and_load"].rendered_map_index == "21100000000001…21100000000004 (4)"
+    assert tis["collect_batch"].rendered_map_index == "21100000000001…21100000000004 (4)"
     with connect(airflow_home.pg_url) as conn:
         validated = conn.execute("SELECT count(*), bool_and(success) FROM validation_result"
                                  " WHERE dataset = 'gas_consumption' AND source = 'grdf'").fetchone()

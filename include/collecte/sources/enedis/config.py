@@ -60,7 +60,7 @@ class OperatorConfig(BaseModel):
     threads_per_task: int = Field(4, ge=1)
     schedule: str = Field("@daily", description="Paris cron of collect_enedis; a daily run covers the Paris day "
                                                "before it and waits for the publication (D+1 08:30)")
-    execution_timeout_minutes: int = Field(120, ge=1, description="per operator task (collect_and_load)")
+    execution_timeout_minutes: int = Field(120, ge=1, description="per operator task (a batch's collection or load)")
     start_date: str = "2026-01-01"
     meters: list[MeterConfig] = Field(default_factory=list)
 

@@ -62,7 +62,7 @@ class GrdfConfig(BaseModel):
     start_date: date = date(2026, 1, 1)
     batch_size: int = Field(10, ge=1)
     published_lookback_months: int = Field(3, ge=0)
-    execution_timeout_minutes: int = Field(120, ge=1, description="per operator task (collect_and_load)")
+    execution_timeout_minutes: int = Field(120, ge=1, description="per operator task (a batch's collection or load)")
     meters: tuple[GasMeter, ...] = ()
 
     @property
