@@ -25,12 +25,8 @@ class Extraction:
     problems: list[str] = field(default_factory=list)
     summary: list[dict] = field(default_factory=list)
     flags: list[tuple[str, Flag]] = field(default_factory=list)  # (field path, what is unexplained)
-    cited_runs: list[list[Chunk]] = field(default_factory=list)  # every run a value was read from
-
-    @property
-    def cited(self) -> set[tuple[int, float, float]]:
-        """Where the runs values were read from stand (page, x0, top)."""
-        return {(c.page, c.x0, c.top) for cs in self.cited_runs for c in cs}
+    cited: set[int] = field(default_factory=set)  # ids of the runs values were read from
+    grid_labels: dict[int, Chunk] = field(default_factory=dict)  # key/value grid labels found
     seen: dict[str, dict] = field(default_factory=dict)  # labels and table headers as printed
 
     def flag(self, path: str, message: str, chunks: list[Chunk], layout: bool = False) -> None:
@@ -40,7 +36,7 @@ class Extraction:
     def cite(self, path: str, chunks: list[Chunk]) -> None:
         """Record the runs a value was read from (one box per page)."""
         by_page: dict[int, list[Chunk]] = {}
-        self.cited_runs.append(chunks)
+        self.cited.update(map(id, chunks))
         for c in chunks:
             by_page.setdefault(c.page, []).append(c)
         for page, cs in by_page.items():
@@ -67,6 +63,8 @@ def _read_fields(
         others = [p for n, p in anchors.items() if n != name] + extra
         value, chunks, label = read_field(scope, spec, others, tpl.dates, tpl.decimal)
         out[name] = value
+        if spec.mode == "right" and not spec.wrap:
+            ex.grid_labels.update((id(a), a) for a in scope.find(anchors[name]))
         needed = spec.required is True or (spec.required == "invoice" and ex.invoice["document_type"] == "invoice")
         if needed and value is None:
             ex.flag(f"{prefix}{name}", f"required field {prefix}{name} not found (label {spec.anchor})", [])
@@ -245,7 +243,10 @@ def _table_flags(ex: Extraction, path: str, read) -> None:
             min(c.x0 for c in where), min(c.top for c in where), max(c.x1 for c in where), max(c.bottom for c in where)]}
     for f in read.flags:
         ex.flags.append((path, f))
-    ex.cited_runs.append(read.header_chunks + [c for r in read.rows for cs in r.boxes.values() for c in cs])
+    ex.cited.update(map(id, read.header_chunks))
+    for r in read.rows:
+        for cs in r.boxes.values():
+            ex.cited.update(map(id, cs))
 
 
 def _summary(tpl: Template, lines: list[Line], ex: Extraction) -> None:
@@ -316,12 +317,11 @@ def _label_columns(scope: Scope, tpl: Template, ex: Extraction) -> None:
     """Key/value grids hold only labels the template knows: a label-like run in the column of a
     known label, with a value to its right, that no rule knows is a renamed or new label."""
     specs = [*tpl.fields.values(), *tpl.sites.fields.values()]
-    grid_anchors = [rx(s.anchor) for s in specs if s.mode == "right" and not s.wrap]
     known = [rx(s.anchor) for s in specs] + [rx(p) for p in [*tpl.labels, *tpl.sites.labels, *tpl.furniture]]
     reported: set[tuple[int, float, float]] = set()
     cited = ex.cited
     memo: dict[str, bool] = {}
-    for a in {id(a): a for p in grid_anchors for a in scope.find(p)}.values():
+    for a in ex.grid_labels.values():
         column = scope.column(a, COLUMN_X)
         if not column:
             continue
@@ -332,7 +332,7 @@ def _label_columns(scope: Scope, tpl: Template, ex: Extraction) -> None:
             while 0 <= k < len(column) and abs(column[k].yc - prev.yc) <= LABEL_STEP:
                 r, prev, k = column[k], column[k], k + step
                 where = (r.page, r.x0, r.top)
-                if where in reported or where in cited:
+                if where in reported or id(r) in cited:
                     continue
                 reported.add(where)  # looked at once, whichever walk reaches it
                 if _known(scope, r, known, memo):

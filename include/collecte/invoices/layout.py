@@ -65,6 +65,7 @@ class Scope:
     _union_list: list[tuple[Chunk, int]] | None = None
     _index: dict[int, int] = field(default_factory=dict)
     _columns: dict[int, list[Chunk]] | None = None
+    _page_lines: dict[int, list[Line]] | None = None
     _column_cache: dict[tuple[int, float, float], list[Chunk]] = field(default_factory=dict)
 
     @classmethod
@@ -155,8 +156,18 @@ class Scope:
 
     def near(self, c: Chunk, dy: float) -> list[Chunk]:
         """Runs of ``c``'s page whose centre is within ``dy`` of its centre."""
-        return [o for ln in self.lines if ln.page == c.page and abs(ln.yc - c.yc) <= dy + 2.5
-                for o in ln.chunks if abs(o.yc - c.yc) <= dy]
+        if self._page_lines is None:
+            self._page_lines = {}
+            for ln in self.lines:
+                self._page_lines.setdefault(ln.page, []).append(ln)
+        lines = self._page_lines.get(c.page, [])
+        lo = bisect.bisect_left(lines, c.yc - dy - LINE_TOLERANCE, key=lambda ln: ln.yc)
+        out = []
+        for ln in lines[lo:]:
+            if ln.yc > c.yc + dy + LINE_TOLERANCE:
+                break
+            out += [o for o in ln.chunks if abs(o.yc - c.yc) <= dy]
+        return out
 
     def column(self, c: Chunk, dx: float) -> list[Chunk]:
         """Runs of ``c``'s page starting within ``dx`` of its left edge, top to bottom."""
