@@ -22,6 +22,7 @@ from airflow.sdk import DAG, Param, get_current_context
 from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.runtime import default_args
+from collecte.dags.schedule import paris_timetable
 from collecte.sources.enedis.config import OperatorConfig, load_enedis
 
 
@@ -223,7 +224,7 @@ def build_access_stop(doc_md: str | None = None) -> DAG:
         dag_id="stop_operator_access",
         description="Revoked/expired mandates: stop SGE recurring transmission, revoke GRDF access rights",
         doc_md=doc_md or stop_operator_access.__doc__,
-        schedule="@hourly",
+        schedule=paris_timetable("@hourly"),
         start_date=datetime(2026, 1, 1, tzinfo=PARIS),
         catchup=False,
         max_active_runs=1,
@@ -247,7 +248,7 @@ def build_telereleve(config: OperatorConfig | None = None, doc_md: str | None = 
         dag_id="telereleve",
         description="Remote reading for newly covered meters: SGE activation + M023 history; GRDF access rights",
         doc_md=doc_md or __doc__,
-        schedule="0 6 * * *",
+        schedule=paris_timetable("0 6 * * *"),
         start_date=datetime.fromisoformat(config.start_date).replace(tzinfo=PARIS),
         catchup=False,
         max_active_runs=1,

@@ -18,6 +18,7 @@ from airflow.sdk import DAG, Param, get_current_context
 from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.runtime import default_args
+from collecte.dags.schedule import paris_timetable
 
 DAG_ID = "gdpr_retention"
 
@@ -98,7 +99,7 @@ def build_gdpr_retention(doc_md: str | None = None) -> DAG:
     with DAG(
         **run_callbacks(),  # a failed run opens one incident (collecte_alerts tells people)
         dag_id=DAG_ID,
-        schedule="30 3 * * *",
+        schedule=paris_timetable("30 3 * * *"),  # 03:30 Paris time
         start_date=datetime(2026, 1, 1),
         catchup=False,
         max_active_runs=1,
