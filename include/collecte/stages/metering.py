@@ -193,7 +193,7 @@ def load_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], *, run_id: str
 
     `check` (optional) replaces the built-in check of the staged measures: it receives dataset ->
     staged key and returns dataset -> key of the rows that passed (None: nothing passed); it must
-    run the dataset's suite (e.g. collecte.sources.enedis.telereleve.check_before_load).
+    run the dataset's suite (collecte.quality.staged_check.check_staged).
     """
     from collecte.metering.loading import load_parquet
 

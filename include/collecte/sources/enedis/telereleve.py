@@ -163,42 +163,15 @@ def land_m023(sftp: Any, zone: Any, conn: Any, *, remote_dir: str, conn_id: str,
     return list(report.landed)
 
 
-def check_before_load(zone: Any, conn: Any, *, run_id: str | None = None) -> tuple[Any, list[dict[str, Any]]]:
-    """A `check` for `ingest_raw`: Great Expectations on each staged dataset before its load.
-
-    Returns (check function, the list its results are appended to: quarantine_summary reads it).
-    """
-    from collecte.quality.staged_check import check_staged
-
-    results: list[dict[str, Any]] = []
-
-    def check(staged: dict[str, str]) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for dataset, key in staged.items():
-            found = check_staged(zone, conn, dataset, [key], source="enedis", run_id=run_id)
-            results.extend(found)
-            out[dataset] = found[0]["key"] if found else None
-        return out
-
-    return check, results
-
-
 def load_m023(zone: Any, conn: Any, refs: list[dict[str, Any]], *, run_id: str | None = None
               ) -> tuple[dict[str, Any], str | None]:
-    """Parse, check (Great Expectations, before the load) and load landed M023 files.
+    """Parse, check (Great Expectations, before the load) and load landed M023 files, through the
+    operator stage (`collecte.stages.metering.load_enedis`: one catalogue, one quarantine).
 
-    Returns (dataset -> counts, a sentence naming what was quarantined or None). Goes through the
-    operator stage (`collecte.stages.metering.load_enedis`) where it exists, else through
-    `ingest_raw` with the staged check.
+    Returns (dataset -> counts, a sentence naming what was quarantined, or None).
     """
-    try:
-        from collecte.stages.metering import load_enedis
-    except ImportError:
-        from collecte.metering.ingest import ingest_raw
-        from collecte.quality.staged_check import quarantine_summary
+    from collecte.stages.metering import load_enedis
 
-        check, results = check_before_load(zone, conn, run_id=run_id)
-        return ingest_raw(zone, conn, refs, check=check), quarantine_summary(results)
     result = load_enedis(zone, conn, refs, run_id=run_id)
     notice = None
     if result.quarantined or result.rejected_raw:
