@@ -1,9 +1,10 @@
 """Share of data collected and wall-time cost under injected faults: 0 % (baseline, same run), 10 %,
 30 % and 50 % of requests faulted by the test proxy (HTTP 500, 503, 429 with Retry-After, resets,
-stalls, bodies cut short), on two roads:
+stalls, bodies cut short), on three roads:
 
 - supplier API -> raw zone: Azur's API (sandbox portals) lists and serves invoice PDFs, each landed
   in the raw zone (moto S3); both the API and S3 go through a fault proxy.
+- Enedis Data Connect -> answers: 8 weeks of daily energy and load curve for 3 meters (token included).
 - GRDF ADICT -> answers: a year of daily gas consumption for the demo PCEs (token endpoint included).
 
 For each rate: the share collected by one task attempt, then after up to 3 task retries (what
@@ -107,6 +108,41 @@ def grdf_road(grdf, rate: float, seed: int) -> tuple[int, int, float, int]:
     return first_attempt, sum(collected.values()), time.perf_counter() - started, attempt
 
 
+def enedis_road(enedis, rate: float, seed: int) -> tuple[int, int, float, int]:
+    """(answers after one attempt, answers after the retries, seconds, attempts): daily energy and
+    load curve of 3 meters, a week per call, over 8 weeks (Data Connect, token endpoint included)."""
+    from collecte.errors import TransientError
+    from collecte.sources.enedis.dataconnect import _TOKENS, DataConnectClient
+    from sandbox.enedis import meters
+    from sandbox.enedis.state import CLIENT_ID, CLIENT_SECRET
+    from tests.faults.proxy import FaultProxy
+
+    calls = [(res, prm, date(2026, 9, 1) + timedelta(days=7 * n))
+             for res in ("consommation_quotidienne", "courbe_de_charge_consommation")
+             for prm in (meters.NORMAL, meters.GAPS, meters.C4_10MIN) for n in range(8)]
+    collected: dict[tuple, int] = {}
+    first_attempt = 0
+    started = time.perf_counter()
+    with FaultProxy(enedis.base_url, rate=rate, seed=seed, stall=2.0, retry_after=1) as proxy:
+        for attempt in range(1, TASK_RETRIES + 2):
+            _TOKENS.clear()  # a task retry is a new process: a new token
+            with DataConnectClient(proxy.url, CLIENT_ID, CLIENT_SECRET, calls_per_second=100, timeout=1.0,
+                                   max_attempts=5, backoff_base=0.2, max_backoff=2.0) as client:
+                try:
+                    for call in calls:
+                        if call not in collected:
+                            res, prm, first = call
+                            collected[call] = len(client.measure(res, prm, first, first + timedelta(days=7)))
+                    done = True
+                except TransientError:
+                    done = False
+            if attempt == 1:
+                first_attempt = len(collected)
+            if done:
+                break
+    return first_attempt, len(collected), time.perf_counter() - started, attempt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", type=float, nargs="+", default=[0.1, 0.3, 0.5])
@@ -116,6 +152,8 @@ def main() -> None:
     import logging
 
     logging.basicConfig(level=logging.ERROR)
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # the proxies' connections cut on purpose
+    from sandbox.enedis import start_enedis
     from sandbox.grdf import start_grdf
     from sandbox.portals import start_portals
     from sandbox.portals.accounts import SandboxAccount
@@ -128,16 +166,21 @@ def main() -> None:
     portals = start_portals(Path(tempfile.mkdtemp(prefix="bench-faults-")), accounts=[account])
     s3_server = S3Server(free_port()).start()
     grdf = start_grdf(0)
+    enedis = start_enedis(0, Path(tempfile.mkdtemp(prefix="bench-m023-")), today=date(2026, 11, 20))
+    enedis.state.limits.calls_per_second = 200
     try:
         rows = []
         for road, run in (("supplier API -> raw zone", lambda r, s: supplier_api_road(portals, s3_server, key, r, s)),
+                          ("Enedis Data Connect, 48 calls", lambda r, s: enedis_road(enedis, r, s)),
                           ("GRDF ADICT daily, 2 PCEs x 12 months", lambda r, s: grdf_road(grdf, r, s))):
+            run(0.0, 0)  # warm-up (connections, first imports), not counted
             base_first, base_total, base_time, _ = run(0.0, 1)
             rows.append((road, 0.0, base_total, base_first, base_total, base_time, base_time, 1))
             for n, rate in enumerate(args.rates):
                 first, total, seconds, attempts = run(rate, 100 + n)
                 rows.append((road, rate, base_total, first, total, seconds, base_time, attempts))
     finally:
+        enedis.stop()
         grdf.stop()
         s3_server.stop()
         portals.server.stop()
