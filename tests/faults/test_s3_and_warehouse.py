@@ -80,3 +80,21 @@ def test_non_connection_errors_are_not_retried(pg_url):
     with pytest.raises(psycopg.errors.UndefinedTable):
         with_connection(pg_url, bad)
     assert calls == [1]
+
+
+def test_s3_connection_extra_tunes_both_retry_layers(monkeypatch, s3_server):
+    import json
+
+    from collecte.storage.s3 import s3_client_from_connection
+    from sandbox.services.s3 import ACCESS_KEY, REGION, SECRET_KEY
+
+    monkeypatch.setenv("AIRFLOW_CONN_S3_TUNED", json.dumps({
+        "conn_type": "aws", "login": ACCESS_KEY, "password": SECRET_KEY,
+        "extra": {"endpoint_url": s3_server.endpoint_url, "region_name": REGION,
+                  "config_kwargs": {"read_timeout": 2, "retries": {"max_attempts": 2, "mode": "standard"}},
+                  "retry_policy": {"attempts": 9, "backoff": 0.1}}}))
+    client = s3_client_from_connection("s3_tuned")
+    config = client.wrapped.meta.config
+    assert (config.read_timeout, config.connect_timeout) == (2, 5.0)  # set / default kept
+    assert config.retries["total_max_attempts"] == 3 and config.s3 == {"addressing_style": "path"}  # 2 retries
+    assert (client.policy.attempts, client.policy.backoff) == (9, 0.1)

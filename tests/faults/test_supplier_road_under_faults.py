@@ -93,7 +93,10 @@ def test_collect_azur_through_30_percent_faults(portals, airflow_home, postgres_
             "AZUR_API_AZ_API": {"conn_type": "generic", "password": account(portals, "azur", "AZ-API").api_key},
             "COLLECTE_S3": {"conn_type": "aws", "login": ACCESS_KEY, "password": SECRET_KEY,
                             "extra": {"endpoint_url": s3.url, "region_name": REGION,
-                                      "config_kwargs": {"connect_timeout": 1, "read_timeout": 0.5}}},
+                                      # retries in collecte's layer only, with short waits: a bounded test
+                                      "config_kwargs": {"connect_timeout": 1, "read_timeout": 0.5,
+                                                        "retries": {"total_max_attempts": 1, "mode": "standard"}},
+                                      "retry_policy": {"attempts": 8, "backoff": 0.05, "max_backoff": 0.5}}},
             "COLLECTE_ERP": {"conn_type": "http", "host": erp.url, "password": "erp-demo-token"},
             "COLLECTE_WAREHOUSE": {"conn_type": "postgres", "host": "127.0.0.1", "port": pg.port,
                                    "login": "postgres", "schema": db_name},

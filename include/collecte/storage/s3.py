@@ -31,7 +31,8 @@ _AS_IS = {"get_paginator", "can_paginate", "generate_presigned_url", "generate_p
 
 
 def s3_config(*, connect_timeout: float = 5.0, read_timeout: float = 30.0, max_attempts: int = 6) -> Any:
-    """botocore Config: path-style addressing, timeouts, `standard` retries."""
+    """botocore Config: path-style addressing, timeouts, `standard` retries (`max_attempts` counts the
+    retries after the first call, as botocore reads it)."""
     from botocore.config import Config
 
     return Config(retries={"max_attempts": max_attempts, "mode": "standard"}, s3={"addressing_style": "path"},
@@ -64,12 +65,19 @@ def s3_client(
 def s3_client_from_connection(conn_id: str, *, config: Any = None) -> Any:
     """The resilient S3 client of an Airflow `aws` connection, through S3Hook (inside a task only).
 
-    The connection's `config_kwargs` (extra) override the defaults of `s3_config()` (timeouts, retries).
+    The connection's extra may tune both layers: `config_kwargs` override the defaults of
+    `s3_config()` (timeouts, botocore retries), `retry_policy` those of `S3_POLICY`
+    (e.g. `{"attempts": 6, "backoff": 0.5}`).
     """
+    import dataclasses
+
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-    configured = S3Hook(aws_conn_id=conn_id).config  # from the connection's extra, if any
-    return ResilientS3(S3Hook(aws_conn_id=conn_id, config=config or s3_config().merge(configured)).get_conn())
+    probe = S3Hook(aws_conn_id=conn_id)
+    configured = probe.config  # from the connection's extra, if any
+    tuning = (probe.get_connection(conn_id).extra_dejson or {}).get("retry_policy") or {}
+    policy = dataclasses.replace(S3_POLICY, **tuning)
+    return ResilientS3(S3Hook(aws_conn_id=conn_id, config=config or s3_config().merge(configured)).get_conn(), policy)
 
 
 def is_transient_s3(exc: BaseException) -> bool:
