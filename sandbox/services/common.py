@@ -85,10 +85,11 @@ def run_as(user: str, *, attached: bool = False) -> Callable[[], None] | None:
 
 
 def chown_tree(path: str, user: str) -> None:
-    """Give `path` (recursively) to `user` when running as root."""
+    """Give `path` (a file, or a folder recursively) to `user` when running as root."""
     if os.geteuid() != 0:
         return
     entry = pwd.getpwnam(user)
+    os.chown(path, entry.pw_uid, entry.pw_gid)  # os.walk yields nothing for a file
     for root, dirs, files in os.walk(path):
         os.chown(root, entry.pw_uid, entry.pw_gid)
         for name in dirs + files:

@@ -78,3 +78,21 @@ def test_postgres_requires_scram_passwords_even_after_trust(services_dir):
         assert all(p.startswith("SCRAM-SHA-256$") for (p,) in stored)
     finally:
         server.stop()
+
+
+@pytest.mark.services
+@pytest.mark.timeout(120)
+def test_postgres_cluster_made_with_a_password(services_dir):
+    """A fresh .local/ (make demo's first start): initdb itself sets the superuser's SCRAM password
+    (its password file must be readable by the postgres user when run as root)."""
+    data = services_dir / f"pg-fresh-{uuid.uuid4().hex[:6]}"
+    port = free_port()
+    server = PostgresServer(data, port, attached=True, password="fresh-Secret-2").start()
+    try:
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(f"postgresql://postgres:wrong@127.0.0.1:{port}/postgres", connect_timeout=5)
+        with psycopg.connect(server.superuser_url) as conn:
+            assert conn.execute("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid"
+                                " WHERE rolname = 'postgres'").fetchone() == (True,)
+    finally:
+        server.stop()
