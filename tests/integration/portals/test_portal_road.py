@@ -83,3 +83,30 @@ def test_collected_account_returns_its_raw_objects(airflow_home):
                "kind": "invoice_pdf", "account": "V-9", "created": True}]
     run = AccountRun("volta", "V-9", AccountStatus.OK, "1 new", landed)
     assert finish(SUPPLIER, run, {"run_id": "r", "ti": SimpleNamespace(try_number=2)}) == landed
+
+
+def test_each_road_reports_its_own_attempts_of_a_shared_account(airflow_home, monkeypatch):
+    """azur has a portal and an API road over the same accounts: the API road's report must not
+    show (nor fail on) the portal's MFA_REQUIRED, and the portal's must not hide it behind the API's OK."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.dags.roads import portal
+    from collecte.sources.portal.collect import AccountRun
+    from collecte.sources.portal.status import AccountStatus
+
+    def ctx(road: str) -> dict:
+        return {"run_id": "manual__2026-11-30", "ti": SimpleNamespace(try_number=1, task_id=f"{road}.collect_account")}
+
+    with pytest.raises(AirflowFailException):
+        portal.finish(SUPPLIER, AccountRun("volta", "V-9", AccountStatus.MFA_REQUIRED, "code asked"), ctx("portal"))
+    portal.finish(SUPPLIER, AccountRun("volta", "V-9", AccountStatus.OK, "1 new", []), ctx("api"))  # later: API
+
+    report = portal.account_report.function  # the task's body, run in the road's own task group
+    for road in ("api", "portal"):
+        reported = {"run_id": "manual__2026-11-30", "ti": SimpleNamespace(try_number=1, task_id=f"{road}.account_report")}
+        monkeypatch.setattr(portal, "get_current_context", lambda reported=reported: reported)
+        if road == "api":
+            assert report("volta", ["V-9"]) == {"V-9": "OK"}
+        else:
+            with pytest.raises(AirflowFailException, match=r"V-9 \(MFA_REQUIRED\)"):
+                report("volta", ["V-9"])

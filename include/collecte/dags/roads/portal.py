@@ -66,13 +66,17 @@ def account_report(source: str, account_ids: list[str]) -> dict[str, str]:
     from collecte.dags.runtime import warehouse_url
     from collecte.warehouse.db import connect
 
-    run_id = get_current_context()["run_id"]
+    context = get_current_context()
+    road = road_of(context)
     with connect(warehouse_url()) as conn:
         rows = conn.execute(
-            "SELECT DISTINCT ON (account_id) account_id, status, message, evidence_key FROM account_attempt"
+            "SELECT account_id, status, message, evidence_key, run_id FROM account_attempt"
             " WHERE source = %s AND account_id = ANY(%s) AND split_part(run_id, '#try', 1) = %s"
-            " ORDER BY account_id, attempted_at DESC", (source, account_ids, run_id)).fetchall()
-    found = {row[0]: row[1:] for row in rows}
+            " ORDER BY attempted_at DESC", (source, account_ids, context["run_id"])).fetchall()
+    found: dict[str, tuple] = {}
+    for account_id, status, message, evidence, attempt in rows:  # latest attempt of THIS road
+        if attempt_road(attempt) == road:  # an account may have a portal and an API road
+            found.setdefault(account_id, (status, message, evidence))
     lines, needing = [], []
     for account_id in account_ids:
         status, message, evidence = found.get(account_id, ("NOT_RUN", "no attempt recorded in this run", None))
@@ -185,9 +189,20 @@ def refuse_flagged_account(supplier: SupplierConfig, account: AccountConfig, con
             "hand: a manual run tries again.")
 
 
+def road_of(context: Any) -> str:
+    """The road (task group: 'portal', 'api') of the running task; '' outside a group."""
+    return (getattr(context.get("ti"), "task_id", "") or "").rpartition(".")[0]
+
+
 def attempt_id(context: Any) -> str:
-    """`<run_id>#try<n>`: the run and try an account attempt belongs to."""
-    return f"{context.get('run_id')}#try{getattr(context.get('ti'), 'try_number', '?')}"
+    """`<run_id>#try<n>[#<road>]`: the run, try and road an account attempt belongs to."""
+    road = road_of(context)
+    return f"{context.get('run_id')}#try{getattr(context.get('ti'), 'try_number', '?')}" + (f"#{road}" if road else "")
+
+
+def attempt_road(attempt: str | None) -> str:
+    """The road part of an `attempt_id` ('' when it has none)."""
+    return (attempt or "").partition("#try")[2].partition("#")[2]
 
 
 def finish(supplier: SupplierConfig, run: Any, context: Any) -> list[dict[str, Any]]:
