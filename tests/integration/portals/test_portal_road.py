@@ -110,3 +110,20 @@ def test_each_road_reports_its_own_attempts_of_a_shared_account(airflow_home, mo
         else:
             with pytest.raises(AirflowFailException, match=r"V-9 \(MFA_REQUIRED\)"):
                 report("volta", ["V-9"])
+
+
+def test_report_reads_attempts_recorded_before_roads_were_named(airflow_home, monkeypatch):
+    """A run that straddles the upgrade: its earlier attempts have ids without a road."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from collecte.dags.roads import portal
+    from collecte.sources.portal.status import record_account_status
+    from collecte.warehouse.db import connect
+
+    with connect(airflow_home.pg_url) as conn:
+        record_account_status(conn, source="volta", account_id="V-9", status="LAYOUT_CHANGED", message="x",
+                              run_id="manual__2026-11-30#try1")
+    context = {"run_id": "manual__2026-11-30", "ti": SimpleNamespace(try_number=1, task_id="portal.account_report")}
+    monkeypatch.setattr(portal, "get_current_context", lambda: context)
+    with pytest.raises(AirflowFailException, match=r"V-9 \(LAYOUT_CHANGED\)"):
+        portal.account_report.function("volta", ["V-9"])

@@ -75,7 +75,8 @@ def account_report(source: str, account_ids: list[str]) -> dict[str, str]:
             " ORDER BY attempted_at DESC", (source, account_ids, context["run_id"])).fetchall()
     found: dict[str, tuple] = {}
     for account_id, status, message, evidence, attempt in rows:  # latest attempt of THIS road
-        if attempt_road(attempt) == road:  # an account may have a portal and an API road
+        # an account may have a portal and an API road; an attempt without a road predates them
+        if attempt_road(attempt) in (road, ""):
             found.setdefault(account_id, (status, message, evidence))
     lines, needing = [], []
     for account_id in account_ids:
