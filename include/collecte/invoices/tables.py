@@ -170,21 +170,22 @@ def _columns(
     band = _near(lines, at, spec.header_band, spec.header_band)
     cells = header_cells([c for ln in band for c in ln.chunks])
     below = _near(lines, at, 0, spec.header_band + HEADER_PITCH + 3)
-    _grow_down(cells, [ln for ln in below if ln not in band], band, spec)
+    in_band = {id(ln) for ln in band}
+    _grow_down(cells, [ln for ln in below if id(ln) not in in_band], band, spec)
     texts = [cell.text for cell in cells]
     named: dict[int, str] = {}
     missing = []
     for name, col in spec.columns.items():
         pattern = rx(col.header)
-        hits = [i for i, cell in enumerate(cells) if pattern.search(cell.text)]
+        hits = [i for i, text in enumerate(texts) if pattern.search(text)]
         if len(hits) < col.nth:
             missing.append(f"{name} ({col.header})")
             continue
         named[hits[col.nth - 1]] = name
     for name, col in spec.extra_columns.items():
         pattern = rx(col.header)
-        for i, cell in enumerate(cells):
-            if i not in named and pattern.search(cell.text):
+        for i, text in enumerate(texts):
+            if i not in named and pattern.search(text):
                 named[i] = f"~{name}"
     box = [c for cell in cells for c in cell.chunks]
     if seen is not None:
