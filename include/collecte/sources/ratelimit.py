@@ -23,6 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 
 class QuotaExhausted(RuntimeError):
@@ -87,6 +88,11 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
+_PG_CONNECTIONS: dict[tuple[str, int], Any] = {}
+_PG_URL_LOCKS: dict[str, threading.Lock] = {}
+_PG_LOCK = threading.Lock()
+
+
 class PostgresRateLimiter:
     """`RateLimiter`'s contract (acquire, pause, waited) with the state in PostgreSQL: every process
     and worker that uses the same `bucket` shares one limit (migration 0030_rate_limit)."""
@@ -100,20 +106,25 @@ class PostgresRateLimiter:
         self.window = self.capacity / rate + margin
         self.per_hour = per_hour
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._conn: object | None = None
-        self._pid = 0
+        with _PG_LOCK:
+            self._lock = _PG_URL_LOCKS.setdefault(url, threading.Lock())  # one connection per process and URL
+        self._ready_pid = 0
         self.waited = 0.0
 
-    def _connection(self):  # noqa: ANN202 - a psycopg connection (imported lazily)
-        if self._conn is None or self._pid != os.getpid() or self._conn.closed:  # type: ignore[attr-defined]
+    def _connection(self):  # noqa: ANN202 - a psycopg connection (imported lazily); url lock held
+        """The process's connection to `url` (every bucket shares it: one connection per task process)."""
+        key = (self.url, os.getpid())  # a forked child opens its own
+        conn = _PG_CONNECTIONS.get(key)
+        if conn is None or conn.closed:
             from collecte.warehouse.db import connect
 
-            self._conn, self._pid = connect(self.url), os.getpid()  # a forked child opens its own
-            with self._conn.transaction():  # type: ignore[attr-defined]
-                self._conn.execute("INSERT INTO rate_limit_bucket (bucket) VALUES (%s) ON CONFLICT DO NOTHING",  # type: ignore[attr-defined]
-                                   (self.bucket,))
-        return self._conn
+            conn = _PG_CONNECTIONS[key] = connect(self.url)
+            self._ready_pid = 0
+        if self._ready_pid != os.getpid():
+            with conn.transaction():
+                conn.execute("INSERT INTO rate_limit_bucket (bucket) VALUES (%s) ON CONFLICT DO NOTHING", (self.bucket,))
+            self._ready_pid = os.getpid()
+        return conn
 
     def _try(self, max_wait: float | None) -> float:
         """Record a call and return 0, or return the delay before the next try; one transaction."""
@@ -164,11 +175,11 @@ class PostgresRateLimiter:
                              " extract(epoch FROM clock_timestamp()) + %s) WHERE bucket = %s", (seconds, self.bucket))
 
     def close(self) -> None:
-        """Close the database connection (a later call opens a new one)."""
+        """Close this process's connection to the URL (every bucket's; a later call opens a new one)."""
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()  # type: ignore[attr-defined]
-                self._conn = None
+            conn = _PG_CONNECTIONS.pop((self.url, os.getpid()), None)
+            if conn is not None:
+                conn.close()
 
 
 RATE_LIMIT_URL_ENV = "COLLECTE_RATE_LIMIT_URL"
