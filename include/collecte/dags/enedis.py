@@ -24,10 +24,11 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param, get_current_context, task
+from airflow.sdk import DAG, Param, get_current_context
 
 from collecte.airflow.callbacks import run_callbacks
 from collecte.airflow.errors import fail_fast
+from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.operator_run import operator_default_args, verify_complete
 from collecte.dags.schedule import paris_timetable
 from collecte.sources.enedis.config import KINDS, OperatorConfig, load_enedis

@@ -21,9 +21,10 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from airflow.sdk import DAG, get_current_context, task
+from airflow.sdk import DAG, get_current_context
 
 from collecte.airflow.callbacks import run_callbacks
+from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 from collecte.dags.assets import dataset_asset
 from collecte.dags.operator_run import operator_default_args, verify_complete
 from collecte.dags.schedule import paris_timetable

@@ -14,7 +14,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import get_current_context, task
+from airflow.sdk import get_current_context
+
+from collecte.airflow.tasks import task  # airflow.sdk.task + NonRetryableError -> AirflowFailException
 
 
 def operator_default_args(execution_timeout_minutes: int | None) -> dict[str, Any]:
