@@ -249,11 +249,49 @@ def start_services() -> None:
         wait_until("s3 (moto server)", lambda: port_in_use(S3_PORT), timeout=20,
                    log_hint=f"See {LOGS / 's3.log'}.")
     S3Server(S3_PORT).ensure_bucket(BUCKET)
-    print(f"  s3 api       127.0.0.1:{S3_PORT}  (bucket {BUCKET})")
+    restored = restore_bucket(S3Server(S3_PORT).client(), BUCKET, LOCAL / "s3")
+    print(f"  s3 api       127.0.0.1:{S3_PORT}  (bucket {BUCKET}"
+          + (f"; {restored} object(s) restored from {LOCAL / 's3'})" if restored else ")"))
     if celery_mode():
         from sandbox.workers import prepare_demo
 
         prepare_demo(pg, _redis(), local_secret("airflow_db_password"), spawn)
+
+
+def save_bucket(client, bucket: str, folder: Path) -> int:
+    """Copy every object of `bucket` (bytes, content type, user metadata) under `folder`: moto keeps
+    its data in memory only, and the raw zone must outlive a `make stop`. Returns the object count."""
+    import shutil
+
+    staging = folder.with_name(folder.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    index: dict[str, dict] = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            obj = client.get_object(Bucket=bucket, Key=item["Key"])
+            path = staging / "objects" / f"{len(index):08d}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(obj["Body"].read())
+            index[item["Key"]] = {"file": path.name, "content_type": obj.get("ContentType"),
+                                  "metadata": obj.get("Metadata", {})}
+    private_file(staging / "index.json", json.dumps(index))
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    folder.chmod(0o700)  # the raw zone holds customers' invoices
+    return len(index)
+
+
+def restore_bucket(client, bucket: str, folder: Path) -> int:
+    """Put back what `save_bucket` kept, into an empty bucket (a moto server just started)."""
+    index_file = folder / "index.json"
+    if not index_file.exists() or client.list_objects_v2(Bucket=bucket, MaxKeys=1).get("KeyCount"):
+        return 0
+    index = json.loads(index_file.read_text())
+    for key, entry in index.items():
+        extra = {"ContentType": entry["content_type"]} if entry.get("content_type") else {}
+        client.put_object(Bucket=bucket, Key=key, Body=(folder / "objects" / entry["file"]).read_bytes(),
+                          Metadata=entry.get("metadata") or {}, **extra)
+    return len(index)
 
 
 def seed_sandbox() -> None:
@@ -519,9 +557,18 @@ def start() -> None:
 
 
 def stop() -> None:
-    """Stop what start() started."""
-    for name in sorted(p.stem for p in RUN.glob("*.pid")) if RUN.exists() else []:
+    """Stop what start() started (the S3 objects are kept in .local/s3 first: moto forgets them)."""
+    names = sorted(p.stem for p in RUN.glob("*.pid")) if RUN.exists() else []
+    for name in (n for n in names if n != "s3"):  # nothing writes to S3 any more...
         kill(name)
+    if is_running("s3"):  # ... so its objects are kept whole
+        from sandbox.services.s3 import S3Server
+
+        try:
+            print(f"s3: {save_bucket(S3Server(S3_PORT).client(), BUCKET, LOCAL / 's3')} object(s) kept in {LOCAL / 's3'}")
+        except Exception as exc:  # noqa: BLE001 - stopping must go on; say what was not kept
+            print(f"s3: objects NOT kept ({exc})", file=sys.stderr)
+    kill("s3")
     _pg().stop()
     print("stopped")
 

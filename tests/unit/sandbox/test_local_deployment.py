@@ -96,3 +96,24 @@ def test_postgres_cluster_made_with_a_password(services_dir):
                                 " WHERE rolname = 'postgres'").fetchone() == (True,)
     finally:
         server.stop()
+
+
+@pytest.mark.services
+@pytest.mark.timeout(120)
+def test_the_raw_zone_outlives_make_stop(s3, tmp_path):
+    """moto keeps objects in memory: `make stop` saves the bucket under .local/s3 and the next start
+    puts back the same bytes, content type and metadata (the warehouse and the subject index point at them)."""
+    s3, bucket = s3
+    key = "raw/source=nordis/kind=invoice_pdf/account=N-1/received=2026-11-30/ab.pdf"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"%PDF-1.7 bytes", ContentType="application/pdf",
+                  Metadata={"sha256": "ab", "account": "N-1"})
+    s3.put_object(Bucket=bucket, Key="consent/mandate=m1/signed.pdf", Body=b"signed")
+    assert demo.save_bucket(s3, bucket, tmp_path / "s3") == 2
+    assert _mode(tmp_path / "s3") == 0o700 and _mode(tmp_path / "s3" / "index.json") == 0o600
+    for item in s3.list_objects_v2(Bucket=bucket)["Contents"]:  # a fresh moto: empty bucket
+        s3.delete_object(Bucket=bucket, Key=item["Key"])
+    assert demo.restore_bucket(s3, bucket, tmp_path / "s3") == 2
+    obj = s3.get_object(Bucket=bucket, Key=key)
+    assert obj["Body"].read() == b"%PDF-1.7 bytes" and obj["ContentType"] == "application/pdf"
+    assert obj["Metadata"] == {"sha256": "ab", "account": "N-1"}
+    assert demo.restore_bucket(s3, bucket, tmp_path / "s3") == 0  # never over a bucket that has objects
