@@ -72,9 +72,10 @@ class AirflowStack:
             raise RuntimeError(f"airflow db migrate failed: {result.stderr[-1500:]}")
 
     def start(self, name: str) -> None:
-        """Start one component: `api-server`, `scheduler` or `dag-processor` (log in AIRFLOW_HOME)."""
+        """Start one component: `api-server`, `scheduler`, `dag-processor` or `triggerer` (log in AIRFLOW_HOME)."""
         args = {"api-server": ["api-server", "-H", "127.0.0.1", "-p", str(self.port)],
-                "scheduler": ["scheduler", "--skip-serve-logs"], "dag-processor": ["dag-processor"]}[name]
+                "scheduler": ["scheduler", "--skip-serve-logs"], "dag-processor": ["dag-processor"],
+                "triggerer": ["triggerer", "--skip-serve-logs"]}[name]
         log = open(self.home / f"{name}.log", "ab")  # noqa: SIM115 (kept open by the child)
         self.procs[name] = subprocess.Popen([str(BIN / "airflow"), *args], env=self.env(), stdout=log,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

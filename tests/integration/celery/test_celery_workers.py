@@ -164,7 +164,7 @@ def test_two_celery_workers_collect_like_one_local_run(portals, postgres_server,
         pools = subprocess.run([str(stack_bin()), "pools", "set", "enedis", "2", "Enedis: 5 calls/s in all"],
                                env=stack.env(), capture_output=True, text=True, timeout=120)
         assert pools.returncode == 0, pools.stderr[-1500:]
-        for name in ("api-server", "dag-processor", "scheduler"):
+        for name in ("api-server", "dag-processor", "scheduler", "triggerer"):  # deferrable publication sensor
             stack.start(name)
         for name in WORKERS:
             workers.start(name)  # every queue, one slot each
