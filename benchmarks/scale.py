@@ -1,0 +1,293 @@
+"""Scale: generated supplier accounts and meters on real Celery workers (Redis broker, PostgreSQL metadata).
+
+1. DAG parse time with the shipped config and with `--accounts` generated supplier accounts (API road,
+   100 per supplier) and `--meters` generated Enedis meters (default 1,000 and 1,000).
+2. One daily collection end to end (a supplier API DAG over a month + collect_enedis over one day) with
+   1 worker, then the same amount of work (other accounts, another day) with 2 workers: wall times and
+   their ratio, peak memory per worker (worker + pool + task processes), 429s the Enedis sandbox sent.
+   Sized by `--e2e-accounts` / `--e2e-meters` (default 8 and 16: on a shared 2-core machine a Celery
+   task costs seconds of process start and DAG parsing and a GX-checked load minutes, so 1,000 mapped
+   tasks would take hours; the 1,000/1,000 figures are the parse times and the quota arithmetic).
+3. A history backfill (import_meter_history, load curves) with 2 workers: the collecting phase's
+   wall time against calls / rate (5 calls/s per API, shared by both workers), and the 429s.
+
+    .venv/bin/python benchmarks/scale.py [--accounts 1000 --meters 1000 --e2e-accounts 20 --e2e-meters 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "include")]
+RATE = 5.0  # Enedis: calls per second per API
+
+
+def _dag_parse():
+    spec = importlib.util.spec_from_file_location("dag_parse", REPO / "benchmarks" / "dag_parse.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def prm(index: int) -> str:
+    """A generated 14-digit PRM (the sandbox serves any: an ordinary C5 profile seeded by the number)."""
+    return f"2{index:013d}"
+
+
+def api_supplier(code: str, accounts: list[str]) -> dict:
+    """A supplier on the azur API gateway with these accounts (connection per account)."""
+    return {"code": code, "name": f"Scale {code}", "energy": "electricity", "invoice_template": "azur",
+            "roads": [{"type": "api", "conn_id": f"api_{code}", "gateway": "azur", "pool": f"api_{code}",
+                       "pool_slots": 4, "execution_timeout_minutes": 20,
+                       "accounts": [{"id": a, "conn_id": f"{code}_{a.lower().replace('-', '_')}"} for a in accounts]}]}
+
+
+def generated_config(target: Path, accounts: int, meters: int, suppliers: dict[str, list[str]] | None = None,
+                     batch_size: int = 4, pool_slots: int = 2) -> None:
+    """The shipped config, plus generated API suppliers (100 accounts each) or `suppliers`, and `meters` meters."""
+    shutil.copytree(REPO / "include" / "config", target, dirs_exist_ok=True)
+    if suppliers is None:
+        suppliers = {f"gen{i // 100:02d}": [f"G-{j:05d}" for j in range(i, min(i + 100, accounts))]
+                     for i in range(0, accounts, 100)}
+    else:
+        shutil.rmtree(target / "suppliers")
+        (target / "suppliers").mkdir()
+    for code, ids in suppliers.items():
+        (target / "suppliers" / f"{code}.yaml").write_text(yaml.safe_dump(api_supplier(code, ids)), encoding="utf-8")
+    enedis = yaml.safe_load((target / "operators" / "enedis.yaml").read_text(encoding="utf-8"))
+    enedis |= {"pool_slots": pool_slots, "batch_size": batch_size,
+               "meters": [{"id": prm(i), "kinds": ["daily", "load_curve", "max_power"]} for i in range(meters)]}
+    (target / "operators" / "enedis.yaml").write_text(yaml.safe_dump(enedis), encoding="utf-8")
+
+
+def parse_times(accounts: int, meters: int) -> None:
+    parse = _dag_parse()
+    base = parse.measure(None)
+    with tempfile.TemporaryDirectory() as tmp:
+        generated_config(Path(tmp), accounts, meters)
+        big = parse.measure(Path(tmp))
+    print("== DAG parse time (fresh interpreter, DagBag of dags/, median of 3)")
+    print(f"shipped config                          : {base['parse']:.2f} s, {base['dags']} DAGs")
+    print(f"+{accounts} accounts, {meters} meters        : {big['parse']:.2f} s, {big['dags']} DAGs "
+          f"({big['errors']} import errors); ratio {big['parse'] / base['parse']:.2f}x")
+
+
+class Deployment:
+    """Services, sandboxes and the Celery stack of the end-to-end measurements."""
+
+    def __init__(self, work: Path, suppliers: dict[str, list[str]], meters: int) -> None:
+        from sandbox.enedis import start_enedis
+        from sandbox.portals import start_portals
+        from sandbox.portals.accounts import SandboxAccount
+        from sandbox.services.common import free_port
+        from sandbox.services.postgres import PostgresServer
+        from sandbox.services.redis import RedisServer
+        from sandbox.services.s3 import S3Server
+
+        self.work = work
+        self.pg = PostgresServer(work / "pg", free_port(), attached=True).start()
+        self.s3 = S3Server(free_port()).start()
+        self.bucket = f"scale-{uuid.uuid4().hex[:6]}"
+        self.s3.ensure_bucket(self.bucket)
+        self.enedis = start_enedis(0, work / "m023")
+        self.enedis.state.today = None
+        self.accounts = {(code, a): SandboxAccount(portal="azur", login=a, password=f"pw-{a}-Zq9!", seed=7 + i,
+                                                   months=3, api_key=f"azk-scale-{code}-{i}")
+                         for code, ids in suppliers.items() for i, a in enumerate(ids)}
+        self.portals = start_portals(work / "portals", accounts=list(self.accounts.values()))
+        self.redis = RedisServer(work / "redis", free_port(), attached=True).start()
+        self.config = work / "config"
+        generated_config(self.config, 0, meters, suppliers)
+        self.suppliers = suppliers
+        self.stack = None
+        self.workers = None
+
+    def start(self) -> None:
+        from collecte.landing.raw_zone import RawZone
+        from collecte.warehouse.db import connect, migrate
+        from sandbox.enedis.state import CLIENT_ID, CLIENT_SECRET
+        from sandbox.services.s3 import ACCESS_KEY, REGION, SECRET_KEY
+        from sandbox.workers import WorkerProcesses, celery_env
+        from tests.faults.airflow_stack import BIN, AirflowStack
+
+        os.environ["COLLECTE_CONFIG_DIR"] = str(self.config)  # seed_demo reads the generated meters
+        self.warehouse = self.pg.create_database("collecte")
+        metadata = self.pg.create_database("airflow")
+        with connect(self.warehouse) as conn:
+            migrate(conn)
+        self.seed(RawZone(self.s3.client(), self.bucket))
+        conns = {
+            "ENEDIS_DATACONNECT": {"conn_type": "http", "host": self.enedis.base_url, "login": CLIENT_ID,
+                                   "password": CLIENT_SECRET,
+                                   "extra": {"calls_per_second": RATE, "calls_per_hour": 1000, "pool_slots": 2}},
+            "COLLECTE_S3": {"conn_type": "aws", "login": ACCESS_KEY, "password": SECRET_KEY,
+                            "extra": {"endpoint_url": self.s3.endpoint_url, "region_name": REGION}},
+            "COLLECTE_WAREHOUSE": {"conn_type": "postgres", "host": "127.0.0.1", "port": self.pg.port,
+                                   "login": "postgres", "schema": "collecte"},
+        }
+        for code in self.suppliers:
+            conns[f"API_{code.upper()}"] = {"conn_type": "http", "host": self.portals["azur_api"]}
+        for (code, account_id), account in self.accounts.items():
+            conns[f"{code}_{account_id.lower().replace('-', '_')}".upper()] = {"conn_type": "generic",
+                                                                               "password": account.api_key}
+        env = {f"AIRFLOW_CONN_{k}": json.dumps(v) for k, v in conns.items()}
+        env |= celery_env(self.redis.url, metadata, rate_limit_url=self.warehouse)
+        env |= {"AIRFLOW_VAR_COLLECTE_BUCKET": self.bucket, "COLLECTE_CONFIG_DIR": str(self.config),
+                "AIRFLOW__CORE__PARALLELISM": "16", "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+                # AirflowStack's short heartbeats are for kill -9 tests; a loaded machine needs the default's slack
+                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "300",
+                "COLLECTE_RETRY_DELAY_SECONDS": "2", "PYTHONPATH": os.pathsep.join([str(REPO / "include"), str(REPO)])}
+        dags = self.work / "dags"
+        dags.mkdir()
+        for name in ("collect_suppliers.py", "collect_enedis.py", "import_meter_history.py"):
+            shutil.copy(REPO / "dags" / name, dags)
+        home = self.work / "airflow"
+        home.mkdir()
+        self.stack = AirflowStack(home, dags, env)
+        self.stack.migrate()
+        pools = [("enedis", 2), ("grdf", 2)] + [(f"api_{code}", 4) for code in self.suppliers]
+        for pool, slots in pools:
+            subprocess.run([str(BIN / "airflow"), "pools", "set", pool, str(slots), "scale benchmark"],
+                           env=self.stack.env(), check=True, capture_output=True, timeout=120)
+        for name in ("api-server", "dag-processor", "scheduler", "triggerer"):  # deferrable publication sensor
+            self.stack.start(name)
+        self.workers = WorkerProcesses(home, self.stack.env())
+        self.stack.wait_for_api()
+        for dag_id in [f"collect_{c}" for c in self.suppliers] + ["collect_enedis", "import_meter_history"]:
+            self.stack.wait_for_dag(dag_id, timeout=300)
+
+    def seed(self, zone) -> None:
+        from collecte.consent.demo import seed_demo
+        from collecte.consent.mandates import draft_mandate, sign
+        from collecte.warehouse.db import connect
+
+        with connect(self.warehouse) as conn:
+            seed_demo(conn, zone)
+            conn.execute("INSERT INTO organization (id, name) VALUES ('org-s', 'Scale SA')")
+            conn.execute("INSERT INTO entity (id, organization_id, name, company_name)"
+                         " VALUES ('ent-s', 'org-s', 'HQ', 'Scale SA')")
+            conn.execute("INSERT INTO contact (id, entity_id, role, surname, first_name, email)"
+                         " VALUES ('c-s', 'ent-s', 'entity_contact', 'Martin', 'Léa', 'lea@scale.example')")
+            draft = draft_mandate(conn, entity_id="ent-s", contact_id="c-s", start=date(2025, 1, 1),
+                                  accounts=list(self.accounts), meters=[], actor="benchmark")
+            sign(conn, zone, draft.id, signer_ip="127.0.0.1", actor="benchmark", require_code=False)
+
+    def run(self, triggers: dict[str, dict], timeout: float = 1800) -> dict:
+        """Trigger the runs, wait for all; wall time, states, peak RSS per worker, sandbox calls and 429s."""
+        before = self.enedis.state.stats.as_dict()
+        peaks: dict[str, int] = {}
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                for name, rss in self.workers.rss().items():
+                    peaks[name] = max(peaks.get(name, 0), rss)
+                time.sleep(0.5)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        started = time.monotonic()
+        runs = {dag_id: self.stack.trigger(dag_id, conf) for dag_id, conf in triggers.items()}
+        states = {dag_id: self.stack.wait_for_run(dag_id, run_id, timeout) for dag_id, run_id in runs.items()}
+        wall = time.monotonic() - started
+        done.set()
+        sampler.join()
+        after = self.enedis.state.stats.as_dict()
+        return {"wall": wall, "states": states, "runs": runs, "peaks": peaks,
+                "calls": after["calls"] - before["calls"], "429": after["rate_limited"] - before["rate_limited"]}
+
+    def phase(self, dag_id: str, run_id: str, task_prefix: str) -> float:
+        """Seconds from the first start to the last end of a run's task instances named `task_prefix`*."""
+        items = self.stack.http.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
+                                    params={"limit": 1000}).json()["task_instances"]
+        spans = [(datetime.fromisoformat(t["start_date"]), datetime.fromisoformat(t["end_date"]))
+                 for t in items if t["task_id"].startswith(task_prefix) and t["start_date"] and t["end_date"]]
+        return (max(e for _, e in spans) - min(s for s, _ in spans)).total_seconds() if spans else float("nan")
+
+    def stop(self) -> None:
+        for part in (self.workers, self.stack):
+            if part is not None:
+                part.stop()
+        self.redis.stop()
+        self.enedis.stop()
+        self.portals.server.stop()
+        self.s3.stop()
+        self.pg.stop()
+
+
+def end_to_end(accounts: int, meters: int, backfill_meters: int, backfill_days: int) -> None:
+    # the azur API gateway's own code: the extraction checks that a PDF belongs to the supplier it was collected for
+    suppliers = {"azur": [f"S-{i:04d}" for i in range(accounts)]}
+    work = Path(tempfile.mkdtemp(prefix="collecte-scale-"))
+    work.chmod(0o755)  # PostgreSQL runs as `postgres`
+    deployment = Deployment(work, suppliers, meters)
+    today = date.today()
+    month = {"from": (today - timedelta(days=62)).isoformat(), "to": (today - timedelta(days=32)).isoformat()}
+    month_b = {"from": (today - timedelta(days=31)).isoformat(), "to": (today - timedelta(days=1)).isoformat()}
+    day_a, day_b = (today - timedelta(days=4)).isoformat(), (today - timedelta(days=3)).isoformat()
+    try:
+        t0 = time.monotonic()
+        deployment.start()
+        print(f"\n== Celery stack up in {time.monotonic() - t0:.0f} s (Redis, PostgreSQL metadata, "
+              f"{accounts} API accounts, {meters} meters)")
+        deployment.workers.start("worker1", concurrency=4)
+        # the same work twice: every account has one invoice a month, every meter the same calls a day
+        one = deployment.run({"collect_azur": month, "collect_enedis": {"from": day_a, "to": day_a}})
+        deployment.workers.start("worker2", concurrency=4)
+        two = deployment.run({"collect_azur": month_b, "collect_enedis": {"from": day_b, "to": day_b}})
+        print(f"== One collection ({accounts} API accounts over a month + collect_enedis, {meters} meters, one day),"
+              " then the same work (next month, next day)")
+        for label, result in (("1 worker ", one), ("2 workers", two)):
+            peaks = ", ".join(f"{n} {v / 2**20:.0f} MiB" for n, v in sorted(result["peaks"].items()))
+            print(f"{label}: {result['wall']:6.1f} s  states {result['states']}  Enedis calls {result['calls']}, "
+                  f"429s {result['429']}  peak memory {peaks}")
+        print(f"ratio 2 workers / 1 worker: {two['wall'] / one['wall']:.2f} (wall time)")
+
+        last = today - timedelta(days=3)
+        first = last - timedelta(days=backfill_days - 1)
+        conf = {"operator": "enedis", "meters": [prm(i) for i in range(backfill_meters)], "from": first.isoformat(),
+                "to": last.isoformat(), "kinds": ["load_curve"]}
+        back = deployment.run({"import_meter_history": conf})
+        collecting = deployment.phase("import_meter_history", back["runs"]["import_meter_history"], "collect_batch")
+        floor = back["calls"] / RATE
+        print(f"== History backfill, 2 workers: {backfill_meters} meters x {backfill_days} days of load curve")
+        print(f"state {back['states']}, {back['calls']} calls, 429s {back['429']}")
+        print(f"collecting phase {collecting:.1f} s against calls / rate = {floor:.1f} s: "
+              f"{collecting / floor:.2f}x (target <= 1.10x); whole run {back['wall']:.1f} s")
+    finally:
+        deployment.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--meters", type=int, default=1000)
+    parser.add_argument("--e2e-accounts", type=int, default=8)
+    parser.add_argument("--e2e-meters", type=int, default=16)
+    parser.add_argument("--backfill-meters", type=int, default=16)
+    parser.add_argument("--backfill-days", type=int, default=56)
+    parser.add_argument("--skip-parse", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_parse:
+        parse_times(args.accounts, args.meters)
+    end_to_end(args.e2e_accounts, args.e2e_meters, args.backfill_meters, args.backfill_days)
+
+
+if __name__ == "__main__":
+    main()
