@@ -52,6 +52,9 @@ class SgeFault(Exception):
         return Answer(500, soap.fault(self.code, self.message), XML)
 
 
+
+XSD_SEGMENTS = ("C2", "C3", "C4", "C5")  # dictionnaire v5.0 segment codes besides INDET
+
 def handle(state: SandboxState, path: str, body: bytes) -> Answer:
     """Answer one SOAP request posted to `path`."""
     service = xsd.service_at(path)
@@ -122,7 +125,9 @@ def _technical(state: SandboxState, service: xsd.Service, request: etree._Elemen
     soap.fields(address, [("numeroEtNomVoie", "12 RUE DE LA GARE"), ("codePostal", "69003")])
     soap.coded(address, "commune", "69383", "LYON 3E ARRONDISSEMENT")
     soap.add(general, "dateDerniereModificationFormuleTarifaireAcheminement", meter.last_activation)
-    soap.coded(general, "segment", meter.segment)
+    # the dictionary's segment enumeration has no producer segment (P1-P4): a production-only point is
+    # INDET here (no public SGE answer shows what Enedis sends for one); seen in make demo's telereleve
+    soap.coded(general, "segment", meter.segment if meter.segment in XSD_SEGMENTS else "INDET")
     soap.add(general, "niveauOuvertureServices", 2)
     supply = soap.add(soap.add(point, "situationAlimentation"), "alimentationPrincipale")
     soap.coded(supply, "domaineTension", "BTSUP" if meter.segment == "C4" else "BTINF")

@@ -133,6 +133,17 @@ def test_technical_data(enedis):
     assert c4["situationContractuelle"]["structureTarifaire"]["puissanceSouscriteMax"]["valeur"] == "120"
 
 
+def test_technical_data_of_a_production_only_point_is_valid(enedis):
+    """The dictionary has no producer segment: the sandbox answers INDET (its answer was XSD-invalid,
+    and the disconnect failed make demo's telereleve); the client reads the default 30-minute step."""
+    from collecte.sources.enedis.sge.answers import curve_step_minutes
+
+    with Recording(enedis.base_url) as sge:
+        producer = sge.technical_data(meters.PRODUCER)
+        assert_all_valid(sge)
+    assert curve_step_minutes(producer) == 30
+
+
 def test_m023_history_lands_through_the_sftp_drop_and_is_checked_then_loaded(sshd_server, sftp_root, sftp, raw_zone,
                                                                              pg_url):
     from collecte.sources.enedis.telereleve import load_m023
