@@ -459,7 +459,8 @@ def demo_spans() -> dict[str, dict[str, str] | None]:
     metering = {"from": (today - timedelta(days=8)).isoformat(), "to": (today - timedelta(days=2)).isoformat()}
     spans: dict[str, dict[str, str] | None] = {"collect_nordis": None, "collect_gazelec": suppliers,
                                                 "collect_volta": suppliers, "collect_azur": suppliers}
-    return {**spans, "collect_enedis": metering, "collect_grdf": metering}
+    # remote reading of the configured meters: SGE orders, M023 history picked up from SFTP, ADICT rights
+    return {**spans, "collect_enedis": metering, "collect_grdf": metering, "telereleve": {"history_days": 14}}
 
 
 DELIVERY_DAGS = ("export_invoices", "crosscheck_invoices")  # scheduled on the warehouse Assets
@@ -481,7 +482,7 @@ def run_demo_dags() -> dict[str, str]:
             print(f"  unpaused {dag_id}: its scheduled run collects the files dropped")
         else:
             runs[dag_id] = api.trigger(dag_id, span)
-            print(f"  triggered {dag_id} from {span['from']} to {span['to']}")
+            print(f"  triggered {dag_id} ({', '.join(f'{k} {v}' for k, v in span.items())})")
     states = {dag_id: api.wait_for_run(dag_id, run_id) for dag_id, run_id in runs.items()}
     for dag_id in DELIVERY_DAGS:
         states[dag_id] = api.wait_for_latest(dag_id)
