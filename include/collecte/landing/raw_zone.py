@@ -169,12 +169,3 @@ class RawZone:
             Metadata=_ascii_metadata(metadata or {}),
         )
         return key
-
-    def quarantine(self, raw_key: str, content: bytes, *, reason: str, suffix: str = "") -> str:
-        """Store rejected content next to the reason, keyed by the raw object it came from."""
-        base = "quarantine/" + raw_key.removeprefix("raw/") + suffix
-        self.put(base, content, metadata={"reason": reason[:1500], "raw-key": raw_key})
-        self.put(base + ".reason.json", json.dumps({"raw_key": raw_key, "reason": reason},
-                                                    ensure_ascii=False).encode(),
-                 content_type="application/json")
-        return base
