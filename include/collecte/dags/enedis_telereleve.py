@@ -60,10 +60,17 @@ def select_new_meters() -> list[dict[str, Any]]:
 
 @task(map_index_template="{{ meter_id }}")
 def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
-    """SGE: activate the curve + subscribe transmission, then order M023 history (consent from the mandate)."""
+    """SGE: activate the curve + subscribe transmission, then order M023 history (consent from the mandate).
+
+    A point Enedis refuses for consent (SGT4G2 and the like) is flagged NO_CONSENT and skipped; any
+    other failure fails this meter's task (retried), and the run is red.
+    """
+    import logging
+
     from collecte.consent.mandates import mandate_for_meter
     from collecte.consent.operator_fields import sge_consent_fields
     from collecte.dags.runtime import warehouse_url
+    from collecte.sources.enedis.errors import NoConsent
     from collecte.sources.enedis.sge import Consent, SgeClient
     from collecte.sources.enedis.sge.answers import curve_step_minutes
     from collecte.sources.enedis.status import record_status
@@ -82,10 +89,17 @@ def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
             record_status(conn, prm, "telereleve", "NO_CONSENT", "no signed mandate in force")
             return {"id": prm, "affaires": []}
         consent = Consent.from_fields(sge_consent_fields(mandate, today))
-        minutes = curve_step_minutes(sge.technical_data(prm))
-        activations = activate_meter(sge, conn, prm, consent, today=today, until=mandate.end_date,
-                                     step=f"PT{minutes}M")
-        affaires = order_history(sge, conn, prm, today - timedelta(days=days), today, step_minutes=minutes)
+        try:
+            minutes = curve_step_minutes(sge.technical_data(prm))
+            activations = activate_meter(sge, conn, prm, consent, today=today, until=mandate.end_date,
+                                         step=f"PT{minutes}M")
+            affaires = order_history(sge, conn, prm, today - timedelta(days=days), today, step_minutes=minutes)
+        except NoConsent as exc:
+            # Enedis refuses this point (SGT4G2, SGT4K2…): a flagged meter, not owed and not retried; the
+            # other meters' orders and M023 pick-up go on. The status names the code for the operations page.
+            logging.getLogger("collecte.enedis").warning("télé-relève refused by Enedis for %s: %s", prm, exc)
+            record_status(conn, prm, "telereleve", exc.meter_status, f"SGE {exc.code}: {exc}")
+            return {"id": prm, "affaires": [], "refused": exc.code}
         record_status(conn, prm, "telereleve", "OK", f"activated {activations}, M023 {affaires}")
     return {"id": prm, "affaires": affaires}
 

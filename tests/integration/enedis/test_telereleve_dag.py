@@ -17,6 +17,7 @@ from sandbox.grdf.state import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 pytestmark = [pytest.mark.services, pytest.mark.airflow, pytest.mark.timeout(300)]
 REPO = Path(__file__).resolve().parents[3]
 PRMS = [meters.NORMAL, meters.CURVE_NOT_ACTIVATED]
+REFUSED = meters.CONSENT_REVOKED  # signed mandate here, refused by Enedis (SGT4G2)
 
 
 @pytest.fixture
@@ -56,12 +57,14 @@ def test_telereleve_then_revocation_stops_the_services(airflow_home, operators):
     enedis, _ = operators
     with connect(airflow_home.pg_url) as conn:
         seed_demo(conn, RawZone(airflow_home.s3, airflow_home.bucket))
-    dag_run = run_dag(build_telereleve(), run_conf={"meters": PRMS, "history_days": 10})
-    assert dag_run.state == "success"
+    dag_run = run_dag(build_telereleve(), run_conf={"meters": [*PRMS, REFUSED], "history_days": 10})
+    assert dag_run.state == "success"  # the refused point is flagged, the others go on to their M023 files
     with connect(airflow_home.pg_url) as conn:
         orders = conn.execute("SELECT meter_id, order_kind, status FROM sge_order ORDER BY 1, 2").fetchall()
         curve = dict(conn.execute("SELECT meter_id, count(*) FROM load_curve GROUP BY 1").fetchall())
         checked = conn.execute("SELECT count(*) FROM validation_result WHERE dataset = 'load_curve'").fetchone()[0]
+        refused = conn.execute("SELECT status, message FROM meter_status WHERE operator = 'enedis'"
+                               " AND meter_id = %s AND data_kind = 'telereleve'", (REFUSED,)).fetchone()
         mandate = conn.execute("SELECT mandate_id FROM mandate_scope WHERE source = 'enedis' AND target_id = %s",
                                (meters.NORMAL,)).fetchone()[0]
     for prm in PRMS:
@@ -69,6 +72,8 @@ def test_telereleve_then_revocation_stops_the_services(airflow_home, operators):
     assert curve[meters.NORMAL] >= 9 * 46  # ten days of history, the last one still to come
     assert meters.CURVE_NOT_ACTIVATED not in curve  # no curve recorded before its activation today
     assert checked >= 1
+    assert refused[0] == "NO_CONSENT" and refused[1].startswith("SGE SGT4G2")
+    assert REFUSED not in {o[0] for o in orders} and REFUSED not in curve
 
     with connect(airflow_home.pg_url, autocommit=True) as conn:
         revoke(conn, mandate, actor="test", reason="end of contract")
