@@ -522,9 +522,9 @@ def summary(states: dict[str, str]) -> None:
             if n:
                 print(f"  {table:40s} {n:8d}")
         print("\nSupplier accounts (table account_status; the sandbox plays one scenario per failing account):")
-        for source, account, status, message in conn.execute(
-                "SELECT source, account_id, status, coalesce(message, '') FROM account_status ORDER BY 1, 2"):
-            print(f"  {source:8s} {account:26s} {status:18s} {message[:70]}")
+        for source, account, road, status, message in conn.execute(
+                "SELECT source, account_id, road, status, coalesce(message, '') FROM account_status ORDER BY 1, 2, 3"):
+            print(f"  {source:8s} {account:20s} {road:7s} {status:18s} {message[:64]}")
         print("\nFiles seen on SFTP drops (table file_status):")
         for source, status, count in conn.execute(
                 "SELECT source, status, count(*) FROM file_status GROUP BY 1, 2 ORDER BY 1, 2"):

@@ -47,18 +47,19 @@ class Incident:
 def account_problems(conn: Any, today: date, warn_days: int) -> list[Incident]:
     """Supplier accounts whose last attempt left them in a problem state (since its first failure)."""
     rows = conn.execute(
-        """SELECT s.source, s.account_id, s.status, s.message, s.evidence_key, s.last_success,
+        """SELECT s.source, s.account_id, s.road, s.status, s.message, s.evidence_key, s.last_success,
                   s.consecutive_failures, e.organization_id
              FROM account_status s
              LEFT JOIN supplier_account a ON a.supplier = s.source AND a.account_id = s.account_id
              LEFT JOIN entity e ON e.id = a.entity_id
             WHERE s.status <> ALL(%s)""", (list(ACCOUNT_FINE),)).fetchall()
-    return [Incident("account_problem", f"{source}/{account}/{status}",
-                     f"Compte {source} {account} : {status}" + (f" ({message})" if message else ""),
-                     {"source": source, "account": account, "status": status, "message": message,
+    return [Incident("account_problem", "/".join(p for p in (source, account, road, status) if p),
+                     f"Compte {source} {account}" + (f" ({road})" if road else "") + f" : {status}"
+                     + (f" ({message})" if message else ""),
+                     {"source": source, "account": account, "road": road, "status": status, "message": message,
                       "evidence": evidence, "last_success": str(last_ok) if last_ok else None,
                       "failures": failures, "action": ACTIONS.get(status, "")}, org)
-            for source, account, status, message, evidence, last_ok, failures, org in rows]
+            for source, account, road, status, message, evidence, last_ok, failures, org in rows]
 
 
 def meter_problems(conn: Any, today: date, warn_days: int) -> list[Incident]:

@@ -11,7 +11,7 @@ A candidate is allowed when a *signed* mandate covers it (a `mandate_scope` row 
 operator or supplier), `on` lies within [start_date, end_date], and the mandate's data kinds
 include `data_kind`. The gate reads the warehouse every time it is asked, so a revocation stops
 collection at the next check. Refused candidates are skipped by the caller with the reason
-(logged, and recorded as NO_CONSENT: see `record_no_consent`).
+(logged, and recorded as NO_CONSENT by each road's status writer).
 """
 
 from __future__ import annotations
@@ -121,24 +121,3 @@ def _refusal(mandates: Iterable[_MandateRow], data_kind: str, on: date) -> str |
     if any(m.status == "draft" for m in mandates):
         return "mandate not signed yet"
     return NO_VALID_MANDATE
-
-
-def record_no_consent(conn: Any, *, source: str, refused: dict[str, str]) -> int:
-    """Record refused supplier accounts as NO_CONSENT in `account_status`, when that table exists.
-
-    Returns the number of rows written (0 when the table does not exist yet). The caller commits.
-    """
-    if not refused:
-        return 0
-    exists = conn.execute("SELECT to_regclass('account_status') IS NOT NULL").fetchone()[0]
-    if not exists:
-        return 0
-    for account, reason in refused.items():
-        conn.execute(
-            "INSERT INTO account_status (source, account_id, status, message, last_attempt)"
-            " VALUES (%s, %s, 'NO_CONSENT', %s, now())"
-            " ON CONFLICT (source, account_id) DO UPDATE"
-            " SET status = 'NO_CONSENT', message = EXCLUDED.message, last_attempt = now()",
-            (source, account, reason),
-        )
-    return len(refused)

@@ -31,8 +31,11 @@ def _page(request: Request, conn: Any, supplier: str, account_id: str, home: str
     stored = bool(conn_id) and settings(request).credential_store.exists(conn_id)
     status = None
     if conn.execute("SELECT to_regclass('account_status') IS NOT NULL").fetchone()[0]:
+        # one state per road (portal, API): a refused login on any road is what this page is for
         row = conn.execute("SELECT status, message, last_attempt FROM account_status"
-                           " WHERE source = %s AND account_id = %s", (supplier, account_id)).fetchone()
+                           " WHERE source = %s AND account_id = %s ORDER BY status IN"
+                           " ('LOGIN_FAILED', 'ACCOUNT_LOCKED', 'MFA_REQUIRED') DESC, last_attempt DESC LIMIT 1",
+                           (supplier, account_id)).fetchone()
         status = dict(zip(("status", "message", "last_attempt"), row, strict=True)) if row else None
     return page(request, "credentials", title="Identifiants de l'espace client", supplier=supplier,
                 account_id=account_id, stored=stored, status=status, action=request.url.path, home=home,

@@ -97,8 +97,8 @@ _STATUS = """{% extends "base" %}{% block body %}
 {% else %}<tr><td colspan="4">Aucun.</td></tr>{% endfor %}</table>
 <h2>Collecte par compte fournisseur</h2>
 {% if accounts is none %}<p class="muted">La table account_status n'existe pas encore.</p>{% else %}
-<table><tr><th>Source</th><th>Compte</th><th>Statut</th><th>Message</th><th>Dernière tentative</th><th>Dernier succès</th></tr>
-{% for r in accounts %}<tr><td>{{ r[0] }}</td><td>{{ r[1] }}</td><td>{{ r[2] }}</td><td>{{ r[3] or "" }}</td><td>{{ r[4] or "" }}</td><td>{{ r[5] or "" }}</td></tr>{% endfor %}</table>{% endif %}
+<table><tr><th>Source</th><th>Compte</th><th>Voie</th><th>Statut</th><th>Message</th><th>Dernière tentative</th><th>Dernier succès</th></tr>
+{% for r in accounts %}<tr><td>{{ r[0] }}</td><td>{{ r[1] }}</td><td>{{ r[2] }}</td><td>{{ r[3] }}</td><td>{{ r[4] or "" }}</td><td>{{ r[5] or "" }}</td><td>{{ r[6] or "" }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Contacts</h2>
 {% if new_link %}<p class="ok" role="status">Nouveau lien personnel de {{ new_link.contact }} (valable jusqu'au
 {{ new_link.expires }}, utilisable une fois ; à transmettre au contact, il ne sera plus affiché) :

@@ -37,8 +37,8 @@ def _status_page(request: Request, staff: Staff, **ctx: Any) -> HTMLResponse:
             (today, today + timedelta(days=30))).fetchall()
         accounts = None
         if conn.execute("SELECT to_regclass('account_status') IS NOT NULL").fetchone()[0]:
-            accounts = conn.execute("SELECT source, account_id, status, message, last_attempt, last_success"
-                                    " FROM account_status ORDER BY source, account_id").fetchall()
+            accounts = conn.execute("SELECT source, account_id, road, status, message, last_attempt, last_success"
+                                    " FROM account_status ORDER BY source, account_id, road").fetchall()
         contacts = [{"id": c, "entity": e, "role": r, "live_links": n} for c, e, r, n in conn.execute(
             "SELECT c.id, c.entity_id, c.role, count(l.id) FILTER (WHERE l.revoked_at IS NULL AND l.expires_at > now())"
             " FROM contact c LEFT JOIN contact_link l ON l.contact_id = c.id WHERE c.erased_at IS NULL"

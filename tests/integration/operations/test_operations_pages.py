@@ -91,7 +91,7 @@ def test_status_page_shows_problem_since_evidence_and_action(operations_app, sta
                      "VALUES ('enedis', %s, 'load_curve', 'API_NOT_SUBSCRIBED', '900908')", (PRM,))
     admin = staff_browser(base, staff_tokens, "admin")
     html = admin.get("/status").text
-    row = re.search(r'<tr class="problem" data-account="volta/ACC1">(.*?)</tr>', html, re.S).group(1)
+    row = re.search(r'<tr class="problem" data-account="volta/ACC1" data-road="">(.*?)</tr>', html, re.S).group(1)
     assert "LOGIN_FAILED" in row and "2026-05-23" in row and "2026-05-01" in row and "mot de passe" in row
     assert "page.png" in row
     assert re.search(r'data-meter="12345678901234/load_curve">.*?API_NOT_SUBSCRIBED.*?Souscrire', html, re.S)

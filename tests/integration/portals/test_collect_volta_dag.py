@@ -94,11 +94,11 @@ def test_collect_volta_dag(portals, airflow_home, tmp_path: Path, monkeypatch, c
     assert dagrun.state == "failed"
 
     with connect(airflow_home.pg_url) as conn:
-        statuses = {acc: (row["status"], row["evidence_key"]) for acc, row in account_statuses(conn, "volta").items()}
+        statuses = {acc: (row["status"], row["evidence_key"]) for acc, row in account_statuses(conn, "volta", road="portal").items()}
         consumption = conn.execute("SELECT count(*) FROM supplier_consumption WHERE supplier = 'volta'").fetchone()[0]
         warehouse_text = " ".join(str(r) for r in conn.execute(
             "SELECT * FROM account_status UNION ALL SELECT source, account_id, status, message, attempted_at,"
-            " NULL, 0, new_documents, evidence_key FROM account_attempt").fetchall())
+            " NULL, 0, new_documents, evidence_key, road FROM account_attempt").fetchall())
     assert statuses["V-SECRET"][0] == "OK" and statuses["V-WRONG"][0] == "LOGIN_FAILED"
     assert statuses["V-RECOVER"][0] == "NO_CONSENT"
     assert statuses["V-LAYOUT"][0] == "LAYOUT_CHANGED" and statuses["V-LAYOUT"][1].startswith("debug/")

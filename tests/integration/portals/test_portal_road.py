@@ -71,7 +71,7 @@ def test_only_site_down_is_raised_for_a_retry(airflow_home, status, retried):
         finish(SUPPLIER, run, context)
     assert type(raised.value) is (SiteUnavailable if retried else AirflowFailException)
     with connect(airflow_home.pg_url) as conn:
-        assert account_statuses(conn, "volta")["V-9"]["status"] == status
+        assert account_statuses(conn, "volta", road="")["V-9"]["status"] == status
 
 
 def test_collected_account_returns_its_raw_objects(airflow_home):

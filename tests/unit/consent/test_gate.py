@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from collecte.consent.gate import collectable_accounts, collectable_meters, record_no_consent
+from collecte.consent.gate import collectable_accounts, collectable_meters
 from collecte.warehouse.db import connect
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(60)]
@@ -99,13 +99,3 @@ def test_a_newer_signed_mandate_wins_over_a_revoked_one(conn):
 def test_unknown_data_kind_is_an_error(conn):
     with pytest.raises(ValueError, match="unknown data kind"):
         collectable_meters(conn, operator="enedis", data_kind="curve", on=DAY, candidates=["1"])
-
-
-def test_record_no_consent_tolerates_missing_table_and_writes_when_present(conn):
-    assert record_no_consent(conn, source="volta", refused={"V-1": "no valid mandate"}) in (0, 1)
-    conn.execute("CREATE TABLE IF NOT EXISTS account_status (source text, account_id text, status text,"
-                 " message text, last_attempt timestamptz, last_success timestamptz,"
-                 " PRIMARY KEY (source, account_id))")
-    assert record_no_consent(conn, source="volta", refused={"V-1": "no valid mandate"}) == 1
-    assert conn.execute("SELECT status, message FROM account_status").fetchall() == [
-        ("NO_CONSENT", "no valid mandate")]

@@ -159,7 +159,8 @@ def consent_gate(supplier: SupplierConfig, account_id: str, data_kinds: tuple[st
             elif kind == data_kinds[0]:
                 refusal = decision.refused.get(account_id, "no valid mandate")
                 record_account_status(conn, source=supplier.code, account_id=account_id,
-                                      status=AccountStatus.NO_CONSENT, message=refusal, run_id=run_id)
+                                      status=AccountStatus.NO_CONSENT, message=refusal, run_id=run_id,
+                                      road=attempt_road(run_id))
                 break
             else:
                 log.warning("consent gate: %s/%s: no %s (%s)", supplier.code, account_id, kind,
@@ -182,7 +183,8 @@ def refuse_flagged_account(supplier: SupplierConfig, account: AccountConfig, con
     if str(getattr(dag_run, "run_type", "")).lower().endswith("manual"):
         return
     with connect(warehouse_url()) as conn:
-        refused = failed_logins_in_a_row(conn, source=supplier.code, account_id=account.id, limit=limit)
+        refused = failed_logins_in_a_row(conn, source=supplier.code, account_id=account.id, limit=limit,
+                                         road=road_of(context))
     if refused >= limit:
         raise AirflowFailException(
             f"{supplier.code}/{account.id}: not tried - the last {refused} logins were refused (LOGIN_FAILED / "
@@ -218,7 +220,7 @@ def finish(supplier: SupplierConfig, run: Any, context: Any) -> list[dict[str, A
     with connect(warehouse_url()) as conn:
         record_account_status(conn, source=supplier.code, account_id=run.account, status=run.status,
                               message=run.message, new_documents=run.new_documents, evidence_key=run.evidence_key,
-                              run_id=run_id)
+                              run_id=run_id, road=road_of(context))
     line = f"{supplier.code}/{run.account}: {run.status.value} - {run.message}"
     if run.evidence_key:
         line += f" [evidence: {run.evidence_key}.png / .html]"

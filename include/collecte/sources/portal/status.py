@@ -1,5 +1,8 @@
 """Per-account collection status: the vocabulary, which statuses are worth a retry, and the record
-kept in the warehouse (`account_status`: latest state; `account_attempt`: every attempt)."""
+kept in the warehouse (`account_status`: latest state per road; `account_attempt`: every attempt).
+
+An account collected by two roads of its supplier (portal and API) has one latest state per road:
+`road` is the road's task group in the supplier DAG ('portal', 'api'), '' outside a DAG."""
 
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ class AccountStatus(StrEnum):
 
 def record_account_status(conn: Any, *, source: str, account_id: str, status: AccountStatus | str,
                           message: str = "", new_documents: int = 0, evidence_key: str | None = None,
-                          run_id: str | None = None, at: datetime | None = None) -> None:
+                          run_id: str | None = None, at: datetime | None = None, road: str = "") -> None:
     """Record one attempt and update the account's latest state (in a transaction of its own, or a
     savepoint of the caller's, which then commits).
 
@@ -44,37 +47,42 @@ def record_account_status(conn: Any, *, source: str, account_id: str, status: Ac
     success = at if status.succeeded else None
     with conn.transaction():
         conn.execute(
-            "INSERT INTO account_attempt (source, account_id, attempted_at, status, message, new_documents,"
-            " run_id, evidence_key) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (source, account_id, at, status.value, message[:2000], new_documents, run_id, evidence_key))
+            "INSERT INTO account_attempt (source, account_id, road, attempted_at, status, message, new_documents,"
+            " run_id, evidence_key) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (source, account_id, road, at, status.value, message[:2000], new_documents, run_id, evidence_key))
         conn.execute(
-            "INSERT INTO account_status (source, account_id, status, message, last_attempt, last_success,"
+            "INSERT INTO account_status (source, account_id, road, status, message, last_attempt, last_success,"
             " consecutive_failures, new_documents, evidence_key)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (source, account_id) DO UPDATE SET status = EXCLUDED.status,"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (source, account_id, road) DO UPDATE SET status = EXCLUDED.status,"
             " message = EXCLUDED.message, last_attempt = EXCLUDED.last_attempt,"
             " last_success = COALESCE(EXCLUDED.last_success, account_status.last_success),"
             " consecutive_failures = CASE WHEN EXCLUDED.last_success IS NULL"
             "   THEN account_status.consecutive_failures + 1 ELSE 0 END,"
             " new_documents = EXCLUDED.new_documents, evidence_key = EXCLUDED.evidence_key",
-            (source, account_id, status.value, message[:2000], at, success,
+            (source, account_id, road, status.value, message[:2000], at, success,
              0 if status.succeeded else 1, new_documents, evidence_key))
 
 
-def account_statuses(conn: Any, source: str) -> dict[str, dict[str, Any]]:
-    """Latest state of every account of `source`: account id -> row as a dict."""
+def account_statuses(conn: Any, source: str, road: str | None = None) -> dict[Any, dict[str, Any]]:
+    """Latest state of the accounts of `source`: account id -> row for one `road`, or
+    (account id, road) -> row for every road when `road` is None."""
     cur = conn.execute(
-        "SELECT account_id, status, message, last_attempt, last_success, consecutive_failures, new_documents,"
-        " evidence_key FROM account_status WHERE source = %s ORDER BY account_id", (source,))
+        "SELECT account_id, road, status, message, last_attempt, last_success, consecutive_failures, new_documents,"
+        " evidence_key FROM account_status WHERE source = %s AND (%s::text IS NULL OR road = %s)"
+        " ORDER BY account_id, road", (source, road, road))
     names = [c.name for c in cur.description]
-    return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+    rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    if road is not None:
+        return {row["account_id"]: row for row in rows}
+    return {(row["account_id"], row["road"]): row for row in rows}
 
 
-def failed_logins_in_a_row(conn: Any, *, source: str, account_id: str, limit: int) -> int:
-    """How many of the account's last `limit` attempts were refused logins (LOGIN_FAILED, ACCOUNT_LOCKED)."""
+def failed_logins_in_a_row(conn: Any, *, source: str, account_id: str, limit: int, road: str = "") -> int:
+    """How many of the account's last `limit` attempts on `road` were refused logins (LOGIN_FAILED, ACCOUNT_LOCKED)."""
     rows = conn.execute(
-        "SELECT status FROM account_attempt WHERE source = %s AND account_id = %s"
-        " ORDER BY attempted_at DESC LIMIT %s", (source, account_id, limit)).fetchall()
+        "SELECT status FROM account_attempt WHERE source = %s AND account_id = %s AND road = %s"
+        " ORDER BY attempted_at DESC LIMIT %s", (source, account_id, road, limit)).fetchall()
     count = 0
     for (status,) in rows:
         if status not in (AccountStatus.LOGIN_FAILED.value, AccountStatus.ACCOUNT_LOCKED.value):

@@ -223,15 +223,15 @@ def statuses(request: Request, staff: Viewer) -> HTMLResponse:
 
     with warehouse(request) as conn:
         accounts = [{
-            "source": s, "account_id": a, "status": st, "message": msg, "last_success": ok, "evidence": [],
+            "source": s, "account_id": a, "road": road, "status": st, "message": msg, "last_success": ok, "evidence": [],
             "evidence_key": ev, "problem": st not in ACCOUNT_FINE, "action": ACTIONS.get(st, ""),
             "since": since if st not in ACCOUNT_FINE else None,
-        } for s, a, st, msg, ok, ev, since in conn.execute(
-            """SELECT s.source, s.account_id, s.status, s.message, s.last_success, s.evidence_key,
+        } for s, a, road, st, msg, ok, ev, since in conn.execute(
+            """SELECT s.source, s.account_id, s.road, s.status, s.message, s.last_success, s.evidence_key,
                       (SELECT min(t.attempted_at) FROM account_attempt t WHERE t.source = s.source
-                          AND t.account_id = s.account_id AND t.attempted_at > coalesce(s.last_success, '-infinity')
+                          AND t.account_id = s.account_id AND t.road = s.road AND t.attempted_at > coalesce(s.last_success, '-infinity')
                           AND t.status = s.status)
-                 FROM account_status s ORDER BY (s.status IN ('OK', 'NO_NEW_DOCUMENTS')), s.source, s.account_id""")]
+                 FROM account_status s ORDER BY (s.status IN ('OK', 'NO_NEW_DOCUMENTS')), s.source, s.account_id, s.road""")]
         meters = [{
             "operator": op, "meter_id": m, "kind": k, "status": st, "message": msg, "last_success": ok,
             "not_before": nb, "problem": st not in METER_FINE, "action": ACTIONS.get(st, ""),

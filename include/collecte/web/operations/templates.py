@@ -83,12 +83,12 @@ _METER = """{% extends "base" %}{% block body %}
 
 _STATUS = """{% extends "base" %}{% block body %}
 <h2>Comptes fournisseurs</h2>
-<table><tr><th>Fournisseur</th><th>Compte</th><th>État</th><th>Depuis</th><th>Dernier succès</th><th>Preuve</th><th>À faire</th></tr>
-{% for a in accounts %}<tr class="{{ 'problem' if a.problem else '' }}" data-account="{{ a.source }}/{{ a.account_id }}">
-<td>{{ a.source }}</td><td>{{ a.account_id }}</td><td>{{ a.status }}{% if a.message %}<br><span class="muted">{{ a.message }}</span>{% endif %}</td>
+<table><tr><th>Fournisseur</th><th>Compte</th><th>Voie</th><th>État</th><th>Depuis</th><th>Dernier succès</th><th>Preuve</th><th>À faire</th></tr>
+{% for a in accounts %}<tr class="{{ 'problem' if a.problem else '' }}" data-account="{{ a.source }}/{{ a.account_id }}" data-road="{{ a.road }}">
+<td>{{ a.source }}</td><td>{{ a.account_id }}</td><td>{{ a.road }}</td><td>{{ a.status }}{% if a.message %}<br><span class="muted">{{ a.message }}</span>{% endif %}</td>
 <td>{{ a.since or "" }}</td><td>{{ a.last_success or "jamais" }}</td>
 <td>{% for e in a.evidence %}<a href="{{ prefix }}/evidence?key={{ e|urlencode }}">{{ e.rsplit('/', 1)[-1] }}</a> {% endfor %}</td>
-<td>{{ a.action }}</td></tr>{% else %}<tr><td colspan="7">Aucun compte.</td></tr>{% endfor %}</table>
+<td>{{ a.action }}</td></tr>{% else %}<tr><td colspan="8">Aucun compte.</td></tr>{% endfor %}</table>
 <h2>Compteurs</h2>
 <table><tr><th>Opérateur</th><th>Compteur</th><th>Donnée</th><th>État</th><th>Depuis</th><th>Dernier succès</th><th>Historique depuis</th><th>À faire</th></tr>
 {% for m in meters %}<tr class="{{ 'problem' if m.problem else '' }}" data-meter="{{ m.meter_id }}/{{ m.kind }}">
