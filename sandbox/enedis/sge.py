@@ -11,8 +11,9 @@ the stand-in builds is validated too before it leaves (a bug here fails loudly).
 
 - curve not activated until ordered (CURVE_NOT_ACTIVATED): no curve (SGT4L9) before the
   CommandeCollectePublicationMesures CDC order, from its day on afterwards;
-- M023: the result file (CSV) appears in the SFTP folder `m023_delay_seconds` later, written
-  whole under a temporary name then renamed; an order over 10,000 points is refused SGT4L8;
+- M023: the result (R63: a ZIP holding the CSV or JSON the order asked for, see `m023_csv`)
+  appears in the SFTP folder `m023_delay_seconds` later, written whole under a temporary name
+  then renamed; an order over 10,000 points is refused SGT4L8;
 - more than 7 days of curve in ConsultationMesuresDetaillees: SGT4L8;
 - `faults.fail_next` (control endpoint): the next calls answer SGT500 (a technical error);
 - a revoked consent (CONSENT_REVOKED): SGT4G2; a point that never was: SGT401; stopping an
@@ -21,9 +22,12 @@ the stand-in builds is validated too before it leaves (a bug here fails loudly).
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import threading
-from datetime import date, timedelta
+import zipfile
+from datetime import date, datetime, timedelta
 
 from lxml import etree
 
@@ -354,7 +358,8 @@ def _history(state: SandboxState, service: xsd.Service, request: etree._Element)
                                          f"({points} points pour {meter.prm}, au plus {M023_MAX_POINTS})")
     affaire = _affaire(state)
     if state.sftp_dir is not None and not billing and measure == "COURBES":
-        timer = threading.Timer(state.m023_delay_seconds, _deliver, (state, affaire, meters, first, end))
+        timer = threading.Timer(state.m023_delay_seconds, _deliver,
+                                (state, affaire, meters, first, end, demande.findtext("format") or "CSV"))
         timer.daemon = True
         state.timers.append(timer)
         timer.start()
@@ -364,34 +369,84 @@ def _history(state: SandboxState, service: xsd.Service, request: etree._Element)
     return root
 
 
-M023_HEADER = ("Identifiant PRM;Date de début;Date de fin;Grandeur physique;Grandeur métier;Etape métier;"
-               "Unité;Horodate;Valeur;Nature;Pas;Indice de vraisemblance;Etat complémentaire")
+# The R63 result as the public sources show it (docs/M023.md): a ZIP per order on the SFTP drop,
+# ENEDIS_R63_P_CdC_<affaire>_<seq>_<stamp>.zip, holding one file of the same base name in the format
+# the order asked (CSV: `;`, UTF-8 with BOM, 13 columns, Paris wall-clock `Horodate`; JSON: header +
+# mesures/grandeur/points). A missing measure is a row with an empty value.
+M023_COLUMNS = ("Identifiant PRM", "Date de début", "Date de fin", "Grandeur physique", "Grandeur métier",
+                "Etape métier", "Unité", "Horodate", "Valeur", "Nature", "Pas", "Indice de vraisemblance",
+                "Etat complémentaire")
+M023_JSON_HEADER = {"siDemandeur": "SGE", "typeDestinataire": "ACM", "idDestinataire": "GRD-F000",
+                    "codeFlux": "R63", "modePublication": "P", "idCanalContact": "Interne",
+                    "publicationCrp": "non"}
 
 
-def m023_csv(meter: MeterProfile, first: date, end: date, activated: date | None) -> str:
-    """The CSV result of an M023 curve order for one PRM (ISO times with offset, W values)."""
-    lines = [M023_HEADER]
+def m023_points(meter: MeterProfile, first: date, end: date, activated: date | None
+                ) -> list[tuple[datetime, int | None, int]]:
+    """(end instant UTC, W or None for a missing measure, step minutes) of every curve point recorded."""
+    out: list[tuple[datetime, int | None, int]] = []
     day = first
     while day < end:
         if not meter.curve_needs_activation or (activated and day >= activated):
-            for point in measures.day_curve(meter, day):
-                stamp = point.end.astimezone(measures.PARIS).isoformat()
-                lines.append(f"{meter.prm};{first};{end};PA;{'PROD' if meter.produces else 'CONS'};BRUT;W;"
-                             f"{stamp};{point.power_w};B;PT{meter.step_minutes}M;null;null")
+            points = measures.day_curve(meter, day)
+            if points:
+                out.extend((p.end, p.power_w, p.step) for p in points)
+            else:  # a day the meter recorded nothing: its stamps come with no value
+                moment, stop = measures.paris_midnight(day), measures.paris_midnight(day + timedelta(days=1))
+                while moment < stop:
+                    step = meter.step_at(moment)
+                    moment += timedelta(minutes=step)
+                    out.append((moment, None, step))
         day += timedelta(days=1)
-    return "\n".join(lines) + "\n"
+    return out
 
 
-def _deliver(state: SandboxState, affaire: str, meters: list[MeterProfile], first: date, end: date) -> None:
+def m023_csv(meters: list[MeterProfile], first: date, end: date, activated: dict[str, date]) -> bytes:
+    """The CSV result of an M023 curve order (R63): BOM, 13 columns, Paris wall clock, empty value = no measure."""
+    lines = [";".join(M023_COLUMNS)]
+    for meter in meters:
+        direction = "PROD" if meter.produces and not meter.consumes else "CONS"
+        for moment, value, step in m023_points(meter, first, end, activated.get(meter.prm)):
+            lines.append(f"{meter.prm};{first} 00:00:00;{end} 00:00:00;PA;{direction};BRUT;W;{local_text(moment)};"
+                         f"{'' if value is None else value};B;PT{step}M;0;0")
+    return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
+
+
+def m023_json(meters: list[MeterProfile], first: date, end: date, activated: dict[str, date], affaire: str) -> bytes:
+    """The JSON result of an M023 curve order (R63)."""
+    mesures = []
+    for meter in meters:
+        points = [{"d": local_text(moment), **({} if value is None else {"v": value}), "p": f"PT{step}M", "n": "B",
+                   "iv": 0} for moment, value, step in m023_points(meter, first, end, activated.get(meter.prm))]
+        mesures.append({"idPrm": meter.prm, "etapeMetier": "BRUT",
+                        "periode": {"dateDebut": f"{first} 00:00:00", "dateFin": f"{end} 00:00:00"},
+                        "grandeur": [{"grandeurMetier": "PROD" if meter.produces and not meter.consumes else "CONS",
+                                      "grandeurPhysique": "PA", "unite": "W", "points": points}]})
+    header = {**M023_JSON_HEADER, "idDemande": affaire, "format": "JSON"}
+    return json.dumps({"header": header, "mesures": mesures}, ensure_ascii=False).encode("utf-8")
+
+
+def m023_archive_name(affaire: str, stamp: datetime, sequence: int = 1) -> str:
+    """ENEDIS_R63_P_CdC_<affaire>_<seq:5>_<yyyymmddHHMMSS>.zip."""
+    return f"ENEDIS_R63_P_CdC_{affaire}_{sequence:05d}_{stamp:%Y%m%d%H%M%S}.zip"
+
+
+def _deliver(state: SandboxState, affaire: str, meters: list[MeterProfile], first: date, end: date,
+             fmt: str = "CSV") -> None:
     folder = state.sftp_dir
     assert folder is not None
     folder.mkdir(parents=True, exist_ok=True)
-    for meter in meters:
-        name = f"ENEDIS_M023_{affaire}_{meter.prm}_{first:%Y%m%d}_{end:%Y%m%d}.csv"
-        text = m023_csv(meter, first, end, state.curve_activated.get(meter.prm))
-        partial = folder / f".{name}.part"
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, folder / name)  # appears whole, never half-written
+    name = m023_archive_name(affaire, datetime.now(measures.PARIS))
+    with state.lock:
+        activated = dict(state.curve_activated)
+    body = m023_json(meters, first, end, activated, affaire) if fmt == "JSON" else \
+        m023_csv(meters, first, end, activated)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name[:-4] + (".json" if fmt == "JSON" else ".csv"), body)
+    partial = folder / f".{name}.part"
+    partial.write_bytes(buffer.getvalue())
+    os.replace(partial, folder / name)  # appears whole, never half-written
 
 
 _HANDLERS = {

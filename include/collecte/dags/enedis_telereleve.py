@@ -122,7 +122,7 @@ def wait_for_m023(ordered: list[dict[str, Any]]) -> Any:
         return PokeReturnValue(is_done=True, xcom_value=[])
     with SFTPHook(ssh_conn_id=config.sftp_conn_id or SFTP_CONN_ID).get_managed_conn() as sftp:
         names = ready_files(sftp, config.m023_remote_dir, pending, min_age_seconds=config.m023_min_age_seconds)
-    arrived = {M023_NAME.match(n)["affaire"] for n in names}
+    arrived = {M023_NAME.match(n)["affaire"].upper() for n in names}
     return PokeReturnValue(is_done=arrived >= set(pending), xcom_value=names)
 
 

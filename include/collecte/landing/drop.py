@@ -51,17 +51,20 @@ AccountGate = Callable[[Iterable[str]], dict[str, str]]
 def land_drop(
     sftp: Any, zone: RawZone, conn: Any, *, source: str, road: RoadConfig, received: date, now: float,
     default_account: str = "default", gate: AccountGate | None = None, run_id: str | None = None,
+    account_of: Callable[[str], str | None] | None = None,
 ) -> DropReport:
     """Land every complete file of the road's drop folder; record statuses and sequence gaps.
 
     Files of accounts the gate refuses stay on the server, untouched, with the reason recorded:
-    they are landed by the first run after a mandate is signed.
+    they are landed by the first run after a mandate is signed. `account_of(name)`, when given,
+    names a file's account instead of the road's `account_regex` (a name that does not carry it).
     """
     report = DropReport()
     ready, skipped = scan_drop(sftp, road.remote_dir or ".", road.patterns,
                                min_age_seconds=road.min_age_seconds, now=now)
     statuses: list[FileStatus] = []
-    accounts = {drop.name: regex_group(drop.name, road.account_regex, "account") or default_account
+    accounts = {drop.name: (account_of(drop.name) if account_of else
+                            regex_group(drop.name, road.account_regex, "account")) or default_account
                 for drop in ready}
     refused = gate(sorted(set(accounts.values()))) if gate and ready else {}
     for drop in [d for d in ready if accounts[d.name] in refused]:

@@ -1,55 +1,308 @@
-"""Enedis M023 history result files (CSV, `;`) → canonical load-curve rows.
+"""Enedis M023 curve history results (flux R63) → canonical load-curve rows.
 
-A row per point: PRM, order span, physical quantity (PA: average power), direction (CONS/PROD),
-stage, unit (W), `Horodate` (end of the interval, ISO 8601 with its offset, so the repeated autumn
-hour is unambiguous), value, nature, step (PT10M, PT30M, PT60M). Parsed by Arrow's CSV reader.
+What Enedis delivers, as far as public sources show it (docs/M023.md cites them):
+
+- one ZIP per result on the SFTP drop, `ENEDIS_R63_P_CdC_<affaire>_<seq:5>_<yyyymmddHHMMSS>.zip`,
+  holding one file of the same base name, `.csv` or `.json` as the order asked (`format`);
+- CSV: `;`, UTF-8 (a BOM may lead), one row per point with its PRM, the order's span, the
+  quantity (PA in W for a curve), direction (CONS/PROD), stage, unit, `Horodate`, `Valeur`, nature,
+  `Pas` (PT10M, PT30M…), likelihood and state; `Horodate` is the Paris wall clock
+  `YYYY-MM-DD HH:MM:SS` (an ISO stamp with offset is read too);
+- JSON: `{"header": {codeFlux, idDemande…}, "mesures": [{idPrm, periode, grandeur: [{grandeurMetier,
+  grandeurPhysique, unite, points: [{d, v, p, n, iv…}]}]}]}`, `d` in the same forms.
+
+Reading rules (never a guess):
+- an empty value is a gap: no row, not a zero;
+- the step is the point's `Pas`; when not stated, the gap to the neighbouring stamp of the same
+  series (prm, direction, quantity), which must be a known step;
+- a wall-clock label of the repeated autumn hour is resolved by order of appearance in its series:
+  its first occurrence is summer time (CEST), the second winter time (CET, one hour later); a third
+  is a defect; a label inside the spring-forward gap is a defect;
+- a point that cannot be read (label, value, step, unit, duplicate) is set aside in `rejects` with
+  the file and line (CSV) or JSON path, and quarantined; a file that cannot be read at all raises
+  M023FormatError naming it, and is quarantined whole.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import json
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from collecte.metering.dataconnect import Parsed, Reject
+from collecte.metering.paris_time import PARIS
 from collecte.metering.records import LOAD_CURVE
 
 M023_SOURCE = "enedis"  # same measures as Data Connect: same source, same keys
+CURVE_FLUX = "R63"
+STEPS = (5, 10, 15, 30, 60)
+STEP_RE = re.compile(r"^PT(\d+)([MH])$")
+OFFSET_RE = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+# unit -> factor to W (power) or Wh (energy); a curve of energies is turned into average power
+POWER_UNITS = {"W": 1, "KW": 1000}
+ENERGY_UNITS = {"WH": 1, "KWH": 1000}
+CSV_COLUMNS = {  # normalised header -> field
+    "identifiant prm": "prm", "horodate": "label", "valeur": "value", "pas": "step",
+    "grandeur physique": "quantity", "grandeur metier": "direction", "unite": "unit",
+}
+REQUIRED = ("prm", "label", "value", "direction", "quantity", "unit")
 
 
 class M023FormatError(ValueError):
-    """A result file without the expected columns."""
+    """A result file that cannot be read at all (named, with the reason)."""
 
 
-def parse_m023_csv(content: bytes, raw_key: str) -> Any:
-    """The load-curve table of one M023 CSV file (canonical schema)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
+@dataclass
+class _Point:
+    ref: str          # "line 12" or "mesures[0].grandeur[0].points[5]"
+    content: str      # the raw line / point, for the quarantine
+    prm: str
+    direction: str
+    quantity: str
+    unit: str
+    label: str
+    value: str | None
+    step: str | None
+    instant: datetime | None = None
+    minutes: int | None = None
 
+
+def parse_m023(content: bytes, raw_key: str) -> Parsed:
+    """The load-curve table of one M023 curve result (ZIP, CSV or JSON), with the points set aside."""
+    points: list[_Point] = []
+    for name, data in _members(content, raw_key):
+        text = _text(data, name)
+        if text.lstrip()[:1] in ("{", "["):
+            points.extend(_json_points(text, name))
+        else:
+            points.extend(_csv_points(text, name))
+    rejects: list[Reject] = []
+    kept = _resolve(points, raw_key, rejects)
+    return Parsed({"load_curve": _table(kept, raw_key)}, rejects)
+
+
+def _members(content: bytes, raw_key: str) -> list[tuple[str, bytes]]:
+    """The data files of a result: the ZIP's .csv/.json members, or the file itself."""
+    if not content.startswith(b"PK\x03\x04"):
+        return [(raw_key, content)]
     try:
-        table = pcsv.read_csv(io.BytesIO(content), parse_options=pcsv.ParseOptions(delimiter=";"),
-                              convert_options=pcsv.ConvertOptions(
-                                  column_types={"Identifiant PRM": pa.string(), "Horodate": pa.timestamp("s", tz="UTC"),
-                                                "Valeur": pa.int64(), "Pas": pa.string(),
-                                                "Grandeur métier": pa.string()},
-                                  include_columns=["Identifiant PRM", "Grandeur métier", "Horodate", "Valeur", "Pas"]))
-    except (pa.ArrowInvalid, KeyError) as exc:
-        raise M023FormatError(f"{raw_key}: not an M023 curve file: {exc}") from None
-    if not table.num_rows:
-        return LOAD_CURVE.arrow_schema().empty_table()
-    pas = table.column("Pas").combine_chunks()
-    number = pc.cast(pc.replace_substring_regex(pas, pattern=r"^PT(\d+)[MH]$", replacement=r"\1"), pa.int16())
-    minutes = pc.if_else(pc.ends_with(pas, "H"), pc.multiply(number, pa.scalar(60, pa.int16())), number)
-    power = table.column("Valeur")
-    energy = pc.divide(pc.multiply(pc.cast(power, pa.float64()), pc.cast(minutes, pa.float64())), 60.0)
-    n = table.num_rows
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith((".csv", ".json"))]
+            if not names:
+                raise M023FormatError(f"{raw_key}: ZIP without a .csv or .json result ({archive.namelist()})")
+            return [(f"{raw_key}!{n}", archive.read(n)) for n in sorted(names)]
+    except (zipfile.BadZipFile, OSError) as exc:  # an AES-encrypted archive lands here too
+        raise M023FormatError(f"{raw_key}: not a readable ZIP ({exc}); encrypted archives must be "
+                              "decrypted before they are parsed") from None
 
-    def const(value: str) -> Any:
-        return pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()), pa.array([value]))
 
-    arrays = [table.column("Identifiant PRM").combine_chunks().dictionary_encode(),
-              table.column("Horodate").combine_chunks(),
-              table.column("Grandeur métier").combine_chunks().dictionary_encode(),
-              minutes, pc.cast(power, pa.int32()).combine_chunks(), energy.combine_chunks(),
-              const(M023_SOURCE), const(raw_key)]
-    return pa.Table.from_arrays(arrays, schema=LOAD_CURVE.arrow_schema())
+def _text(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")  # the BOM, when there is one, is not part of the first header
+    except UnicodeDecodeError as exc:
+        raise M023FormatError(f"{name}: not UTF-8 ({exc})") from None
 
+
+def _normalise(header: str) -> str:
+    plain = unicodedata.normalize("NFKD", header)
+    return " ".join("".join(c for c in plain if not unicodedata.combining(c)).strip().lower().split())
+
+
+def _csv_points(text: str, name: str) -> list[_Point]:
+    rows = csv.reader(io.StringIO(text), delimiter=";")
+    header = next(rows, None)
+    if not header:
+        raise M023FormatError(f"{name}: empty file (no header line)")
+    columns = {CSV_COLUMNS[_normalise(h)]: i for i, h in enumerate(header) if _normalise(h) in CSV_COLUMNS}
+    missing = [f for f in REQUIRED if f not in columns]
+    if missing:
+        raise M023FormatError(f"{name} line 1: not an M023 curve file: no column for {', '.join(missing)} "
+                              f"(header {';'.join(header)!r})")
+    out = []
+    for number, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line (a trailing one)
+
+        def cell(field: str, row: list[str] = row) -> str | None:
+            index = columns.get(field)
+            value = row[index].strip() if index is not None and index < len(row) else ""
+            return value or None
+
+        out.append(_Point(f"{name} line {number}", ";".join(row), cell("prm") or "", (cell("direction") or ""),
+                          cell("quantity") or "", cell("unit") or "", cell("label") or "", cell("value"),
+                          cell("step")))
+    return out
+
+
+def _json_points(text: str, name: str) -> list[_Point]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise M023FormatError(f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    documents = document if isinstance(document, list) else [document]
+    out = []
+    for n, doc in enumerate(documents):
+        where = f"[{n}]" if isinstance(document, list) else ""
+        if not isinstance(doc, dict) or not isinstance(doc.get("mesures"), list):
+            raise M023FormatError(f"{name}{where}: no 'mesures' list: not an M023 result")
+        flux = (doc.get("header") or {}).get("codeFlux")
+        if flux not in (None, CURVE_FLUX):
+            raise M023FormatError(f"{name}{where}: flux {flux}, not a curve ({CURVE_FLUX}) result")
+        for i, mesure in enumerate(doc["mesures"]):
+            path = f"{where}mesures[{i}]"
+            prm = str((mesure or {}).get("idPrm") or "")
+            grandeurs = (mesure or {}).get("grandeur")
+            if not isinstance(grandeurs, list):
+                raise M023FormatError(f"{name} {path}: no 'grandeur' list")
+            for j, grandeur in enumerate(grandeurs):
+                points = (grandeur or {}).get("points")
+                if not isinstance(points, list):
+                    raise M023FormatError(f"{name} {path}.grandeur[{j}]: no 'points' list")
+                for k, point in enumerate(points):
+                    point = point if isinstance(point, dict) else {}
+                    value = point.get("v")
+                    out.append(_Point(f"{name} {path}.grandeur[{j}].points[{k}]", json.dumps(point, ensure_ascii=False),
+                                      prm, str(grandeur.get("grandeurMetier") or ""),
+                                      str(grandeur.get("grandeurPhysique") or ""), str(grandeur.get("unite") or ""),
+                                      str(point.get("d") or ""), None if value in (None, "") else str(value),
+                                      point.get("p") or None))
+    return out
+
+
+def _step(text: str | None) -> int | None:
+    match = STEP_RE.match((text or "").strip().upper())
+    if not match:
+        return None
+    minutes = int(match[1]) * (60 if match[2] == "H" else 1)
+    return minutes if minutes in STEPS else None
+
+
+def _wall(label: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(label.replace("T", " ", 1))
+    except ValueError:
+        return None
+
+
+def _resolve(points: list[_Point], raw_key: str, rejects: list[Reject]) -> list[_Point]:
+    """Instants (repeated hour by order), steps (stated or inferred), defects set aside."""
+    def reject(point: _Point, reason: str) -> None:
+        rejects.append(Reject(raw_key, LOAD_CURVE.table, point.ref, f"{point.ref}: {reason}", point.content))
+
+    occurrences: dict[tuple[str, str, str, datetime], int] = {}
+    readable: list[_Point] = []
+    for point in points:
+        if not re.fullmatch(r"\d{14}", point.prm):
+            reject(point, f"PRM {point.prm!r} is not 14 digits")
+            continue
+        if point.direction not in ("CONS", "PROD"):
+            reject(point, f"Grandeur métier {point.direction!r} is neither CONS nor PROD")
+            continue
+        unit = point.unit.upper()
+        if not ((point.quantity == "PA" and unit in POWER_UNITS) or (point.quantity == "EA" and unit in ENERGY_UNITS)):
+            reject(point, f"quantity {point.quantity} in {point.unit} is not an active power (PA, W) "
+                          "nor an active energy (EA, Wh) curve")
+            continue
+        naive = _wall(point.label)
+        if naive is None:
+            reject(point, f"unreadable Horodate {point.label!r} (expected YYYY-MM-DD HH:MM:SS, or ISO with offset)")
+            continue
+        if OFFSET_RE.search(point.label) and naive.tzinfo is not None:
+            point.instant = naive.astimezone(UTC)
+        else:
+            naive = naive.replace(tzinfo=None)
+            first = naive.replace(tzinfo=PARIS, fold=0)
+            if first.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None) != naive:
+                reject(point, f"Horodate {point.label} is inside the spring-forward gap: Paris skips this time")
+                continue
+            key = (point.prm, point.direction, point.quantity, naive)
+            seen = occurrences.get(key, 0)
+            occurrences[key] = seen + 1
+            second = naive.replace(tzinfo=PARIS, fold=1)
+            repeated = first.utcoffset() != second.utcoffset()
+            if seen >= (2 if repeated else 1):
+                reject(point, f"Horodate {point.label} appears {seen + 1} times in this series")
+                continue
+            point.instant = (second if seen else first).astimezone(UTC)
+        readable.append(point)
+    _infer_steps(readable)
+    kept: list[_Point] = []
+    instants: dict[tuple[str, str, datetime], str] = {}
+    for point in readable:
+        if point.minutes is None:
+            reject(point, f"unknown step Pas {point.step!r}" if point.step else
+                       "no Pas and no neighbouring stamp at a known step")
+            continue
+        series = (point.prm, point.direction, point.instant)
+        if series in instants:
+            reject(point, f"same instant as {instants[series]}")
+            continue
+        instants[series] = point.ref
+        if point.value is None:
+            continue  # a gap: Enedis has no measure for this point
+        try:
+            number = Decimal(point.value.replace(",", "."))
+        except InvalidOperation:
+            reject(point, f"Valeur {point.value!r} is not a number")
+            continue
+        unit = point.unit.upper()
+        watts = number * POWER_UNITS[unit] if point.quantity == "PA" else \
+            number * ENERGY_UNITS[unit] * 60 / point.minutes
+        if watts != watts.to_integral_value():
+            reject(point, f"Valeur {point.value} {point.unit} is not a whole number of watts")
+            continue
+        point.value = str(int(watts))
+        kept.append(point)
+    return kept
+
+
+def _infer_steps(points: list[_Point]) -> None:
+    """Each point's step: its `Pas`; when none is stated, the gap to the previous stamp of its series
+    (stamps end their interval), else to the next one; either must be a known step."""
+    series: dict[tuple[str, str, str], list[_Point]] = {}
+    for point in points:
+        point.minutes = _step(point.step)
+        series.setdefault((point.prm, point.direction, point.quantity), []).append(point)
+    for members in series.values():
+        if all(p.minutes is not None for p in members):
+            continue
+        members = sorted(members, key=lambda p: p.instant)
+        for i, point in enumerate(members):
+            if point.minutes is not None or point.step:  # a stated but unknown step is not replaced
+                continue
+            gaps = [members[i].instant - members[i - 1].instant] if i else []
+            if i + 1 < len(members):
+                gaps.append(members[i + 1].instant - members[i].instant)
+            for gap in gaps:
+                minutes = int(gap / timedelta(minutes=1))
+                if gap == timedelta(minutes=minutes) and minutes in STEPS:
+                    point.minutes = minutes
+                    break
+
+
+def _table(points: list[_Point], raw_key: str) -> Any:
+    import pyarrow as pa
+
+    schema = LOAD_CURVE.arrow_schema()
+    if not points:
+        return schema.empty_table()
+    points.sort(key=lambda p: (p.prm, p.direction, p.instant))
+    power = [int(p.value) for p in points]
+    columns = {
+        "meter_id": [p.prm for p in points],
+        "interval_end": [p.instant for p in points],
+        "direction": [p.direction for p in points],
+        "interval_minutes": [p.minutes for p in points],
+        "power_w": power,
+        "energy_wh": [w * p.minutes / 60.0 for w, p in zip(power, points, strict=True)],
+        "source": [M023_SOURCE] * len(points),
+        "raw_key": [raw_key] * len(points),
+    }
+    return pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in schema], schema=schema)

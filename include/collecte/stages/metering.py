@@ -112,7 +112,7 @@ def check_frame_then_load(zone: Any, conn: Any, dataset: str, frame: Any, result
 def _stage_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], result: StageResult,
                   objects_per_batch: int) -> dict[str, str]:
     from collecte.metering.dataconnect import SOURCE, parse_measures
-    from collecte.metering.m023 import parse_m023_csv
+    from collecte.metering.m023 import parse_m023
     from collecte.metering.records import RESOURCES
     from collecte.metering.staging import ParquetStream, batch_id
 
@@ -138,12 +138,12 @@ def _stage_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], result: Stag
                 except _PARSE_ERRORS as exc:
                     _reject_whole(zone, conn, result, item[1], RESOURCES[item[0]][0].table,
                                   f"{item[1]}: unreadable {item[0]} answer: {type(exc).__name__}: {exc}")
-    _quarantine_points(zone, conn, rejects, result)
     for ref in history:
         try:
-            stream.write({"load_curve": parse_m023_csv(zone.get(ref["key"]), ref["key"])})
+            write(parse_m023(zone.get(ref["key"]), ref["key"]))
         except _PARSE_ERRORS as exc:
             _reject_whole(zone, conn, result, ref["key"], "load_curve", str(exc))
+    _quarantine_points(zone, conn, rejects, result)
     return stream.upload(zone, SOURCE, batch_id(r["key"] for r in measures + history))
 
 

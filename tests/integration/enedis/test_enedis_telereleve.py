@@ -163,11 +163,15 @@ def test_m023_history_lands_through_the_sftp_drop_and_is_checked_then_loaded(ssh
         # the file-age guard: just written, so left for the next pass
         assert land_m023(sftp, raw_zone, conn, remote_dir=remote, conn_id="sftp", received=TODAY,
                          now=time.time(), min_age_seconds=3600) == []
+        asked: list[str] = []
         refused = land_m023(sftp, raw_zone, conn, remote_dir=remote, conn_id="sftp", received=TODAY,
-                            now=time.time() + 7200, gate=lambda prms: dict.fromkeys(prms, "mandate revoked"))
+                            now=time.time() + 7200,
+                            gate=lambda prms: asked.extend(prms) or dict.fromkeys(prms, "mandate revoked"))
         assert refused == [] and len(ready_files(sftp, remote, affaires)) == 2  # left on the server
+        assert asked == [meters.NORMAL]  # the name carries the affaire only: the PRM is its order's
         refs = land_m023(sftp, raw_zone, conn, remote_dir=remote, conn_id="sftp", received=TODAY,
                          now=time.time() + 7200)
+        assert {r["account"] for r in refs} == {meters.NORMAL} and all(r["key"].endswith(".zip") for r in refs)
         counts, notice = load_m023(raw_zone, conn, refs, run_id="test")
         assert pending_history(conn) == []
         assert sorted(sftp.listdir(f"{remote}/processed")) == names

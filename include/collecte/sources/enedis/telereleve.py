@@ -25,9 +25,12 @@ from collecte.sources.enedis.sge.documents import Consent
 
 log = logging.getLogger(__name__)
 
-M023_NAME = re.compile(r"^ENEDIS_M023_(?P<affaire>[A-Za-z0-9]+)_(?P<prm>\d{14})_.*\.csv$")
+# R63 (M023 curve result): ENEDIS_R63_P_CdC_<affaire>_<seq:5>_<yyyymmddHHMMSS>.zip (docs/M023.md). The
+# name carries the order (affaire), not the PRM: the PRM comes from sge_order, then from the content.
+M023_NAME = re.compile(r"^ENEDIS_(?P<flux>R63)_(?P<mode>[A-Z])_(?P<kind>[A-Za-z]+)_(?P<affaire>[0-9A-Z]{1,8})_"
+                       r"(?P<seq>\d{5})_(?P<stamp>\d{14})\.(?:zip|csv|json)$", re.IGNORECASE)
 M023_KIND = "m023_curve"
-M023_PATTERN = "ENEDIS_M023_*.csv"
+M023_PATTERN = "ENEDIS_R63_*"
 SUBSCRIPTION_DAYS = 365  # SGT4H4: an access order lasts at most one year (renewed by the next order)
 
 
@@ -112,8 +115,11 @@ def pending_history(conn: Any, prms: list[str] | None = None) -> list[str]:
 
 
 def ready_files(sftp: Any, remote_dir: str, affaires: list[str], *, min_age_seconds: int = 0,
-                now: float | None = None) -> list[str]:
-    """Names of result files in `remote_dir` belonging to `affaires`, old enough for the landing's age guard."""
+                now: float | None = None, name_regex: re.Pattern[str] = M023_NAME) -> list[str]:
+    """Names of result files in `remote_dir` belonging to `affaires`, old enough for the landing's age guard.
+
+    `name_regex` (a group `affaire`) matches the result names; the default is R63's as published.
+    """
     import time
 
     wanted = set(affaires)
@@ -124,8 +130,8 @@ def ready_files(sftp: Any, remote_dir: str, affaires: list[str], *, min_age_seco
         return []
     found = []
     for entry in sorted(entries, key=lambda e: e.filename):
-        match = M023_NAME.match(entry.filename)
-        if match and match["affaire"] in wanted and now - (entry.st_mtime or 0) >= min_age_seconds:
+        match = name_regex.match(entry.filename)
+        if match and match["affaire"].upper() in wanted and now - (entry.st_mtime or 0) >= min_age_seconds:
             found.append(entry.filename)
     return found
 
@@ -135,8 +141,13 @@ def m023_road(conn_id: str, remote_dir: str, *, min_age_seconds: int = 60) -> An
     from collecte.config.models import RoadConfig
 
     return RoadConfig(type="sftp", conn_id=conn_id, remote_dir=remote_dir, patterns={M023_KIND: M023_PATTERN},
-                      account_regex=r"^ENEDIS_M023_[A-Za-z0-9]+_(?P<account>\d{14})_",
                       min_age_seconds=min_age_seconds)
+
+
+def order_meters(conn: Any) -> dict[str, str]:
+    """Affaire id -> PRM of the M023 orders collecte placed (one PRM per order)."""
+    rows = conn.execute("SELECT affaire_id, meter_id FROM sge_order WHERE order_kind = 'M023'").fetchall()
+    return {a.upper(): m for a, m in rows}
 
 
 def land_m023(sftp: Any, zone: Any, conn: Any, *, remote_dir: str, conn_id: str, received: date, now: float,
@@ -145,13 +156,21 @@ def land_m023(sftp: Any, zone: Any, conn: Any, *, remote_dir: str, conn_id: str,
 
     The landing keeps its guards: files younger than `min_age_seconds` or still growing stay for the
     next pass, a file moves to `processed/` only once its object is verified in S3, file_status
-    records each one, and files of PRMs the gate refuses stay on the server.
+    records each one, and files of PRMs the gate refuses stay on the server. A result's PRM is
+    that of its order (the name carries the affaire only); a result of an order collecte did not
+    place has account "unknown", which the gate refuses: it stays on the server.
     """
     from collecte.landing.drop import land_drop
 
+    meters = order_meters(conn)
+
+    def account_of(name: str) -> str | None:
+        match = M023_NAME.match(name)
+        return meters.get(match["affaire"].upper()) if match else None
+
     report = land_drop(sftp, zone, conn, source="enedis", road=m023_road(conn_id, remote_dir,
                                                                           min_age_seconds=min_age_seconds),
-                       received=received, now=now, default_account="unknown", gate=gate)
+                       received=received, now=now, default_account="unknown", gate=gate, account_of=account_of)
     for item in report.landed:
         match = M023_NAME.match(item["name"])
         if match is None:
@@ -159,7 +178,7 @@ def land_m023(sftp: Any, zone: Any, conn: Any, *, remote_dir: str, conn_id: str,
         with conn.transaction():
             conn.execute("UPDATE sge_order SET status = 'DELIVERED', updated_at = now(),"
                          " result_files = result_files || %s::jsonb WHERE affaire_id = %s AND order_kind = 'M023'",
-                         (json.dumps([{"name": item["name"], "raw_key": item["key"]}]), match["affaire"]))
+                         (json.dumps([{"name": item["name"], "raw_key": item["key"]}]), match["affaire"].upper()))
     return list(report.landed)
 
 
