@@ -16,6 +16,9 @@ the stand-in builds is validated too before it leaves (a bug here fails loudly).
   then renamed; an order over 10,000 points is refused SGT4L8;
 - more than 7 days of curve in ConsultationMesuresDetaillees: SGT4L8;
 - `faults.fail_next` (control endpoint): the next calls answer SGT500 (a technical error);
+- CommandeCollectePublicationMesures again for a live service of the same kind is a renewal when
+  its dateFin is later (the service keeps its id and gets the new end), SGT570 otherwise; a
+  subscription lapses at its dateFin (listed TERMINE) unless renewed;
 - a revoked consent (CONSENT_REVOKED): SGT4G2; a point that never was: SGT401; stopping an
   unknown service: SGT4O3; a period ending after today: SGT4K1; start not before end: SGT4K4.
 """
@@ -271,20 +274,23 @@ def _subscribe(state: SandboxState, service: xsd.Service, request: etree._Elemen
     if kind not in ("CDC", "IDX"):
         raise SgeFault("SGT463", "Problème : les données renseignées dans la demande sont incorrectes ou incohérentes.")
     recurring = access.findtext("transmissionRecurrente") == "true"
-    with state.lock:
-        active = [s for s in state.services[meter.prm] if s["mesuresTypeCode"] == kind and s["etatCode"] == "ACTIF"]
-    if active:
-        raise SgeFault("SGT570", "Le service demandé est déjà actif sur la période demandée.")
     fiche, label, option = FICHES[(kind, "C4" if meter.segment == "C4" else "C5")]
     affaire = _affaire(state)
-    service_id = str(64_697_000 + int(affaire[1:]))
     with state.lock:
-        if kind == "CDC":
-            state.curve_activated.setdefault(meter.prm, state.today)
-        state.services[meter.prm].append({
-            "serviceSouscritId": service_id, "mesuresTypeCode": kind, "prestation": fiche, "libelle": label,
-            "etatCode": "ACTIF" if recurring else "EN_COURS", "dateDebut": first, "dateFin": last,
-            "mesuresPas": access.findtext("mesuresPas"), "recurring": recurring})
+        active = [s for s in state.services[meter.prm] if s["mesuresTypeCode"] == kind and _live(state, s)]
+        if active and last <= active[0]["dateFin"]:
+            raise SgeFault("SGT570", "Le service demandé est déjà actif sur la période demandée.")
+        if active:  # a renewal: the same order again, ending later than the live one (a year at most)
+            active[0]["dateFin"] = last
+            service_id = active[0]["serviceSouscritId"]
+        else:
+            service_id = str(64_697_000 + int(affaire[1:]))
+            if kind == "CDC":
+                state.curve_activated.setdefault(meter.prm, state.today)
+            state.services[meter.prm].append({
+                "serviceSouscritId": service_id, "mesuresTypeCode": kind, "prestation": fiche, "libelle": label,
+                "etatCode": "ACTIF" if recurring else "EN_COURS", "dateDebut": first, "dateFin": last,
+                "mesuresPas": access.findtext("mesuresPas"), "recurring": recurring})
     root, answer = soap.answer(service, _login(request), point=meter.prm, affaire=affaire)
     soap.add(answer, "affaireId", affaire)
     prestation = soap.add(soap.add(answer, "prestations"), "prestation")
@@ -294,6 +300,11 @@ def _subscribe(state: SandboxState, service: xsd.Service, request: etree._Elemen
         soap.coded(prestation, "option", option, "Transmission récurrente")
     soap.add(answer, "serviceSouscritId", service_id)
     return root
+
+
+def _live(state: SandboxState, service: dict) -> bool:
+    """Active and not past its end (a subscription lapses at its dateFin unless renewed)."""
+    return service["etatCode"] == "ACTIF" and service["dateFin"] > state.today
 
 
 # -- CommandeArretServiceSouscritMesures -------------------------------------------------------
@@ -323,6 +334,9 @@ def _search(state: SandboxState, service: xsd.Service, request: etree._Element) 
     contract = request.findtext("criteres/contratId")
     with state.lock:
         found = [dict(s) for s in state.services[meter.prm]]
+        for item in found:
+            if item["etatCode"] == "ACTIF" and not _live(state, item):  # lapsed: not renewed in time
+                item["etatCode"] = "TERMINE"
     root, answer = soap.answer(service, _login(request), point=meter.prm)
     if not found:
         return root

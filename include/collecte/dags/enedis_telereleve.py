@@ -1,6 +1,7 @@
 """The `telereleve` DAG: put newly covered meters under remote reading.
 
     select_new_meters -> activate_and_order (mapped, pool enedis) -> wait_for_m023 (sensor) -> pick_up_m023
+    select_renewals   -> renew_subscription (mapped, pool enedis)
     select_new_pces   -> declare_gas_access (mapped, pool grdf)
 
 Electricity: for each PRM the consent gate allows for "telereleve" and that has no curve activation
@@ -10,6 +11,8 @@ reschedule mode (no worker slot held while waiting); the files are landed in the
 into `load_curve`, and moved to `processed/`. Every SGE order carries the consent of the meter's
 signed mandate. Gas: for each PCE allowed, the GRDF access right is declared from the mandate
 (GRDF then asks the holder to accept it; collect_grdf starts once it is Active).
+SGE subscriptions last one year at most: those ending within `renewal_margin_days` are renewed
+(never past the mandate's end), so recurring transmission does not lapse.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def select_new_meters() -> list[dict[str, Any]]:
         for prm, reason in decision.refused.items():
             log.warning("consent gate: no télé-relève for Enedis %s: %s", prm, reason)
             record_status(conn, prm, "telereleve", "NO_CONSENT", f"consent gate: {reason}")
-        new = [p for p in decision.allowed if not active_orders(conn, p, "ACTIVATION_COURBE")]
+        new = [p for p in decision.allowed if not active_orders(conn, p, "ACTIVATION_COURBE", on=_today())]
     log.info("télé-relève: %d new PRM(s) of %d allowed", len(new), len(decision.allowed))
     return [{"id": p} for p in new]
 
@@ -102,6 +105,72 @@ def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
             return {"id": prm, "affaires": [], "refused": exc.code}
         record_status(conn, prm, "telereleve", "OK", f"activated {activations}, M023 {affaires}")
     return {"id": prm, "affaires": affaires}
+
+
+@task
+def select_renewals() -> list[dict[str, Any]]:
+    """PRMs whose SGE subscriptions end within the margin (Param `renewal_margin_days`), the gate allowing.
+
+    Subscriptions that already reached their end are marked EXPIRED first (a new activation takes
+    their meter again, through select_new_meters).
+    """
+    import logging
+
+    from collecte.consent.gate import collectable_meters
+    from collecte.dags.runtime import warehouse_url
+    from collecte.sources.enedis.telereleve import due_renewals, expire_lapsed
+    from collecte.warehouse.db import connect
+
+    params = get_current_context()["params"]
+    margin = int(params.get("renewal_margin_days") or 30)
+    today = _today()
+    wanted = [m for m in (params.get("meters") or []) if m.isdigit() and len(m) == 14] or None
+    with connect(warehouse_url(), autocommit=True) as conn:
+        expired = expire_lapsed(conn, today)
+        due = due_renewals(conn, today, margin, wanted)
+        decision = collectable_meters(conn, operator="enedis", data_kind="telereleve", on=today, candidates=due) \
+            if due else None
+    allowed = decision.allowed if decision else []
+    if decision:
+        decision.log_refusals(what="SGE subscription renewal for")
+    logging.getLogger("collecte.enedis").info("SGE renewals: %d due within %d days, %d allowed, %d expired",
+                                              len(due), margin, len(allowed), expired)
+    return [{"id": p} for p in allowed]
+
+
+@task(map_index_template="{{ meter_id }}")
+def renew_subscription(meter: dict[str, Any]) -> dict[str, Any]:
+    """Renew one meter's ending SGE subscriptions, never past its mandate's end (consent from the mandate)."""
+    import logging
+
+    from collecte.consent.mandates import mandate_for_meter
+    from collecte.consent.operator_fields import sge_consent_fields
+    from collecte.dags.runtime import warehouse_url
+    from collecte.sources.enedis.errors import NoConsent
+    from collecte.sources.enedis.sge import Consent, SgeClient
+    from collecte.sources.enedis.status import record_status
+    from collecte.sources.enedis.telereleve import renew_meter
+    from collecte.warehouse.db import connect
+
+    context = get_current_context()
+    prm = meter["id"]
+    context["meter_id"] = prm
+    margin = int(context["params"].get("renewal_margin_days") or 30)
+    today = _today()
+    config = load_enedis()
+    with connect(warehouse_url(), autocommit=True) as conn, SgeClient.from_connection(config.sge_conn_id) as sge:
+        mandate = mandate_for_meter(conn, "enedis", prm, today)
+        if mandate is None:
+            record_status(conn, prm, "telereleve", "NO_CONSENT", "no signed mandate in force: not renewed")
+            return {"id": prm, "renewed": {}}
+        consent = Consent.from_fields(sge_consent_fields(mandate, today))
+        try:
+            outcomes = renew_meter(sge, conn, prm, consent, today=today, until=mandate.end_date, margin_days=margin)
+        except NoConsent as exc:
+            logging.getLogger("collecte.enedis").warning("renewal refused by Enedis for %s: %s", prm, exc)
+            record_status(conn, prm, "telereleve", exc.meter_status, f"SGE {exc.code}: {exc}")
+            return {"id": prm, "renewed": {}, "refused": exc.code}
+    return {"id": prm, "renewed": outcomes}
 
 
 @task.sensor(poke_interval=300, timeout=int(timedelta(days=3).total_seconds()), mode="reschedule")
@@ -271,10 +340,13 @@ def build_telereleve(config: OperatorConfig | None = None, doc_md: str | None = 
             "meters": Param([], type="array", items={"type": "string"}, title="Meters (PRM / PCE)",
                             description="Empty: every configured meter the consent gate allows."),
             "history_days": Param(365, type="integer", minimum=1, maximum=1095, title="M023 history (days)"),
+            "renewal_margin_days": Param(30, type="integer", minimum=1, maximum=90, title="Renew SGE subscriptions "
+                                         "ending within (days)"),
         },
         tags=["collecte", "operator", "enedis", "grdf", "telereleve"],
     ) as dag:
         ordered = activate_and_order.override(pool=config.pool, queue=config.queue).expand(meter=select_new_meters())
         pick_up_m023(wait_for_m023(ordered))
+        renew_subscription.override(pool=config.pool, queue=config.queue).expand(meter=select_renewals())
         declare_gas_access.override(pool=load_grdf_config().pool, queue=load_grdf_config().queue).expand(pce=select_new_pces())
     return dag

@@ -75,6 +75,32 @@ def test_telereleve_then_revocation_stops_the_services(airflow_home, operators):
     assert refused[0] == "NO_CONSENT" and refused[1].startswith("SGE SGT4G2")
     assert REFUSED not in {o[0] for o in orders} and REFUSED not in curve
 
+    # a year on (simulated): the subscriptions end in 10 days; the next run renews them, not past the mandate
+    from datetime import datetime, timedelta
+
+    from collecte.consent.mandates import mandate_for_meter
+    from collecte.dags.interval import PARIS
+
+    today = datetime.now(PARIS).date()
+    soon = today + timedelta(days=10)
+    with connect(airflow_home.pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE sge_order SET last_day = %s WHERE meter_id = %s AND status = 'ACTIVE'"
+                     " AND order_kind <> 'M023'", (soon, meters.NORMAL))
+        mandate_end = mandate_for_meter(conn, "enedis", meters.NORMAL, today).end_date
+    for service in enedis.state.services[meters.NORMAL]:
+        service["dateFin"] = soon
+    renew_run = run_dag(build_telereleve(), run_conf={"meters": [meters.NORMAL], "history_days": 10})
+    assert renew_run.state == "success"
+    with connect(airflow_home.pg_url) as conn:
+        subscriptions = conn.execute("SELECT status, last_day FROM sge_order WHERE meter_id = %s"
+                                     " AND order_kind <> 'M023' ORDER BY 1, 2", (meters.NORMAL,)).fetchall()
+    expected_last = min(today + timedelta(days=365), mandate_end) if mandate_end else today + timedelta(days=365)
+    if expected_last > soon:
+        assert subscriptions == [("ACTIVE", expected_last)] * 2 + [("RENEWED", soon)] * 2
+        assert {s["dateFin"] for s in enedis.state.services[meters.NORMAL]} == {expected_last}
+    else:  # the mandate ends first: left to run to its end
+        assert subscriptions == [("ACTIVE", soon)] * 2
+
     with connect(airflow_home.pg_url, autocommit=True) as conn:
         revoke(conn, mandate, actor="test", reason="end of contract")
     stop_run = run_dag(build_access_stop())

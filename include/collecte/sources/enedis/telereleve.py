@@ -32,6 +32,8 @@ M023_NAME = re.compile(r"^ENEDIS_(?P<flux>R63)_(?P<mode>[A-Z])_(?P<kind>[A-Za-z]
 M023_KIND = "m023_curve"
 M023_PATTERN = "ENEDIS_R63_*"
 SUBSCRIPTION_DAYS = 365  # SGT4H4: an access order lasts at most one year (renewed by the next order)
+RENEWAL_MARGIN_DAYS = 30  # renew subscriptions ending within this many days
+SUBSCRIPTION_KINDS = (("CDC", "ACTIVATION_COURBE"), ("IDX", "SOUSCRIPTION_INDEX"))
 
 
 def _record(conn: Any, affaire: str, prm: str, kind: str, prestation: str | None, service: str | None,
@@ -42,10 +44,13 @@ def _record(conn: Any, affaire: str, prm: str, kind: str, prestation: str | None
         (affaire, prm, kind, prestation, service, first, last, status))
 
 
-def active_orders(conn: Any, prm: str, kind: str) -> list[str]:
-    """Affaire ids of this meter's orders of `kind` that are not stopped or failed."""
+def active_orders(conn: Any, prm: str, kind: str, *, on: date | None = None) -> list[str]:
+    """Affaire ids of this meter's live orders of `kind` (not stopped, failed, renewed or expired;
+    with `on`, not ended by that day), the latest ending first."""
     rows = conn.execute("SELECT affaire_id FROM sge_order WHERE meter_id = %s AND order_kind = %s"
-                        " AND status NOT IN ('STOPPED', 'FAILED') ORDER BY affaire_id", (prm, kind)).fetchall()
+                        " AND status NOT IN ('STOPPED', 'FAILED', 'RENEWED', 'EXPIRED')"
+                        " AND (%s::date IS NULL OR last_day IS NULL OR last_day > %s::date)"
+                        " ORDER BY last_day DESC NULLS FIRST, affaire_id", (prm, kind, on, on)).fetchall()
     return [r[0] for r in rows]
 
 
@@ -60,8 +65,8 @@ def activate_meter(sge: SgeClient, conn: Any, prm: str, consent: Consent | dict[
     last = today + timedelta(days=SUBSCRIPTION_DAYS)
     last = min(last, until) if until else last
     placed: dict[str, str] = {}
-    for kind, order_kind in (("CDC", "ACTIVATION_COURBE"), ("IDX", "SOUSCRIPTION_INDEX")):
-        existing = active_orders(conn, prm, order_kind)
+    for kind, order_kind in SUBSCRIPTION_KINDS:
+        existing = active_orders(conn, prm, order_kind, on=today)
         if existing:
             placed[kind] = existing[0]
             continue
@@ -71,6 +76,72 @@ def activate_meter(sge: SgeClient, conn: Any, prm: str, consent: Consent | dict[
         _record(conn, order["affaireId"], prm, order_kind, fiche, order["serviceSouscritId"], today, last, "ACTIVE")
         placed[kind] = order["affaireId"]
     return placed
+
+
+def expire_lapsed(conn: Any, today: date) -> int:
+    """Mark EXPIRED the subscriptions that reached their end without renewal; how many."""
+    kinds = [k for _, k in SUBSCRIPTION_KINDS]
+    return conn.execute("UPDATE sge_order SET status = 'EXPIRED', updated_at = now() WHERE status = 'ACTIVE'"
+                        " AND order_kind = ANY(%s) AND last_day <= %s", (kinds, today)).rowcount
+
+
+def due_renewals(conn: Any, today: date, margin_days: int = RENEWAL_MARGIN_DAYS,
+                 prms: list[str] | None = None) -> list[str]:
+    """PRMs with a live subscription ending within `margin_days` (after today), sorted."""
+    kinds = [k for _, k in SUBSCRIPTION_KINDS]
+    rows = conn.execute("SELECT DISTINCT meter_id FROM sge_order WHERE status = 'ACTIVE' AND order_kind = ANY(%s)"
+                        " AND last_day > %s AND last_day <= %s AND (%s::text[] IS NULL OR meter_id = ANY(%s))"
+                        " ORDER BY meter_id", (kinds, today, today + timedelta(days=margin_days), prms, prms))
+    return [r[0] for r in rows.fetchall()]
+
+
+def renew_meter(sge: SgeClient, conn: Any, prm: str, consent: Consent | dict[str, Any], *, today: date,
+                until: date | None = None, margin_days: int = RENEWAL_MARGIN_DAYS) -> dict[str, dict[str, Any]]:
+    """Renew this meter's subscriptions that end within `margin_days`, never past `until` (the mandate's end).
+
+    A renewal is the same CommandeCollectePublicationMesures order again (objet AME) for the same
+    kind, starting today and ending later than the live one, one year at most (lowatt-enedis
+    `subscribe --to`: "supérieure à la date de fin précédente lors d'un renouvellement"). The new
+    order is recorded ACTIVE, the old one RENEWED with `renewed_by`, so a rerun renews nothing
+    twice. A subscription the mandate does not let run longer is left to end (outcome `mandate_ends`);
+    one Enedis no longer lists as live is marked EXPIRED. Returns kind -> outcome.
+    """
+    consent = consent if isinstance(consent, Consent) else Consent.from_fields(consent)
+    horizon = today + timedelta(days=margin_days)
+    outcomes: dict[str, dict[str, Any]] = {}
+    live_at_enedis: list[dict[str, Any]] | None = None
+    for kind, order_kind in SUBSCRIPTION_KINDS:
+        row = conn.execute("SELECT affaire_id, last_day, service_souscrit_id FROM sge_order WHERE meter_id = %s"
+                           " AND order_kind = %s AND status = 'ACTIVE' AND last_day > %s AND last_day <= %s"
+                           " ORDER BY last_day DESC LIMIT 1", (prm, order_kind, today, horizon)).fetchone()
+        if row is None:
+            continue
+        affaire, old_last, service_id = row
+        last = min(today + timedelta(days=SUBSCRIPTION_DAYS), until) if until else today + timedelta(
+            days=SUBSCRIPTION_DAYS)
+        if last <= old_last:
+            outcomes[kind] = {"outcome": "mandate_ends", "affaire": affaire, "last_day": old_last.isoformat()}
+            continue
+        if live_at_enedis is None:
+            live_at_enedis = sge.services(prm)
+        service = next((s for s in live_at_enedis if s.get("serviceSouscritId") == service_id), None)
+        if service is None or str(service.get("etatCode") or "").upper() != "ACTIF":
+            conn.execute("UPDATE sge_order SET status = 'EXPIRED', updated_at = now() WHERE affaire_id = %s",
+                         (affaire,))
+            outcomes[kind] = {"outcome": "not_live_at_enedis", "affaire": affaire}
+            continue
+        order = sge.subscribe(prm, kind=kind, first=today, last=last, consent=consent,
+                              step=service.get("mesuresPas") if kind == "CDC" else None)
+        fiche = order["prestations"][0]["fiche"] if order["prestations"] else None
+        with conn.transaction():
+            _record(conn, order["affaireId"], prm, order_kind, fiche, order["serviceSouscritId"] or service_id,
+                    today, last, "ACTIVE")
+            conn.execute("UPDATE sge_order SET status = 'RENEWED', renewed_by = %s, updated_at = now()"
+                         " WHERE affaire_id = %s", (order["affaireId"], affaire))
+        log.info("SGE %s %s renewed until %s by %s (was %s)", prm, kind, last, order["affaireId"], affaire)
+        outcomes[kind] = {"outcome": "renewed", "affaire": order["affaireId"], "replaces": affaire,
+                          "last_day": last.isoformat()}
+    return outcomes
 
 
 def _order_span(sge: SgeClient, prm: str, start: date, stop: date) -> list[tuple[str, date, date]]:
