@@ -150,6 +150,9 @@ def _control(state: SandboxState, parts: list[str], body: bytes) -> Answer:
             state.unsubscribed[CLIENT_ID] = set(settings["unsubscribed"] or ())
     if settings.get("reset_stats"):
         state.reset_stats()
+    if "flows" in settings and state.flows is not None:  # R50/R151 knobs and delivery (sandbox.enedis.flows)
+        written = state.flows.control(state, settings["flows"])
+        return Answer(200, orjson.dumps({"flows_written": written}), {"Content-Type": "application/json"})
     return Answer(200, b"{}", {"Content-Type": "application/json"})
 
 
@@ -184,10 +187,21 @@ class EnedisSandbox:
 
 def start_enedis(port: int = 0, sftp_dir: Path | str | None = None, *, today: date | None = None,
                  limits: Limits | None = None, faults: Faults | None = None,
-                 m023_delay_seconds: float = 1.0) -> EnedisSandbox:
-    """Start the sandbox on 127.0.0.1:`port` (0: any free port) in a thread; M023 files go to `sftp_dir`."""
+                 m023_delay_seconds: float = 1.0, flows_dir: Path | str | None = None,
+                 flows_interval_seconds: float | None = None, flows_backfill_days: int = 0) -> EnedisSandbox:
+    """Start the sandbox on 127.0.0.1:`port` (0: any free port) in a thread; M023 files go to `sftp_dir`.
+
+    With `flows_dir`, R50/R151 archives of active recurring subscriptions go there
+    (sandbox.enedis.flows): every `flows_interval_seconds`, or on `state.flows.deliver(state)`.
+    """
     state = SandboxState(today=today, sftp_dir=Path(sftp_dir) if sftp_dir else None, limits=limits,
                          faults=faults, m023_delay_seconds=m023_delay_seconds)
+    if flows_dir is not None:
+        from sandbox.enedis.flows import FlowDelivery
+
+        state.flows = FlowDelivery(Path(flows_dir), backfill_days=flows_backfill_days)
+        if flows_interval_seconds:
+            state.timers.append(state.flows.start_ticker(state, flows_interval_seconds))
     server = _Server(("127.0.0.1", port), _Handler)
     server.state = state
     thread = threading.Thread(target=server.serve_forever, name="enedis-sandbox", daemon=True)
@@ -205,9 +219,15 @@ def main() -> None:
     parser.add_argument("--sftp-dir", default=None)
     parser.add_argument("--calls-per-hour", type=int, default=1000)
     parser.add_argument("--m023-delay", type=float, default=30.0)
+    parser.add_argument("--flows-dir", default=None, help="R50/R151 folder (default: `flows` beside --sftp-dir)")
+    parser.add_argument("--flows-interval", type=float, default=10.0, help="seconds between flow deliveries")
+    parser.add_argument("--flows-backfill-days", type=int, default=3,
+                        help="also deliver the days before each subscription (so the demo has data at once)")
     args = parser.parse_args()
+    flows_dir = args.flows_dir or (str(Path(args.sftp_dir).parent / "flows") if args.sftp_dir else None)
     sandbox = start_enedis(args.port, args.sftp_dir, limits=Limits(calls_per_hour=args.calls_per_hour),
-                           m023_delay_seconds=args.m023_delay)
+                           m023_delay_seconds=args.m023_delay, flows_dir=flows_dir,
+                           flows_interval_seconds=args.flows_interval, flows_backfill_days=args.flows_backfill_days)
     print(f"Enedis sandbox on {sandbox.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         while True:

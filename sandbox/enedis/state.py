@@ -81,6 +81,7 @@ class SandboxState:
         self.unsubscribed: dict[str, set[str]] = {UNSUBSCRIBED_CLIENT_ID: {"mesure_synchrone_auto", "comptage_auto"}}
         self._affaire = 0
         self.timers: list[threading.Timer] = []
+        self.flows: Any = None  # sandbox.enedis.flows.FlowDelivery when R50/R151 files are delivered
 
     # -- clock -------------------------------------------------------------------------------
     @property

@@ -109,16 +109,36 @@ def check_frame_then_load(zone: Any, conn: Any, dataset: str, frame: Any, result
 
 
 # -- Enedis: Data Connect answers and M023 files --------------------------------------------------
+def _stage_flows(zone: Any, conn: Any, refs: list[dict[str, Any]], result: StageResult, stream: Any,
+                 flows: Any) -> None:
+    """Enedis recurring flows (R50, R151): decrypt, unzip within bounds, parse; a bad archive is quarantined."""
+    from collecte.metering.sge_flows import FlowFormatError
+    from collecte.stages.sge_flows import FLOW_OF_KIND, ArchiveError, open_flow
+
+    if refs and flows is None:
+        raise RuntimeError(f"{len(refs)} Enedis flow archive(s) to load but no flows key configured")
+    for ref in refs:
+        try:
+            stream.write(open_flow(zone.get(ref["key"]), raw_key=ref["key"], kind=ref["kind"], cipher=flows.cipher,
+                                   limits=flows.limits))
+        except (ArchiveError, FlowFormatError) as exc:
+            dataset = "load_curve" if FLOW_OF_KIND[ref["kind"]] == "R50" else "meter_index"
+            name = ref.get("name") or ref["key"].rsplit("/", 1)[-1]
+            _reject_whole(zone, conn, result, ref["key"], dataset, f"flow file {name}: {exc}")
+
+
 def _stage_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], result: StageResult,
-                  objects_per_batch: int) -> dict[str, str]:
+                  objects_per_batch: int, flows: Any = None) -> dict[str, str]:
     from collecte.metering.dataconnect import SOURCE, parse_measures
     from collecte.metering.m023 import parse_m023
     from collecte.metering.records import RESOURCES
     from collecte.metering.staging import ParquetStream, batch_id
+    from collecte.stages.sge_flows import FLOW_OF_KIND
 
     measures = sorted((r for r in refs if r["kind"] in RESOURCES), key=lambda r: r["key"])
     history = sorted((r for r in refs if r["kind"] == M023_KIND), key=lambda r: r["key"])
-    if not measures and not history:
+    flow_files = sorted((r for r in refs if r["kind"] in FLOW_OF_KIND), key=lambda r: r["key"])
+    if not measures and not history and not flow_files:
         return {}
     stream = ParquetStream()
     rejects: list[Any] = []
@@ -144,7 +164,8 @@ def _stage_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], result: Stag
         except _PARSE_ERRORS as exc:
             _reject_whole(zone, conn, result, ref["key"], "load_curve", str(exc))
     _quarantine_points(zone, conn, rejects, result)
-    return stream.upload(zone, SOURCE, batch_id(r["key"] for r in measures + history))
+    _stage_flows(zone, conn, flow_files, result, stream, flows)
+    return stream.upload(zone, SOURCE, batch_id(r["key"] for r in measures + history + flow_files))
 
 
 def _quarantine_points(zone: Any, conn: Any, rejects: list[Any], result: StageResult) -> None:
@@ -188,8 +209,9 @@ def _enedis_contracts(zone: Any, conn: Any, refs: list[dict[str, Any]], result: 
 
 
 def load_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], *, run_id: str | None = None,
-                objects_per_batch: int = 500, check: Any = None) -> StageResult:
-    """Parse, check and load Enedis raw objects (Data Connect measures and contracts, M023 curves).
+                objects_per_batch: int = 500, check: Any = None, flows: Any = None) -> StageResult:
+    """Parse, check and load Enedis raw objects (Data Connect measures and contracts, M023 curves,
+    R50/R151 flow archives: `flows` is a `collecte.stages.sge_flows.FlowOptions`, key and bounds).
 
     `check` (optional) replaces the built-in check of the staged measures: it receives dataset ->
     staged key and returns dataset -> key of the rows that passed (None: nothing passed); it must
@@ -198,7 +220,7 @@ def load_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], *, run_id: str
     from collecte.metering.loading import load_parquet
 
     result = StageResult()
-    staged = _stage_enedis(zone, conn, refs, result, objects_per_batch)
+    staged = _stage_enedis(zone, conn, refs, result, objects_per_batch, flows)
     if check is not None:
         for table, key in sorted(check(staged).items()):
             if key:
@@ -287,11 +309,14 @@ LOADERS = {"enedis": load_enedis, "grdf": load_gas}
 
 
 def load_operator(zone: Any, conn: Any, operator: str, refs: list[dict[str, Any]], *,
-                  run_id: str | None = None) -> StageResult:
-    """Parse -> check -> load the raw objects of one operator, then mark them loaded in the ledger."""
+                  run_id: str | None = None, **options: Any) -> StageResult:
+    """Parse -> check -> load the raw objects of one operator, then mark them loaded in the ledger.
+
+    `options` go to the operator's loader (Enedis: `flows`, the key and bounds of the flow archives).
+    """
     from collecte.metering.ledger import mark_loaded
 
     unique = list({r["key"]: r for r in refs}.values())
-    result = LOADERS[operator](zone, conn, unique, run_id=run_id)
+    result = LOADERS[operator](zone, conn, unique, run_id=run_id, **options)
     mark_loaded(conn, operator, [*result.loaded_raw, *result.rejected_raw])
     return result

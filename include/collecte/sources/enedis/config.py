@@ -52,6 +52,20 @@ class OperatorConfig(BaseModel):
     sftp_conn_id: str = "collecte_sftp"
     m023_remote_dir: str = "enedis/m023"
     m023_min_age_seconds: int = Field(60, ge=0, description="M023 files younger than this may still be uploading")
+    flows_remote_dir: str = Field("enedis/flows", description="SFTP folder the R50/R151 flow archives arrive in")
+    flows_patterns: dict[str, str] = Field(
+        default_factory=lambda: {"sge_r50": "*_R50_*.zip", "sge_r151": "*_R151_*.zip"},
+        description="raw kind (sge_r50, sge_r151) -> file-name glob of the flow archives")
+    flows_name_regex: str = Field(
+        r"^ENEDIS_(?P<flow>R50|R151)_(?P<stream>\d+)_(?P<prm>\d{14})_(?P<seq>\d{5})_\d{8}\.zip$",
+        description="flow file names: named groups flow and seq (required), stream (the sequence's scope, "
+                    "e.g. the subscription; default one sequence per flow) and prm (consent gate at landing)")
+    flows_min_age_seconds: int = Field(60, ge=0, description="flow archives younger than this may still be uploading")
+    flows_gap_grace_hours: float = Field(
+        24, ge=0, description="a missing sequence number is reported once a later file has been there this long")
+    flows_max_members: int = Field(16, ge=1, description="most files one flow archive may hold")
+    flows_max_uncompressed_mb: int = Field(256, ge=1, description="most bytes one flow archive may inflate to")
+    flows_schedule: str = Field("0 9 * * *", description="Paris cron of collect_sge_flows")
     pool: str = "enedis"
     pool_slots: int = Field(1, ge=1)
     queue: Queue = Field("api", description="Celery queue of the tasks calling the Enedis APIs")
@@ -63,6 +77,17 @@ class OperatorConfig(BaseModel):
     execution_timeout_minutes: int = Field(120, ge=1, description="per operator task (a batch's collection or load)")
     start_date: str = "2026-01-01"
     meters: list[MeterConfig] = Field(default_factory=list)
+
+    @field_validator("flows_name_regex")
+    @classmethod
+    def _flows_regex(cls, value: str) -> str:
+        try:
+            groups = re.compile(value).groupindex
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        if not {"flow", "seq"} <= set(groups):
+            raise ValueError("needs named groups (?P<flow>...) and (?P<seq>...)")
+        return value
 
     def meter(self, prm: str) -> MeterConfig:
         """The configured meter, or a default one (all kinds, consumption)."""
