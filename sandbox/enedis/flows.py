@@ -16,7 +16,8 @@ codes besides DI000001 / FC000165 (seen in the real file).
 
 Scenario knobs (tests and the control endpoint, per flow and sequence number): `skip` (the number is
 used but the file withheld; `release_withheld()` delivers it late), `wrong_key` (encrypted with
-another key), `truncate` (the archive cut short). Files appear atomically (temp name, then rename).
+another key), `truncate` (the archive cut short); `resend(name)` delivers a file again (Enedis
+re-sending it). Files appear atomically (temp name, then rename).
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ class FlowDelivery:
     withheld: dict[str, bytes] = field(default_factory=dict)
     _next: dict[tuple[str, str], int] = field(default_factory=dict)
     _done: set[tuple[str, str, date]] = field(default_factory=set)
+    _made: dict[str, tuple[str, int, bytes]] = field(default_factory=dict)  # name -> (flow, seq, zip) for resend
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _write(self, name: str, content: bytes) -> None:
@@ -188,8 +190,13 @@ class FlowDelivery:
         seq = self._next.get((flow, stream), 1)
         self._next[(flow, stream)] = seq + 1
         name = f"ENEDIS_{flow}_{stream}_{meter.prm}_{seq:05d}_{day:%Y%m%d}.zip"
+        self._made[name] = (flow, seq, archive(name, xml))
+        self._emit(name)
+
+    def _emit(self, name: str) -> None:
+        flow, seq, zipped = self._made[name]
         key = OTHER_AES_KEY if (flow, seq) in self.wrong_key else self.key_hex
-        content = _cipher(key, self.iv_hex)(archive(name, xml))
+        content = _cipher(key, self.iv_hex)(zipped)
         if (flow, seq) in self.truncate:
             content = content[:-7]
         if (flow, seq) in self.skip:
@@ -229,12 +236,20 @@ class FlowDelivery:
                 self._write(name, self.withheld.pop(name))
             return names
 
+    def resend(self, name: str) -> None:
+        """Deliver a file again, same name and number, under the knobs in force now (Enedis re-sending it)."""
+        with self._lock:
+            self._emit(name)
+
     def control(self, state: Any, settings: dict[str, Any]) -> list[str]:
-        """The control endpoint's `flows` object: knobs (lists of [flow, seq]), deliver, release_withheld."""
+        """The control endpoint's `flows` object: knobs (lists of [flow, seq]), resend (names), deliver,
+        release_withheld."""
         with self._lock:
             for knob in ("skip", "wrong_key", "truncate"):
                 if knob in settings:
                     setattr(self, knob, {(str(f), int(n)) for f, n in settings[knob]})
+        for name in settings.get("resend", []):
+            self.resend(str(name))
         written = self.deliver(state) if settings.get("deliver") else []
         return written + (self.release_withheld() if settings.get("release_withheld") else [])
 

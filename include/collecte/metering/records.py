@@ -74,7 +74,7 @@ def interval_records(dataset: str, rows: list[dict[str, Any]]) -> list[dict[str,
         elif dataset == MAX_POWER.table:
             start, end = day_bounds(row["day"])
             record = {"meter_id": row["meter_id"], "start": start, "end": end, "value": row["max_power_va"],
-                      "unit": "VA", "direction": row["direction"], "reached_at": row["reached_at"].astimezone(UTC)}
+                      "unit": "VA", "direction": row["direction"], "reached_at": row["reached_at"].astimezone(UTC) if row["reached_at"] else None}
         else:
             raise ValueError(f"{dataset} is not a time series of intervals")
         out.append(record)

@@ -6,7 +6,8 @@ Connection (conn type `http`, default id `enedis_sge`):
 - login: the SGE user's e-mail (`loginUtilisateur` / `initiateurLogin`, XSD e-mail pattern);
 - extra: `{"contrat_id": "...", "cert_file": "/path/client.pem", "key_file": "/path/client.key",
   "ca_file": "/path/enedis-chain.pem", "timeout": 60}` (ca_file optional: the system CAs otherwise); the TLS client certificate is what authenticates to SGE. `login_utilisateur`
-  in extra is accepted in place of login.
+  in extra is accepted in place of login. `flows_aes_key` / `flows_aes_iv` (hex): the key and IV
+  Enedis gives for the R50/R151 flow archives (read by collect_sge_flows, never logged).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class EnedisSgeHook(BaseHook):
         return {"base_url": host, "login": conn.login or extra.get("login_utilisateur") or "",
                 "contract_id": str(extra.get("contrat_id") or ""), "cert": cert,
                 "timeout": float(extra.get("timeout", 60)), "ca_file": extra.get("ca_file") or None}
+
+    def flows_key(self) -> dict[str, Any]:
+        """The extra's `flows_aes_key` and `flows_aes_iv` (hex strings, secrets: never log them)."""
+        extra = self.get_connection(self.enedis_sge_conn_id).extra_dejson
+        return {name: extra.get(name) for name in ("flows_aes_key", "flows_aes_iv")}
 
     def get_conn(self) -> SgeClient:
         """A new client (close it, or use it as a context manager)."""
