@@ -484,6 +484,9 @@ def run_demo_dags() -> dict[str, str]:
             runs[dag_id] = api.trigger(dag_id, span)
             print(f"  triggered {dag_id} ({', '.join(f'{k} {v}' for k, v in span.items())})")
     states = {dag_id: api.wait_for_run(dag_id, run_id) for dag_id, run_id in runs.items()}
+    # R50/R151 flows of the meters telereleve subscribed, delivered by the Enedis sandbox on the SFTP drop
+    api.wait_for_dag("collect_sge_flows")
+    states["collect_sge_flows"] = api.wait_for_run("collect_sge_flows", api.trigger("collect_sge_flows"))
     for dag_id in DELIVERY_DAGS:
         states[dag_id] = api.wait_for_latest(dag_id)
     # alerts about what the runs left to a person (accounts, quarantine, gaps...), by e-mail to the Maildir

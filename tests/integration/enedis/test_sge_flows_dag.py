@@ -35,11 +35,13 @@ def flows(airflow_home, tmp_path, monkeypatch):
     config = tmp_path / "config"
     shutil.copytree(REPO / "include" / "config", config)
     operator = config / "operators" / "enedis.yaml"
-    operator.write_text(operator.read_text() + f"flows_remote_dir: {remote}\nflows_min_age_seconds: 0\n"
-                        "flows_gap_grace_hours: 0\n")
+    operator.write_text(operator.read_text().replace("flows_remote_dir: enedis/flows", f"flows_remote_dir: {remote}")
+                        .replace("flows_gap_grace_hours: 24", "flows_gap_grace_hours: 0")
+                        + "flows_min_age_seconds: 0\n")
     monkeypatch.setenv("COLLECTE_CONFIG_DIR", str(config))
     monkeypatch.setenv("COLLECTE_RETRY_DELAY_SECONDS", "1")
     _load.cache_clear()
+    assert (_load(str(operator)).flows_remote_dir, _load(str(operator)).flows_gap_grace_hours) == (remote, 0)
     enedis = start_enedis(0, None, flows_dir=airflow_home.sftp_root / remote)
     monkeypatch.setenv("AIRFLOW_CONN_ENEDIS_SGE", json.dumps({
         "conn_type": "http", "host": enedis.base_url, "login": "collecte@example.fr",
