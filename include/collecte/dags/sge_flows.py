@@ -101,11 +101,22 @@ def load_flows() -> dict[str, Any]:
 
 def flow_problems(conn: Any, config: OperatorConfig, landing: dict[str, Any] | None, *,
                   now: datetime) -> tuple[list[str], list[str]]:
-    """(problems that make the run red, notices): gaps past the grace, quarantined or unloaded archives,
-    files not landed or unreadable names; late arrivals (reported once)."""
-    from collecte.sources.enedis.flows_ledger import late_arrivals, overdue_gaps, pending_loads
+    """(problems that make the run red, notices): gaps past the grace, subscriptions no file comes for,
+    quarantined or unloaded archives, files not landed or unreadable names; late arrivals (reported once)."""
+    from collecte.sources.enedis.flows_ledger import (
+        late_arrivals,
+        overdue_gaps,
+        pending_loads,
+        silent_subscriptions,
+    )
 
     problems = [str(gap) for gap in overdue_gaps(conn, grace=timedelta(hours=config.flows_gap_grace_hours), now=now)]
+    if "(?P<prm>" in config.flows_name_regex:
+        from collecte.dags.interval import PARIS
+
+        problems += [f"no {flow} file for PRM {prm} in {config.flows_silence_days} days (subscribed since {first})"
+                     for prm, flow, first in silent_subscriptions(conn, today=now.astimezone(PARIS).date(),
+                                                                  silence_days=config.flows_silence_days)]
     rows = conn.execute(
         "SELECT s.file_name, q.reason FROM sge_flow_sequence s JOIN quarantine_record q ON q.raw_key = s.raw_key"
         " WHERE q.status = 'quarantined' ORDER BY s.file_name").fetchall()

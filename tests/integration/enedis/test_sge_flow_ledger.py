@@ -61,3 +61,25 @@ def test_pending_loads_and_a_file_sent_again(pg_url):
         again = [(FlowName("R151", "", 2, None), "R151__00002.zip", "raw/R151/new/2")]
         assert record_received(conn, again, T0 + timedelta(days=1)) == 1  # other content: loaded again
         assert [r["key"] for r in pending_loads(conn)] == ["raw/R151/new/2"]
+
+
+def test_a_subscription_no_file_comes_for_is_named(pg_url):
+    from datetime import date
+
+    from collecte.sources.enedis.flows_ledger import silent_subscriptions
+
+    today = date(2026, 11, 20)
+    with connect(pg_url, autocommit=True) as conn:
+        for affaire, prm, kind, first, status in (
+                ("A1", "30001234567890", "ACTIVATION_COURBE", date(2026, 11, 1), "ACTIVE"),
+                ("A2", "30001234567890", "SOUSCRIPTION_INDEX", date(2026, 11, 1), "ACTIVE"),
+                ("A3", "30001234567891", "ACTIVATION_COURBE", date(2026, 11, 19), "ACTIVE"),   # too recent
+                ("A4", "30001234567892", "ACTIVATION_COURBE", date(2026, 10, 1), "STOPPED")):  # stopped
+            conn.execute("INSERT INTO sge_order (affaire_id, meter_id, order_kind, first_day, last_day, status)"
+                         " VALUES (%s, %s, %s, %s, %s, %s)", (affaire, prm, kind, first, date(2027, 10, 1), status))
+        record_received(conn, [(FlowName("R151", "7", 12, "30001234567890"), "R151_7_00012.zip", "raw/x")],
+                        datetime(2026, 11, 19, 3, 0, tzinfo=UTC))
+        record_received(conn, [(FlowName("R50", "6", 3, "30001234567890"), "R50_6_00003.zip", "raw/y")],
+                        datetime(2026, 11, 10, 3, 0, tzinfo=UTC))  # curve files stopped coming on the 10th
+        assert silent_subscriptions(conn, today=today, silence_days=3) == [
+            ("30001234567890", "R50", date(2026, 11, 1))]

@@ -178,3 +178,12 @@ def test_flows_land_load_quarantine_gap_late_file_and_rerun(airflow_home, flows)
     settled = _warehouse(airflow_home.pg_url)
     assert run_dag(build_sge_flows()).state == "success"
     assert _warehouse(airflow_home.pg_url) == settled
+
+    # 5. a meter subscribed (telereleve's sge_order) ten days ago that no curve file came for is named
+    with connect(airflow_home.pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO sge_order (affaire_id, meter_id, order_kind, first_day, last_day, status) VALUES"
+                     " ('A-silent', %s, 'ACTIVATION_COURBE', %s, %s, 'ACTIVE')",
+                     (meters.GAPS, today - timedelta(days=10), today + timedelta(days=300)))
+        problems, notices = flow_problems(conn, load_enedis(), {"errors": [], "unmatched": []}, now=datetime.now(UTC))
+    assert problems == [f"no R50 file for PRM {meters.GAPS} in 3 days (subscribed since {today - timedelta(days=10)})"]
+    assert notices == []

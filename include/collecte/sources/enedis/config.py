@@ -63,6 +63,9 @@ class OperatorConfig(BaseModel):
     flows_min_age_seconds: int = Field(60, ge=0, description="flow archives younger than this may still be uploading")
     flows_gap_grace_hours: float = Field(
         24, ge=0, description="a missing sequence number is reported once a later file has been there this long")
+    flows_silence_days: int = Field(
+        3, ge=1, description="an active CDC/IDX subscription older than this with no file of its flow in as many "
+                             "days turns collect_sge_flows red (needs the prm group in flows_name_regex)")
     flows_max_members: int = Field(16, ge=1, description="most files one flow archive may hold")
     flows_max_uncompressed_mb: int = Field(256, ge=1, description="most bytes one flow archive may inflate to")
     flows_schedule: str = Field("0 9 * * *", description="Paris cron of collect_sge_flows")

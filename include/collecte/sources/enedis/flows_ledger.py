@@ -8,6 +8,7 @@ two received ones means a file Enedis sent that never arrived, or one it failed 
     overdue_gaps(conn, grace=timedelta(hours=24), now=now)       # missing, the later file waited past grace
     late_arrivals(conn, mark=True)                               # missing ones that came after all (once)
     pending_loads(conn) / mark_loaded(conn, raw_keys)            # stage references of unloaded files
+    silent_subscriptions(conn, today=day, silence_days=3)        # subscribed meters no file came for
 
 Numbers before the first one received are not counted missing (the ledger cannot know where a
 sequence started); a gap is only reported once a later file has waited `grace` (files may arrive
@@ -20,10 +21,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 KIND_OF_FLOW = {"R50": "sge_r50", "R151": "sge_r151"}
+FLOW_OF_ORDER = {"ACTIVATION_COURBE": "R50", "SOUSCRIPTION_INDEX": "R151"}  # sge_order kinds (telereleve)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,26 @@ def late_arrivals(conn: Any, *, mark: bool) -> list[tuple[str, str, int, str]]:
             conn.execute("UPDATE sge_flow_sequence SET late_reported_at = now() WHERE status = 'received'"
                          " AND missing_since IS NOT NULL AND late_reported_at IS NULL")
     return [tuple(r) for r in rows]
+
+
+def silent_subscriptions(conn: Any, *, today: date, silence_days: int) -> list[tuple[str, str, date]]:
+    """(PRM, flow, subscribed since) of active CDC / IDX subscriptions (`sge_order`) older than
+    `silence_days` for which no file of that flow and PRM was received in the last `silence_days`.
+
+    Only meaningful when the names carry the PRM (`prm` group): the ledger then knows each file's meter.
+    """
+    rows = conn.execute(
+        """
+        SELECT o.meter_id, o.order_kind, min(o.first_day) FROM sge_order o
+        WHERE o.order_kind = ANY(%(kinds)s) AND o.status = 'ACTIVE'
+          AND o.first_day <= %(since)s AND coalesce(o.last_day, %(today)s) >= %(today)s
+          AND NOT EXISTS (SELECT 1 FROM sge_flow_sequence s WHERE s.meter_id = o.meter_id AND s.status = 'received'
+                          AND s.flow = CASE o.order_kind WHEN 'ACTIVATION_COURBE' THEN 'R50' ELSE 'R151' END
+                          AND s.received_at >= %(since)s)
+        GROUP BY o.meter_id, o.order_kind ORDER BY 1, 2
+        """,
+        {"kinds": list(FLOW_OF_ORDER), "since": today - timedelta(days=silence_days), "today": today}).fetchall()
+    return [(meter, FLOW_OF_ORDER[kind], first) for meter, kind, first in rows]
 
 
 def pending_loads(conn: Any) -> list[dict[str, Any]]:
