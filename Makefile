@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SYSTEM_PACKAGES := python3-venv openssh-server acl postgresql chromium poppler-utils default-jre-headless fonts-dejavu-core fonts-dejavu-extra redis-server
+SYSTEM_PACKAGES := python3-venv openssh-server acl postgresql chromium poppler-utils default-jre-headless fonts-dejavu-core fonts-dejavu-extra redis-server openssl
 PYTEST_ARGS ?=
 
 .PHONY: setup system venv demo stop status test lint bench clean
