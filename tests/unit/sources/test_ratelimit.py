@@ -142,3 +142,62 @@ def test_shared_limiters_are_per_api():
     one = shared_limiter("enedis-test", 5, api="mesure_synchrone_auto", per_hour=1000)
     assert one is shared_limiter("enedis-test", 5, api="mesure_synchrone_auto", per_hour=1000)
     assert one is not shared_limiter("enedis-test", 5, api="situation_contrat_auto", per_hour=1000)
+
+
+# -- reservations: the schedule does not drift with late wake-ups, and a pause voids what is not due --
+
+class LateClock(StartedClock):
+    """A loaded machine: every sleep wakes `late` seconds after it was due."""
+
+    def __init__(self, late: float) -> None:
+        super().__init__()
+        self.late = late
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds + self.late
+
+
+def test_late_wake_ups_do_not_slow_the_schedule():
+    clock = LateClock(late=0.05)
+    limiter = RateLimiter(5, margin=0.0, late=None, clock=clock, sleep=clock.sleep)  # sends however late
+    stamps = []
+    for _ in range(26):
+        limiter.acquire()
+        stamps.append(clock.now)
+    # 26 calls at 5/s: slots at 0, 1, 2, 3, 4, 5 s; each window's first call is 0.05 s late, the
+    # lateness is not carried into the next window (a sleep-then-ask-again limiter would take 5.25 s)
+    assert stamps[-1] - stamps[0] == pytest.approx(5.05)
+    for i in range(len(stamps) - 5):
+        assert stamps[i + 5] - stamps[i] >= 1.0 - 0.05 - 1e-9
+
+
+def test_a_pause_voids_a_sleeping_callers_reservation():
+    clock = StartedClock()
+    limiter = RateLimiter(1, margin=0.0, clock=clock, sleep=clock.sleep)
+    limiter.acquire()  # slot 100.0; the next is 101.0
+
+    def sleep_while_another_caller_is_told_429(seconds: float) -> None:
+        if not paused:
+            paused.append(True)
+            limiter.pause(5.0)  # at 100.0: everyone holds until 105.0, the 101.0 reservation is void
+        clock.sleep(seconds)
+
+    paused: list[bool] = []
+    limiter._sleep = sleep_while_another_caller_is_told_429  # noqa: SLF001
+    waited = limiter.acquire()
+    assert paused and clock.now == pytest.approx(105.0) and waited == pytest.approx(5.0)
+    assert limiter.acquire() == pytest.approx(1.0)  # and the schedule goes on from the new slot
+
+
+def test_a_caller_too_late_for_its_slot_takes_the_next_one():
+    clock = LateClock(late=0.05)
+    limiter = RateLimiter(5, margin=0.0, late=0.02, clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(16):
+        limiter.acquire()
+        stamps.append(clock.now)
+    # every window's first slot is given up (its caller woke 0.05 s late) and the call goes in the
+    # next one: the calls as sent are never closer than the window, lateness included
+    assert limiter.given_up == 3
+    for i in range(len(stamps) - 5):
+        assert stamps[i + 5] - stamps[i] >= 1.0 - 1e-9

@@ -4,7 +4,9 @@
 
 Connection (conn type http, as the HTTP provider's): host = API root (e.g.
 `https://gw.ext.prod.api.enedis.fr`, or a host with `schema`/`port`), login = client id, password =
-client secret, extra = {"calls_per_second": 5, "calls_per_hour": 1000, "pool_slots": 1, "timeout": 30}.
+client secret, extra = {"calls_per_second": 5, "calls_per_hour": 1000, "pool_slots": 1, "timeout": 30,
+"rate_margin": 0.05}: the margin (seconds per 1-s window) covers the network's jitter; raise it if the
+gateway answers 429 while the client keeps to its quota.
 The quotas in extra are the operator's per API; each process takes its share, `quota / pool_slots`,
 since the pool `enedis` lets that many tasks call at once. The domain client
 (collecte.sources.enedis.dataconnect) stays importable without Airflow; only this module needs it.
@@ -44,6 +46,7 @@ class EnedisDataConnectHook(HttpHook):
             "calls_per_second": share_of(float(extra.get("calls_per_second", 5)), slots),
             "calls_per_hour": max(1, int(share_of(int(extra.get("calls_per_hour", CALLS_PER_HOUR)), slots))),
             "timeout": float(extra.get("timeout", 30)),
+            "rate_margin": float(extra.get("rate_margin", 0.05)),
         }
 
     def get_conn(self, **overrides: Any) -> DataConnectClient:  # type: ignore[override]

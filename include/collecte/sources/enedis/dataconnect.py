@@ -95,6 +95,7 @@ class DataConnectClient:
     client_secret: str = field(repr=False)
     calls_per_second: float = 5.0
     calls_per_hour: int = CALLS_PER_HOUR
+    rate_margin: float = 0.05  # seconds added to each 1-s window: the jitter between our clock and the gateway's
     timeout: float = 30.0
     max_attempts: int = 6
     backoff_base: float = 0.5
@@ -113,7 +114,7 @@ class DataConnectClient:
 
     def limiter_of(self, api: str) -> RateLimiter:
         """The process-wide limiter of one API (5/s and 1,000/h each, divided by the pool's slots)."""
-        return self.limiter or shared_limiter(SOURCE, self.calls_per_second, margin=0.08, api=api,
+        return self.limiter or shared_limiter(SOURCE, self.calls_per_second, margin=self.rate_margin, api=api,
                                               per_hour=self.calls_per_hour)
 
     def _http(self, api: str) -> ResilientClient:
