@@ -371,9 +371,11 @@ def _history(state: SandboxState, service: xsd.Service, request: etree._Element)
                 raise SgeFault("SGT4L8", f"La durée demandée n'est pas compatible avec le type de mesure demandé "
                                          f"({points} points pour {meter.prm}, au plus {M023_MAX_POINTS})")
     affaire = _affaire(state)
-    if state.sftp_dir is not None and not billing and measure == "COURBES":
-        timer = threading.Timer(state.m023_delay_seconds, _deliver,
-                                (state, affaire, meters, first, end, demande.findtext("format") or "CSV"))
+    fmt = demande.findtext("format") or "CSV"
+    # billing measures (R67): only the JSON layout is public, so only JSON orders get their file here
+    deliver = _deliver_billing if billing and fmt == "JSON" else _deliver if measure == "COURBES" else None
+    if state.sftp_dir is not None and deliver is not None:
+        timer = threading.Timer(state.m023_delay_seconds, deliver, (state, affaire, meters, first, end, fmt))
         timer.daemon = True
         state.timers.append(timer)
         timer.start()
@@ -447,17 +449,72 @@ def m023_archive_name(affaire: str, stamp: datetime, sequence: int = 1) -> str:
 
 def _deliver(state: SandboxState, affaire: str, meters: list[MeterProfile], first: date, end: date,
              fmt: str = "CSV") -> None:
-    folder = state.sftp_dir
-    assert folder is not None
-    folder.mkdir(parents=True, exist_ok=True)
     name = m023_archive_name(affaire, datetime.now(measures.PARIS))
     with state.lock:
         activated = dict(state.curve_activated)
     body = m023_json(meters, first, end, activated, affaire) if fmt == "JSON" else \
         m023_csv(meters, first, end, activated)
+    _write_archive(state, name, name[:-4] + (".json" if fmt == "JSON" else ".csv"), body)
+
+
+def m023_billing_json(meters: list[MeterProfile], first: date, end: date, affaire: str,
+                      created: datetime | None = None) -> bytes:
+    """The R67 result of an M023 billing-measures order: per month of [first, end), the energy of each time
+    class of the distributor grid (the meter's index registers) and the supplier grid total (Base)."""
+    created = created or datetime.now(measures.PARIS)
+    bounds = [first]
+    while bounds[-1] < end:
+        nxt = (bounds[-1].replace(day=1) + timedelta(days=32)).replace(day=1)
+        bounds.append(min(nxt, end))
+    mesures = []
+    for meter in meters:
+        if not meter.consumes:
+            continue
+        measures.warm_index(meter, end)
+        classes = measures.time_classes(meter)
+        periods = [(a, b, dict(measures.index_at(meter, a)), dict(measures.index_at(meter, b)))
+                   for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
+
+        def quantity(start: date, stop: date, wh: int) -> dict:
+            return {"dateCreation": created.strftime("%Y-%m-%d %H:%M:%S"), "dbtMesure": start.isoformat(),
+                    "finMesure": stop.isoformat(), "codeNature": "R", "libelleNature": "Réel", "codeStatut": "I",
+                    "libelleStatut": "Initial", "quantite": wh}
+
+        distributor = {"codeGrille": "D", "libelleGrille": "Distributeur",
+                       "codeCalendrier": "DI000001" if classes == ["BASE"] else "DI000002",
+                       "libelleCalendrier": f"{len(classes)} cadran(s)",
+                       "classeTemporelle": [{"idClasseTemporelle": cls, "libelleClasseTemporelle": CLASS_LABELS[cls],
+                                             "quantite": [quantity(a, b, after[cls] - before[cls])
+                                                          for a, b, before, after in periods]} for cls in classes]}
+        supplier = {"codeGrille": "F", "libelleGrille": "Fournisseur", "codeCalendrier": "FC000010",
+                    "libelleCalendrier": "Base",
+                    "classeTemporelle": [{"idClasseTemporelle": "BASE", "libelleClasseTemporelle": "Base",
+                                          "quantite": [quantity(a, b, sum(after.values()) - sum(before.values()))
+                                                       for a, b, before, after in periods]}]}
+        mesures.append({"idPrm": meter.prm,
+                        "periode": {"dateDebut": f"{first} 00:00:00", "dateFin": f"{end} 00:00:00"},
+                        "contexte": [{"etapeMetier": "FACT", "idMotifReleve": "CYCL",
+                                      "libelleMotifReleve": "Relevé Cyclique",
+                                      "grandeur": [{"grandeurMetier": "CONS", "grandeurPhysique": "EA", "unite": "Wh",
+                                                    "calendrier": [distributor, supplier]}]}]})
+    header = {**M023_JSON_HEADER, "codeFlux": "R67", "idDemande": affaire, "format": "JSON"}
+    return json.dumps({"header": header, "mesures": mesures}, ensure_ascii=False).encode("utf-8")
+
+
+def _deliver_billing(state: SandboxState, affaire: str, meters: list[MeterProfile], first: date, end: date,
+                     fmt: str = "JSON") -> None:
+    # the type token of R67 names is not public (R63 has CdC, R64 INDEX): "FACT" is this stand-in's choice
+    name = f"ENEDIS_R67_P_FACT_{affaire}_00001_{datetime.now(measures.PARIS):%Y%m%d%H%M%S}.zip"
+    _write_archive(state, name, name[:-4] + ".json", m023_billing_json(meters, first, end, affaire))
+
+
+def _write_archive(state: SandboxState, name: str, member: str, body: bytes) -> None:
+    folder = state.sftp_dir
+    assert folder is not None
+    folder.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(name[:-4] + (".json" if fmt == "JSON" else ".csv"), body)
+        archive.writestr(member, body)
     partial = folder / f".{name}.part"
     partial.write_bytes(buffer.getvalue())
     os.replace(partial, folder / name)  # appears whole, never half-written

@@ -69,3 +69,55 @@ def check_json(document: dict) -> list[str]:
                         or not re.fullmatch(r"PT\d+M", str(point.get("p"))):
                     problems.append(f"point {point}")
     return problems
+
+
+# R67 (billing measures), keys per level exactly as in the four real anonymised results of
+# Energie-De-Nantes/electricore tests/fixtures/flux/r67.json
+R67_KEYS = {
+    "mesure": {"idPrm", "periode", "contexte"},
+    "contexte": {"etapeMetier", "idMotifReleve", "libelleMotifReleve", "grandeur"},
+    "grandeur": {"grandeurMetier", "grandeurPhysique", "unite", "calendrier"},
+    "calendrier": {"codeGrille", "libelleGrille", "codeCalendrier", "libelleCalendrier", "classeTemporelle"},
+    "classeTemporelle": {"idClasseTemporelle", "libelleClasseTemporelle", "quantite"},
+    "quantite": {"dateCreation", "dbtMesure", "finMesure", "codeNature", "libelleNature", "codeStatut",
+                 "libelleStatut", "quantite"},
+}
+R67_ARCHIVE_NAME = re.compile(r"^ENEDIS_R67_P_[A-Za-z]+_[0-9A-Z]{8}_\d{5}_\d{14}\.zip$")
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def check_r67(document: dict) -> list[str]:
+    """Problems of an R67 JSON result against the real files' shape."""
+    problems = []
+    header = document.get("header") or {}
+    if set(header) != JSON_HEADER_KEYS or header.get("codeFlux") != "R67":
+        problems.append(f"header {header}")
+
+    def keys(level: str, item: dict) -> None:
+        if set(item) != R67_KEYS[level]:
+            problems.append(f"{level} keys {sorted(item)}")
+
+    for mesure in document.get("mesures") or []:
+        keys("mesure", mesure)
+        periode = mesure.get("periode") or {}
+        if not (WALL_RE.match(periode.get("dateDebut", "")) and WALL_RE.match(periode.get("dateFin", ""))):
+            problems.append(f"periode {periode}")
+        for context in mesure.get("contexte") or []:
+            keys("contexte", context)
+            for grandeur in context.get("grandeur") or []:
+                keys("grandeur", grandeur)
+                if (grandeur.get("grandeurMetier"), grandeur.get("grandeurPhysique"), grandeur.get("unite")) != \
+                        ("CONS", "EA", "Wh"):
+                    problems.append(f"grandeur {grandeur.get('grandeurPhysique')}")
+                for calendar in grandeur.get("calendrier") or []:
+                    keys("calendrier", calendar)
+                    if calendar.get("codeGrille") not in ("D", "F"):
+                        problems.append(f"codeGrille {calendar.get('codeGrille')}")
+                    for klass in calendar.get("classeTemporelle") or []:
+                        keys("classeTemporelle", klass)
+                        for item in klass.get("quantite") or []:
+                            keys("quantite", item)
+                            if not (DAY_RE.match(item.get("dbtMesure", "")) and DAY_RE.match(item.get("finMesure", ""))
+                                    and WALL_RE.match(item.get("dateCreation", "")) and isinstance(item.get("quantite"), int)):
+                                problems.append(f"quantite {item}")
+    return problems

@@ -53,3 +53,18 @@ def test_a_day_without_measures_has_its_stamps_with_empty_values(tmp_path):
     assert model.check_csv(raw) == []
     values = [row.split(";")[8] for row in raw.decode("utf-8-sig").splitlines()[1:]]
     assert "" in values and any(v for v in values)
+
+
+def test_billing_result_follows_the_real_r67_shape(tmp_path):
+    from sandbox.enedis.sge import _deliver_billing
+
+    state = SandboxState(today=date(2026, 11, 20), sftp_dir=tmp_path)
+    _deliver_billing(state, "M0000044", [profile("30001234567890")], date(2026, 6, 10), date(2026, 11, 20))
+    (archive,) = list(tmp_path.iterdir())
+    assert model.R67_ARCHIVE_NAME.match(archive.name), archive.name
+    with zipfile.ZipFile(archive) as opened:
+        (member,) = opened.namelist()
+        document = json.loads(opened.read(member))
+    assert member == archive.name[:-4] + ".json"  # R67 members are lower-case .json (electricore flux.yaml)
+    assert model.check_r67(document) == []
+    assert document["mesures"][0]["contexte"][0]["grandeur"][0]["calendrier"][0]["classeTemporelle"]

@@ -141,7 +141,7 @@ def raw_kind_datasets() -> dict[str, str]:
     kinds.update({resource: "meter_contract" for resource in CONTRACT_RESOURCES})
     kinds.update({res.raw_kind: "gas_consumption" if res.max_span_days else "meter_contract"
                   for res in ADICT.values()})
-    kinds.update({"m023_curve": "load_curve", "invoice_pdf": "invoice", "invoice_xml": "invoice",
+    kinds.update({"m023_curve": "load_curve", "m023_billing": "billing_energy", "invoice_pdf": "invoice", "invoice_xml": "invoice",
                   "consumption_csv": "supplier_consumption"})
     return kinds
 

@@ -97,6 +97,8 @@ def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
             activations = activate_meter(sge, conn, prm, consent, today=today, until=mandate.end_date,
                                          step=f"PT{minutes}M")
             affaires = order_history(sge, conn, prm, today - timedelta(days=days), today, step_minutes=minutes)
+            if context["params"].get("billing_history", True):  # M023 billing measures (R67) over the same span
+                affaires += order_history(sge, conn, prm, today - timedelta(days=days), today, billing=True)
         except NoConsent as exc:
             # Enedis refuses this point (SGT4G2, SGT4K2…): a flagged meter, not owed and not retried; the
             # other meters' orders and M023 pick-up go on. The status names the code for the operations page.
@@ -340,6 +342,7 @@ def build_telereleve(config: OperatorConfig | None = None, doc_md: str | None = 
             "meters": Param([], type="array", items={"type": "string"}, title="Meters (PRM / PCE)",
                             description="Empty: every configured meter the consent gate allows."),
             "history_days": Param(365, type="integer", minimum=1, maximum=1095, title="M023 history (days)"),
+            "billing_history": Param(True, type="boolean", title="Also order M023 billing measures (R67)"),
             "renewal_margin_days": Param(30, type="integer", minimum=1, maximum=90, title="Renew SGE subscriptions "
                                          "ending within (days)"),
         },

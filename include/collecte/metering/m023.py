@@ -306,3 +306,111 @@ def _table(points: list[_Point], raw_key: str) -> Any:
         "raw_key": [raw_key] * len(points),
     }
     return pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in schema], schema=schema)
+
+
+# -- M023 billing measures (flux R67, JSON) --------------------------------------------------------
+BILLING_FLUX = "R67"
+
+
+def parse_m023_billing(content: bytes, raw_key: str) -> Parsed:
+    """The billing_energy table of one M023 billing-measures result (R67: ZIP or JSON), with defects set aside.
+
+    Shape (the real anonymised R67 results in Energie-De-Nantes/electricore tests/fixtures/flux/r67.json):
+    `mesures[].contexte[]` (idMotifReleve: CYCL, CFNS, MCT…) `.grandeur[]` (CONS/EA/Wh) `.calendrier[]`
+    (codeGrille D or F, codeCalendrier) `.classeTemporelle[]` (idClasseTemporelle) `.quantite[]`
+    (dbtMesure, finMesure: days; codeNature R/E/C; codeStatut; quantite in Wh, negative for a
+    regularisation). Every period is kept per grid: the distributor grid refines the supplier's.
+    """
+    from datetime import date
+
+    rejects: list[Reject] = []
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple, str] = {}
+
+    def reject(ref: str, reason: str, content: Any) -> None:
+        rejects.append(Reject(raw_key, "billing_energy", ref, f"{ref}: {reason}", json.dumps(content, ensure_ascii=False)))
+
+    for name, data in _members(content, raw_key):
+        text = _text(data, name)
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise M023FormatError(f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        for n, doc in enumerate(document if isinstance(document, list) else [document]):
+            where = f"[{n}]" if isinstance(document, list) else ""
+            if not isinstance(doc, dict) or not isinstance(doc.get("mesures"), list):
+                raise M023FormatError(f"{name}{where}: no 'mesures' list: not an M023 result")
+            flux = (doc.get("header") or {}).get("codeFlux")
+            if flux not in (None, BILLING_FLUX):
+                raise M023FormatError(f"{name}{where}: flux {flux}, not a billing-measures ({BILLING_FLUX}) result")
+            for i, mesure in enumerate(doc["mesures"]):
+                prm = str((mesure or {}).get("idPrm") or "")
+                for c, context in enumerate(_list(mesure, "contexte")):
+                    for g, grandeur in enumerate(_list(context, "grandeur")):
+                        for k, calendar in enumerate(_list(grandeur, "calendrier")):
+                            for t, klass in enumerate(_list(calendar, "classeTemporelle")):
+                                for q, item in enumerate(_list(klass, "quantite")):
+                                    ref = (f"{name} {where}mesures[{i}].contexte[{c}].grandeur[{g}].calendrier[{k}]"
+                                           f".classeTemporelle[{t}].quantite[{q}]")
+                                    row, problem = _billing_row(prm, context, grandeur, calendar, klass, item, date)
+                                    if problem:
+                                        reject(ref, problem, item)
+                                        continue
+                                    key = tuple(row[c] for c in ("meter_id", "period_start", "period_end", "grid",
+                                                                 "time_class", "direction"))
+                                    if key in seen:
+                                        reject(ref, f"same period, grid and class as {seen[key]}", item)
+                                        continue
+                                    seen[key] = ref
+                                    rows.append(row | {"source": M023_SOURCE, "raw_key": raw_key})
+    return Parsed({"billing_energy": _billing_table(rows)}, rejects)
+
+
+def _list(parent: Any, key: str) -> list[Any]:
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _billing_row(prm: str, context: dict, grandeur: dict, calendar: dict, klass: dict, item: Any,
+                 date_type: Any) -> tuple[dict[str, Any], str | None]:
+    """One billing_energy row, or the reason it cannot be read."""
+    if not re.fullmatch(r"\d{14}", prm):
+        return {}, f"idPrm {prm!r} is not 14 digits"
+    if not isinstance(item, dict):
+        return {}, "not an object"
+    direction = grandeur.get("grandeurMetier")
+    if direction not in ("CONS", "PROD"):
+        return {}, f"grandeurMetier {direction!r} is neither CONS nor PROD"
+    unit = str(grandeur.get("unite") or "").upper()
+    if grandeur.get("grandeurPhysique") != "EA" or unit not in ENERGY_UNITS:
+        return {}, f"{grandeur.get('grandeurPhysique')} in {grandeur.get('unite')} is not an active energy (EA, Wh)"
+    grid = calendar.get("codeGrille")
+    if grid not in ("D", "F"):
+        return {}, f"codeGrille {grid!r} is neither D (distributor) nor F (supplier)"
+    time_class = klass.get("idClasseTemporelle")
+    if not time_class:
+        return {}, "no idClasseTemporelle"
+    try:
+        start = date_type.fromisoformat(str(item.get("dbtMesure"))[:10])
+        end = date_type.fromisoformat(str(item.get("finMesure"))[:10])
+    except ValueError:
+        return {}, f"unreadable period {item.get('dbtMesure')!r}..{item.get('finMesure')!r}"
+    if end < start:
+        return {}, f"period ends ({end}) before it starts ({start})"
+    value = item.get("quantite")
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not re.fullmatch(r"-?\d+", str(value)):
+        return {}, f"quantite {value!r} is not a whole number"
+    return {"meter_id": prm, "period_start": start, "period_end": end, "grid": grid, "time_class": time_class,
+            "direction": direction, "energy_wh": int(value) * ENERGY_UNITS[unit],
+            "calendar": calendar.get("codeCalendrier"), "nature": item.get("codeNature"),
+            "status": item.get("codeStatut"), "reading_reason": context.get("idMotifReleve")}, None
+
+
+def _billing_table(rows: list[dict[str, Any]]) -> Any:
+    import pyarrow as pa
+
+    from collecte.quality.datasets import DATASETS
+
+    schema = DATASETS["billing_energy"].arrow_schema()
+    rows.sort(key=lambda r: (r["meter_id"], r["period_start"], r["period_end"], r["grid"], r["time_class"]))
+    return pa.Table.from_arrays([pa.array([r[f.name] for r in rows], f.type) for f in schema], schema=schema)

@@ -94,6 +94,14 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
         ("direction", "dict"), ("index_wh", "int64"), ("context", "dict"), ("source", "dict"),
         ("raw_key", "dict"),
     ), ("meter_id", "reading_at", "time_class", "direction")),
+    # M023 billing measures (R67): the energy Enedis retained for billing, per period and time class of a
+    # grid (D: distributor, F: supplier), already differentiated (may be negative: a regularisation)
+    _typed("billing_energy", (
+        ("meter_id", "dict"), ("period_start", "date"), ("period_end", "date"), ("grid", "dict"),
+        ("time_class", "dict"), ("direction", "dict"), ("energy_wh", "int64"), ("calendar", "dict"),
+        ("nature", "dict"), ("status", "dict"), ("reading_reason", "dict"), ("source", "dict"),
+        ("raw_key", "dict"),
+    ), ("meter_id", "period_start", "period_end", "grid", "time_class", "direction")),
     _typed("meter_contract", (
         ("meter_id", "string"), ("source", "string"), ("segment", "string"), ("fta", "string"),
         ("tariff_option", "string"), ("subscribed_powers_kva", "string"), ("max_subscribed_kva", "float64"),
@@ -121,7 +129,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
 )}
 
 INVOICE_DATASETS = ("invoice", "invoice_site", "invoice_reading", "invoice_line")
-METERING_DATASETS = ("daily_energy", "load_curve", "max_power", "meter_index", "meter_contract")
+METERING_DATASETS = ("daily_energy", "load_curve", "max_power", "meter_index", "meter_contract", "billing_energy")
 GAS_DATASETS = ("gas_consumption",)
 
 

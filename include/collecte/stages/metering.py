@@ -25,6 +25,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 M023_KIND = "m023_curve"
+M023_BILLING_KIND = "m023_billing"
 ENEDIS_CONTRACT_KINDS = ("situation_contrat_auto", "synth_contrat_auto", "comptage_auto", "donnees_generales_auto")
 GAS_CONSUMPTION_KINDS = {"adict_published": "published", "adict_informative": "informative"}
 GAS_POINT_KINDS = {"adict_contract": "contract", "adict_technical": "technical"}
@@ -130,13 +131,13 @@ def _stage_flows(zone: Any, conn: Any, refs: list[dict[str, Any]], result: Stage
 def _stage_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], result: StageResult,
                   objects_per_batch: int, flows: Any = None) -> dict[str, str]:
     from collecte.metering.dataconnect import SOURCE, parse_measures
-    from collecte.metering.m023 import parse_m023
+    from collecte.metering.m023 import parse_m023, parse_m023_billing
     from collecte.metering.records import RESOURCES
     from collecte.metering.staging import ParquetStream, batch_id
     from collecte.stages.sge_flows import FLOW_OF_KIND
 
     measures = sorted((r for r in refs if r["kind"] in RESOURCES), key=lambda r: r["key"])
-    history = sorted((r for r in refs if r["kind"] == M023_KIND), key=lambda r: r["key"])
+    history = sorted((r for r in refs if r["kind"] in (M023_KIND, M023_BILLING_KIND)), key=lambda r: r["key"])
     flow_files = sorted((r for r in refs if r["kind"] in FLOW_OF_KIND), key=lambda r: r["key"])
     if not measures and not history and not flow_files:
         return {}
@@ -160,9 +161,10 @@ def _stage_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], result: Stag
                                   f"{item[1]}: unreadable {item[0]} answer: {type(exc).__name__}: {exc}")
     for ref in history:
         try:
-            write(parse_m023(zone.get(ref["key"]), ref["key"]))
+            billing = ref["kind"] == M023_BILLING_KIND
+            write((parse_m023_billing if billing else parse_m023)(zone.get(ref["key"]), ref["key"]))
         except _PARSE_ERRORS as exc:
-            _reject_whole(zone, conn, result, ref["key"], "load_curve", str(exc))
+            _reject_whole(zone, conn, result, ref["key"], "billing_energy" if billing else "load_curve", str(exc))
     _quarantine_points(zone, conn, rejects, result)
     _stage_flows(zone, conn, flow_files, result, stream, flows)
     return stream.upload(zone, SOURCE, batch_id(r["key"] for r in measures + history + flow_files))

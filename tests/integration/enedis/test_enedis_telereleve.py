@@ -223,3 +223,35 @@ def test_a_technical_error_is_retried_in_place_and_a_refusal_is_not(enedis):
     assert point["@id"] == meters.NORMAL
     codes = [answer.split(b'code="')[1][:6] for _, _, answer in sge.exchanges if b"Fault>" in answer]
     assert codes == [b"SGT500", b"SGT500", b"SGT4K1"]  # two outages retried, the refusal sent once
+
+
+def test_m023_billing_measures_land_and_load_into_billing_energy(sshd_server, sftp_root, sftp, raw_zone, pg_url):
+    from collecte.sources.enedis.telereleve import load_m023
+
+    remote = f"{sftp_root.name}/enedis/m023b"
+    first, end = date(2026, 5, 1), TODAY
+    with start_enedis(0, sftp_root / "enedis" / "m023b", today=TODAY, m023_delay_seconds=0.3) as sandbox, \
+            Recording(sandbox.base_url) as sge, connect(pg_url, autocommit=True) as conn:
+        affaires = order_history(sge, conn, meters.NORMAL, first, end, billing=True)
+        assert order_history(sge, conn, meters.NORMAL, first, end, billing=True) == affaires  # not twice
+        deadline = time.monotonic() + 20
+        while not ready_files(sftp, remote, affaires) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        refs = land_m023(sftp, raw_zone, conn, remote_dir=remote, conn_id="sftp", received=TODAY,
+                         now=time.time() + 7200)
+        counts, notice = load_m023(raw_zone, conn, refs, run_id="test")
+        again, _ = load_m023(raw_zone, conn, refs, run_id="test")  # a rerun changes nothing
+        rows = conn.execute("SELECT grid, period_start, period_end, sum(energy_wh) FROM billing_energy"
+                            " WHERE meter_id = %s GROUP BY 1, 2, 3 ORDER BY 2, 1", (meters.NORMAL,)).fetchall()
+        status = conn.execute("SELECT status FROM sge_order WHERE affaire_id = %s", (affaires[0],)).fetchone()
+        assert_all_valid(sge)
+    assert [r["kind"] for r in refs] == ["m023_billing"] and notice is None
+    assert status == ("DELIVERED",)
+    months = sorted({(r[1], r[2]) for r in rows})
+    assert months[0] == (first, date(2026, 6, 1)) and months[-1][1] == end and len(months) == 7
+    totals = {}
+    for grid, start, stop, wh in rows:
+        totals.setdefault((start, stop), {})[grid] = wh
+    assert all(t["D"] == t["F"] > 0 for t in totals.values())  # the distributor classes add up to the total
+    assert counts["billing_energy"]["inserted"] == len(rows) // 2 * 3 == 21  # HP, HC and Base per month
+    assert again["billing_energy"]["inserted"] == 0 and again["billing_energy"]["updated"] == 0

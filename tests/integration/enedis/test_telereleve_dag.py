@@ -62,6 +62,7 @@ def test_telereleve_then_revocation_stops_the_services(airflow_home, operators):
     with connect(airflow_home.pg_url) as conn:
         orders = conn.execute("SELECT meter_id, order_kind, status FROM sge_order ORDER BY 1, 2").fetchall()
         curve = dict(conn.execute("SELECT meter_id, count(*) FROM load_curve GROUP BY 1").fetchall())
+        billing = dict(conn.execute("SELECT meter_id, count(*) FROM billing_energy GROUP BY 1").fetchall())
         checked = conn.execute("SELECT count(*) FROM validation_result WHERE dataset = 'load_curve'").fetchone()[0]
         refused = conn.execute("SELECT status, message FROM meter_status WHERE operator = 'enedis'"
                                " AND meter_id = %s AND data_kind = 'telereleve'", (REFUSED,)).fetchone()
@@ -69,6 +70,7 @@ def test_telereleve_then_revocation_stops_the_services(airflow_home, operators):
                                (meters.NORMAL,)).fetchone()[0]
     for prm in PRMS:
         assert (prm, "ACTIVATION_COURBE", "ACTIVE") in orders and (prm, "M023", "DELIVERED") in orders
+        assert (prm, "M023_FACT", "DELIVERED") in orders and billing.get(prm, 0) > 0  # billing measures (R67)
     assert curve[meters.NORMAL] >= 9 * 46  # ten days of history, the last one still to come
     assert meters.CURVE_NOT_ACTIVATED not in curve  # no curve recorded before its activation today
     assert checked >= 1
@@ -85,7 +87,7 @@ def test_telereleve_then_revocation_stops_the_services(airflow_home, operators):
     soon = today + timedelta(days=10)
     with connect(airflow_home.pg_url, autocommit=True) as conn:
         conn.execute("UPDATE sge_order SET last_day = %s WHERE meter_id = %s AND status = 'ACTIVE'"
-                     " AND order_kind <> 'M023'", (soon, meters.NORMAL))
+                     " AND order_kind IN ('ACTIVATION_COURBE', 'SOUSCRIPTION_INDEX')", (soon, meters.NORMAL))
         mandate_end = mandate_for_meter(conn, "enedis", meters.NORMAL, today).end_date
     for service in enedis.state.services[meters.NORMAL]:
         service["dateFin"] = soon
@@ -93,7 +95,8 @@ def test_telereleve_then_revocation_stops_the_services(airflow_home, operators):
     assert renew_run.state == "success"
     with connect(airflow_home.pg_url) as conn:
         subscriptions = conn.execute("SELECT status, last_day FROM sge_order WHERE meter_id = %s"
-                                     " AND order_kind <> 'M023' ORDER BY 1, 2", (meters.NORMAL,)).fetchall()
+                                     " AND order_kind IN ('ACTIVATION_COURBE', 'SOUSCRIPTION_INDEX') ORDER BY 1, 2",
+                                     (meters.NORMAL,)).fetchall()
     expected_last = min(today + timedelta(days=365), mandate_end) if mandate_end else today + timedelta(days=365)
     if expected_last > soon:
         assert subscriptions == [("ACTIVE", expected_last)] * 2 + [("RENEWED", soon)] * 2

@@ -138,3 +138,45 @@ def test_a_curve_not_activated_gives_no_rows():
     assert profile(prm).curve_needs_activation
     content = m023_csv([profile(prm)], date(2026, 10, 1), date(2026, 10, 3), {})
     assert parse_m023(content, "raw/empty")["load_curve"].num_rows == 0
+
+
+# -- billing measures (R67) ----------------------------------------------------------------------
+def test_billing_measures_keep_both_grids_and_regularisations():
+    from collecte.metering.m023 import parse_m023_billing
+
+    parsed = parse_m023_billing((FIXTURES / "R67.json").read_bytes(), "raw/r67.json")
+    assert not parsed.rejects
+    rows = parsed["billing_energy"].to_pylist()
+    assert len(rows) == 4 * 5  # 4 periods x (4 distributor classes + the supplier's Base)
+    by_period = {}
+    for row in rows:
+        by_period.setdefault((row["period_start"], row["period_end"]), {}).setdefault(row["grid"], 0)
+        by_period[(row["period_start"], row["period_end"])][row["grid"]] += row["energy_wh"]
+    assert all(grids["D"] == grids["F"] for grids in by_period.values())  # D refines F
+    regularised = [r for r in rows if r["nature"] == "C"]
+    assert {r["reading_reason"] for r in regularised} == {"AUTRE"}
+    assert sorted(r["energy_wh"] for r in regularised) == [-4000, -3000, -1000, 0, 0]  # negative: kept
+    first = next(r for r in rows if r["time_class"] == "HPB" and r["period_start"] == date(2026, 4, 3))
+    assert (first["period_end"], first["energy_wh"], first["calendar"], first["reading_reason"], first["status"]) == \
+        (date(2026, 6, 1), 212000, "DI000003", "CYCL", "I")
+
+
+def test_billing_defects_are_set_aside_and_other_flows_refused():
+    import json
+
+    from collecte.metering.m023 import parse_m023_billing
+
+    document = json.loads((FIXTURES / "R67.json").read_text(encoding="utf-8"))
+    calendars = document["mesures"][0]["contexte"][1]["grandeur"][0]["calendrier"]
+    calendars[0]["classeTemporelle"][0]["quantite"][0]["quantite"] = "12,5"
+    calendars[1]["codeGrille"] = "X"
+    document["mesures"][0]["contexte"][2] = document["mesures"][0]["contexte"][0]  # the same periods twice
+    parsed = parse_m023_billing(json.dumps(document).encode(), "raw/bad.json")
+    reasons = [r.reason for r in parsed.rejects]
+    assert sum("is not a whole number" in r for r in reasons) == 1
+    assert sum("codeGrille 'X'" in r for r in reasons) == 2  # the two CYCL periods of the supplier grid
+    assert sum("same period, grid and class" in r for r in reasons) == 5
+    assert all(r.startswith("raw/bad.json mesures[0].contexte[") for r in reasons)
+    document["header"]["codeFlux"] = "R63"
+    with pytest.raises(M023FormatError, match="flux R63, not a billing"):
+        parse_m023_billing(json.dumps(document).encode(), "raw/r63.json")

@@ -41,6 +41,7 @@ SUITES: dict[str, Suite] = {s.dataset: s for s in (
     Suite("load_curve", metering.load_curve_rules, metering.prepare_load_curve),
     Suite("max_power", metering.max_power_rules, metering.prepare_max_power),
     Suite("meter_index", metering.meter_index_rules),
+    Suite("billing_energy", metering.billing_energy_rules, metering.prepare_period),
     Suite("meter_contract", metering.meter_contract_rules, metering.prepare_meter_contract),
     Suite("gas_consumption", gas.gas_consumption_rules, gas.prepare_gas_consumption),
     Suite("invoice", invoices.invoice_rules, invoices.prepare_invoice),

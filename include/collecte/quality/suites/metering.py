@@ -170,6 +170,17 @@ def prepare_meter_contract(df: Any, related: Mapping[str, Any]) -> Any:
     return out
 
 
+def billing_energy_rules() -> list[Rule]:
+    """M023 billing measures (R67): key, PRM, grid, direction, period order, energy range (negative allowed:
+    a regularisation reduces an earlier estimate)."""
+    return [
+        unique_key(DATASETS["billing_energy"].key), PRM, in_set("grid", ["D", "F"]), in_set("direction", DIRECTIONS),
+        not_null("time_class"), not_null("energy_wh"),
+        between("energy_wh", -10_000_000_000, 10_000_000_000, description="energy_wh within +/- 10 GWh a period"),
+        holds("_chk_period_ordered", "period_ordered", "period_end is on or after period_start"),
+    ]
+
+
 def supplier_consumption_rules() -> list[Rule]:
     """Supplier consumption exports: key, PRM/PCE form, class, period order, kWh range."""
     return [

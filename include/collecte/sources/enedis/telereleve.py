@@ -25,12 +25,16 @@ from collecte.sources.enedis.sge.documents import Consent
 
 log = logging.getLogger(__name__)
 
-# R63 (M023 curve result): ENEDIS_R63_P_CdC_<affaire>_<seq:5>_<yyyymmddHHMMSS>.zip (docs/M023.md). The
-# name carries the order (affaire), not the PRM: the PRM comes from sge_order, then from the content.
-M023_NAME = re.compile(r"^ENEDIS_(?P<flux>R63)_(?P<mode>[A-Z])_(?P<kind>[A-Za-z]+)_(?P<affaire>[0-9A-Z]{1,8})_"
+# M023 results: R63 (curves) ENEDIS_R63_P_CdC_<affaire>_<seq:5>_<yyyymmddHHMMSS>.zip, R67 (billing
+# measures) ENEDIS_R67_P_<type>_… (docs/M023.md). The name carries the order (affaire), not the PRM:
+# the PRM comes from sge_order, then from the content.
+M023_NAME = re.compile(r"^ENEDIS_(?P<flux>R63|R67)_(?P<mode>[A-Z])_(?P<kind>[A-Za-z]+)_(?P<affaire>[0-9A-Z]{1,8})_"
                        r"(?P<seq>\d{5})_(?P<stamp>\d{14})\.(?:zip|csv|json)$", re.IGNORECASE)
 M023_KIND = "m023_curve"
+M023_BILLING_KIND = "m023_billing"
 M023_PATTERN = "ENEDIS_R63_*"
+M023_BILLING_PATTERN = "ENEDIS_R67_*"
+M023_ORDER_KINDS = ("M023", "M023_FACT")  # fine measures (curves), billing measures
 SUBSCRIPTION_DAYS = 365  # SGT4H4: an access order lasts at most one year (renewed by the next order)
 RENEWAL_MARGIN_DAYS = 30  # renew subscriptions ending within this many days
 SUBSCRIPTION_KINDS = (("CDC", "ACTIVATION_COURBE"), ("IDX", "SOUSCRIPTION_INDEX"))
@@ -157,15 +161,25 @@ def _order_span(sge: SgeClient, prm: str, start: date, stop: date) -> list[tuple
 
 
 def order_history(sge: SgeClient, conn: Any, prm: str, first: date, end: date, consent: Any = None, *,
-                  step_minutes: int = 30) -> list[str]:
+                  step_minutes: int = 30, billing: bool = False) -> list[str]:
     """M023 curve history over [first, end), in orders of at most 10,000 points; affaire ids (old ones reused).
 
+    With `billing`, the billing measures (CommandeHistoriqueDonneesMesuresFacturantes, result R67) over
+    [first, end) in one order, asked as JSON (the only R67 layout public sources show).
     The M023 schema has no consent declaration: the order's access frame is ACCORD_CLIENT, which the
     caller must back with a signed mandate (the DAG asks the consent gate first). `consent` is unused.
     """
+    kind = "M023_FACT" if billing else "M023"
     rows = conn.execute("SELECT affaire_id, first_day, last_day FROM sge_order WHERE meter_id = %s"
-                        " AND order_kind = 'M023' AND status NOT IN ('FAILED')", (prm,)).fetchall()
+                        " AND order_kind = %s AND status NOT IN ('FAILED')", (prm, kind)).fetchall()
     known = {(f, last): a for a, f, last in rows}
+    if billing:
+        span = (first, end - timedelta(days=1))
+        if span not in known:
+            affaire = sge.order_history([prm], first, end, billing=True, fmt="JSON")
+            _record(conn, affaire, prm, kind, "M023", None, *span, "ORDERED")
+            known[span] = affaire
+        return [known[span]]
     affaires = []
     for start, stop in m023_spans(first, end, step_minutes):
         span = (start, stop - timedelta(days=1))
@@ -180,8 +194,9 @@ def order_history(sge: SgeClient, conn: Any, prm: str, first: date, end: date, c
 
 def pending_history(conn: Any, prms: list[str] | None = None) -> list[str]:
     """M023 orders whose files have not been picked up yet."""
-    rows = conn.execute("SELECT affaire_id FROM sge_order WHERE order_kind = 'M023' AND status = 'ORDERED'"
-                        " AND (%s::text[] IS NULL OR meter_id = ANY(%s)) ORDER BY affaire_id", (prms, prms)).fetchall()
+    rows = conn.execute("SELECT affaire_id FROM sge_order WHERE order_kind = ANY(%s) AND status = 'ORDERED'"
+                        " AND (%s::text[] IS NULL OR meter_id = ANY(%s)) ORDER BY affaire_id",
+                        (list(M023_ORDER_KINDS), prms, prms)).fetchall()
     return [r[0] for r in rows]
 
 
@@ -211,13 +226,15 @@ def m023_road(conn_id: str, remote_dir: str, *, min_age_seconds: int = 60) -> An
     """The SFTP road of the M023 result files, for the drop landing (collecte.landing.drop)."""
     from collecte.config.models import RoadConfig
 
-    return RoadConfig(type="sftp", conn_id=conn_id, remote_dir=remote_dir, patterns={M023_KIND: M023_PATTERN},
+    return RoadConfig(type="sftp", conn_id=conn_id, remote_dir=remote_dir,
+                      patterns={M023_KIND: M023_PATTERN, M023_BILLING_KIND: M023_BILLING_PATTERN},
                       min_age_seconds=min_age_seconds)
 
 
 def order_meters(conn: Any) -> dict[str, str]:
     """Affaire id -> PRM of the M023 orders collecte placed (one PRM per order)."""
-    rows = conn.execute("SELECT affaire_id, meter_id FROM sge_order WHERE order_kind = 'M023'").fetchall()
+    rows = conn.execute("SELECT affaire_id, meter_id FROM sge_order WHERE order_kind = ANY(%s)",
+                        (list(M023_ORDER_KINDS),)).fetchall()
     return {a.upper(): m for a, m in rows}
 
 
@@ -248,8 +265,9 @@ def land_m023(sftp: Any, zone: Any, conn: Any, *, remote_dir: str, conn_id: str,
             continue
         with conn.transaction():
             conn.execute("UPDATE sge_order SET status = 'DELIVERED', updated_at = now(),"
-                         " result_files = result_files || %s::jsonb WHERE affaire_id = %s AND order_kind = 'M023'",
-                         (json.dumps([{"name": item["name"], "raw_key": item["key"]}]), match["affaire"].upper()))
+                         " result_files = result_files || %s::jsonb WHERE affaire_id = %s AND order_kind = ANY(%s)",
+                         (json.dumps([{"name": item["name"], "raw_key": item["key"]}]), match["affaire"].upper(),
+                          list(M023_ORDER_KINDS)))
     return list(report.landed)
 
 
