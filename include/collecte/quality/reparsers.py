@@ -54,3 +54,23 @@ def _invoice_pdf(zone: Any) -> Reparser:
         return {"invoice": [result.invoice]}
 
     return reparse
+
+
+def _m023(parse_name: str, dataset: str) -> Callable[[Any], Reparser]:
+    def factory(zone: Any) -> Reparser:
+        def reparse(raw_key: str) -> Mapping[str, Any]:
+            from collecte.metering import m023
+
+            parsed = getattr(m023, parse_name)(zone.get(raw_key), raw_key)
+            if parsed.rejects:  # replay releases the quarantine: nothing may be dropped on the way
+                raise ValueError(f"{raw_key}: the parser still sets aside {len(parsed.rejects)} record(s), e.g. "
+                                 f"{parsed.rejects[0].reason}")
+            return {dataset: parsed[dataset].to_pandas()}
+
+        return reparse
+
+    return factory
+
+
+register("m023_curve")(_m023("parse_m023", "load_curve"))            # an M023 curve result (R63), read again
+register("m023_billing")(_m023("parse_m023_billing", "billing_energy"))  # M023 billing measures (R67)

@@ -180,3 +180,22 @@ def test_billing_defects_are_set_aside_and_other_flows_refused():
     document["header"]["codeFlux"] = "R63"
     with pytest.raises(M023FormatError, match="flux R63, not a billing"):
         parse_m023_billing(json.dumps(document).encode(), "raw/r63.json")
+
+
+def test_registered_reparsers_read_a_quarantined_result_again_and_keep_defects_quarantined():
+    from collecte.quality.reparsers import reparser
+
+    good = (FIXTURES / "R63_wall_clock.csv").read_bytes()
+    bad = good.replace(b"2026-10-25 01:30:00;812", b"2026-10-25 01:30:00;8x2")
+
+    class Zone:
+        objects = {"raw/good": good, "raw/bad": bad, "raw/r67": (FIXTURES / "R67.json").read_bytes()}
+
+        def get(self, key):
+            return self.objects[key]
+
+    frame = reparser("m023_curve", Zone())("raw/good")["load_curve"]
+    assert len(frame) == 9 and set(frame["meter_id"]) == {"30001642617347"}
+    with pytest.raises(ValueError, match="still sets aside 1 record"):
+        reparser("m023_curve", Zone())("raw/bad")
+    assert len(reparser("m023_billing", Zone())("raw/r67")["billing_energy"]) == 20
