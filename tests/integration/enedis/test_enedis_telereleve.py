@@ -255,3 +255,17 @@ def test_m023_billing_measures_land_and_load_into_billing_energy(sshd_server, sf
     assert all(t["D"] == t["F"] > 0 for t in totals.values())  # the distributor classes add up to the total
     assert counts["billing_energy"]["inserted"] == len(rows) // 2 * 3 == 21  # HP, HC and Base per month
     assert again["billing_energy"]["inserted"] == 0 and again["billing_energy"]["updated"] == 0
+
+
+def test_an_m023_order_refused_as_too_long_is_ordered_in_halves(enedis, pg_url):
+    prm = meters.C4_10MIN  # a 10-minute curve, ordered as if it were 30-minute: SGE counts 3x the points
+    first, end = TODAY - timedelta(days=180), TODAY
+    with Recording(enedis.base_url) as sge, connect(pg_url, autocommit=True) as conn:
+        affaires = order_history(sge, conn, prm, first, end, step_minutes=30)
+        spans = conn.execute("SELECT first_day, last_day FROM sge_order WHERE meter_id = %s AND order_kind = 'M023'"
+                             " ORDER BY first_day", (prm,)).fetchall()
+        refused = [a for _, _, a in sge.exchanges if b"SGT4L8" in a]
+        assert_all_valid(sge)
+    assert len(affaires) == 4 and len(refused) == 3  # 180 days refused, then each 90-day half, then 4 x 45
+    assert spans[0][0] == first and spans[-1][1] == end - timedelta(days=1)
+    assert all(later[0] == earlier[1] + timedelta(days=1) for earlier, later in zip(spans, spans[1:], strict=False))
