@@ -197,6 +197,7 @@ def _resolve(points: list[_Point], raw_key: str, rejects: list[Reject]) -> list[
         rejects.append(Reject(raw_key, LOAD_CURVE.table, point.ref, f"{point.ref}: {reason}", point.content))
 
     occurrences: dict[tuple[str, str, str, datetime], int] = {}
+    zoned: dict[datetime, tuple[datetime, datetime] | None] = {}  # wall time -> (CEST/first, CET/second) UTC
     readable: list[_Point] = []
     for point in points:
         if not re.fullmatch(r"\d{14}", point.prm):
@@ -218,19 +219,21 @@ def _resolve(points: list[_Point], raw_key: str, rejects: list[Reject]) -> list[
             point.instant = naive.astimezone(UTC)
         else:
             naive = naive.replace(tzinfo=None)
-            first = naive.replace(tzinfo=PARIS, fold=0)
-            if first.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None) != naive:
+            if naive not in zoned:  # one zone computation per wall time, shared by every series of the file
+                first = naive.replace(tzinfo=PARIS, fold=0).astimezone(UTC)
+                exists = first.astimezone(PARIS).replace(tzinfo=None) == naive
+                zoned[naive] = (first, naive.replace(tzinfo=PARIS, fold=1).astimezone(UTC)) if exists else None
+            instants = zoned[naive]
+            if instants is None:
                 reject(point, f"Horodate {point.label} is inside the spring-forward gap: Paris skips this time")
                 continue
             key = (point.prm, point.direction, point.quantity, naive)
             seen = occurrences.get(key, 0)
             occurrences[key] = seen + 1
-            second = naive.replace(tzinfo=PARIS, fold=1)
-            repeated = first.utcoffset() != second.utcoffset()
-            if seen >= (2 if repeated else 1):
+            if seen >= (2 if instants[0] != instants[1] else 1):
                 reject(point, f"Horodate {point.label} appears {seen + 1} times in this series")
                 continue
-            point.instant = (second if seen else first).astimezone(UTC)
+            point.instant = instants[1 if seen else 0]
         readable.append(point)
     _infer_steps(readable)
     kept: list[_Point] = []
@@ -247,12 +250,15 @@ def _resolve(points: list[_Point], raw_key: str, rejects: list[Reject]) -> list[
         instants[series] = point.ref
         if point.value is None:
             continue  # a gap: Enedis has no measure for this point
+        unit = point.unit.upper()
+        if point.quantity == "PA" and unit == "W" and point.value.isascii() and point.value.isdigit():  # no Decimal
+            kept.append(point)
+            continue
         try:
             number = Decimal(point.value.replace(",", "."))
         except InvalidOperation:
             reject(point, f"Valeur {point.value!r} is not a number")
             continue
-        unit = point.unit.upper()
         watts = number * POWER_UNITS[unit] if point.quantity == "PA" else \
             number * ENERGY_UNITS[unit] * 60 / point.minutes
         if watts != watts.to_integral_value():
