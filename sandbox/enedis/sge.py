@@ -11,9 +11,9 @@ the stand-in builds is validated too before it leaves (a bug here fails loudly).
 
 - curve not activated until ordered (CURVE_NOT_ACTIVATED): no curve (SGT4L9) before the
   CommandeCollectePublicationMesures CDC order, from its day on afterwards;
-- M023: the result (R63: a ZIP holding the CSV or JSON the order asked for, see `m023_csv`)
-  appears in the SFTP folder `m023_delay_seconds` later, written whole under a temporary name
-  then renamed; an order over 10,000 points is refused SGT4L8;
+- M023: the result (R63: a ZIP holding the CSV or JSON the order asked for, see `m023_csv`;
+  R67 for billing measures) appears in the SFTP folder `m023_delay_seconds` later, written whole
+  under a temporary name then renamed, AES-encrypted with the flows key when flows are delivered; an order over 10,000 points is refused SGT4L8;
 - more than 7 days of curve in ConsultationMesuresDetaillees: SGT4L8;
 - `faults.fail_next` (control endpoint): the next calls answer SGT500 (a technical error);
 - CommandeCollectePublicationMesures again for a live service of the same kind is a renewal when
@@ -515,8 +515,13 @@ def _write_archive(state: SandboxState, name: str, member: str, body: bytes) -> 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(member, body)
+    content = buffer.getvalue()
+    if state.flows is not None:  # the SFTP drop's publications are AES-encrypted with the third party's key
+        from sandbox.enedis.flows import _cipher
+
+        content = _cipher(state.flows.key_hex, state.flows.iv_hex)(content)
     partial = folder / f".{name}.part"
-    partial.write_bytes(buffer.getvalue())
+    partial.write_bytes(content)
     os.replace(partial, folder / name)  # appears whole, never half-written
 
 

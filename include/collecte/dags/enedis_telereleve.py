@@ -222,13 +222,25 @@ def pick_up_m023(names: list[str]) -> dict[str, Any]:
 
         refs = land_m023(sftp, zone, conn, remote_dir=config.m023_remote_dir, conn_id=config.sftp_conn_id,
                          received=today, now=time.time(), min_age_seconds=config.m023_min_age_seconds, gate=gate)
-        counts, notice = load_m023(zone, conn, refs, run_id=context["run_id"])
+        counts, notice = load_m023(zone, conn, refs, run_id=context["run_id"], flows=_m023_key(config))
     if notice:
         raise AirflowFailException(notice)
     missing = sorted(set(names or []) - {r["name"] for r in refs})
     if missing:  # too young or still growing on the server: the retry takes them
         raise RuntimeError(f"M023 files not landed yet (file-age / size guards): {', '.join(missing)}")
     return {"files": len(refs), "datasets": counts}
+
+
+def _m023_key(config: OperatorConfig) -> Any:
+    """The AES key of the SFTP drop (the SGE connection's flows_aes_key/iv), or None when it has none:
+    plain archives still load, encrypted ones are quarantined saying so."""
+    from collecte.airflow.hooks.enedis_sge import EnedisSgeHook
+    from collecte.stages.sge_flows import FlowOptions
+
+    try:
+        return FlowOptions.from_extra(EnedisSgeHook(config.sge_conn_id).flows_key(), config)
+    except ValueError:
+        return None
 
 
 @task

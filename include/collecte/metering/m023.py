@@ -88,16 +88,26 @@ def parse_m023(content: bytes, raw_key: str) -> Parsed:
     return Parsed({"load_curve": _table(kept, raw_key)}, rejects)
 
 
+MAX_MEMBERS = 16
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # 10,000 PRMs x 10,000 points of ~100 bytes, with room
+
+
 def _members(content: bytes, raw_key: str) -> list[tuple[str, bytes]]:
-    """The data files of a result: the ZIP's .csv/.json members, or the file itself."""
+    """The data files of a result: the ZIP's .csv/.json members (bounded), or the file itself."""
     if not content.startswith(b"PK\x03\x04"):
+        if raw_key.lower().endswith(".zip"):
+            raise M023FormatError(f"{raw_key}: not a readable ZIP; an archive encrypted on the SFTP drop must be "
+                                  "decrypted first (the flows key of the SGE connection)")
         return [(raw_key, content)]
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = [n for n in archive.namelist() if n.lower().endswith((".csv", ".json"))]
-            if not names:
+            infos = [i for i in archive.infolist() if i.filename.lower().endswith((".csv", ".json"))]
+            if not infos:
                 raise M023FormatError(f"{raw_key}: ZIP without a .csv or .json result ({archive.namelist()})")
-            return [(f"{raw_key}!{n}", archive.read(n)) for n in sorted(names)]
+            if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+                raise M023FormatError(f"{raw_key}: ZIP of {len(infos)} results, {sum(i.file_size for i in infos)} "
+                                      "bytes unzipped: more than a result holds, refused (zip bomb?)")
+            return [(f"{raw_key}!{i.filename}", archive.read(i)) for i in sorted(infos, key=lambda i: i.filename)]
     except (zipfile.BadZipFile, OSError) as exc:  # an AES-encrypted archive lands here too
         raise M023FormatError(f"{raw_key}: not a readable ZIP ({exc}); encrypted archives must be "
                               "decrypted before they are parsed") from None

@@ -162,7 +162,10 @@ def _stage_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], result: Stag
     for ref in history:
         try:
             billing = ref["kind"] == M023_BILLING_KIND
-            write((parse_m023_billing if billing else parse_m023)(zone.get(ref["key"]), ref["key"]))
+            content = zone.get(ref["key"])
+            if flows is not None and not content.startswith(b"PK\x03\x04"):  # on the SFTP drop: AES-encrypted
+                content = flows.cipher.decrypt(content, ref["key"])
+            write((parse_m023_billing if billing else parse_m023)(content, ref["key"]))
         except _PARSE_ERRORS as exc:
             _reject_whole(zone, conn, result, ref["key"], "billing_energy" if billing else "load_curve", str(exc))
     _quarantine_points(zone, conn, rejects, result)

@@ -269,3 +269,35 @@ def test_an_m023_order_refused_as_too_long_is_ordered_in_halves(enedis, pg_url):
     assert len(affaires) == 4 and len(refused) == 3  # 180 days refused, then each 90-day half, then 4 x 45
     assert spans[0][0] == first and spans[-1][1] == end - timedelta(days=1)
     assert all(later[0] == earlier[1] + timedelta(days=1) for earlier, later in zip(spans, spans[1:], strict=False))
+
+
+def test_m023_results_encrypted_on_the_drop_are_decrypted_with_the_flows_key(sshd_server, sftp_root, sftp,
+                                                                             raw_zone, pg_url, tmp_path):
+    from collecte.sources.enedis.telereleve import load_m023
+    from collecte.stages.sge_flows import FlowCipher, FlowOptions
+    from sandbox.enedis.flows import OTHER_AES_KEY, SANDBOX_AES_IV, SANDBOX_AES_KEY
+
+    remote = f"{sftp_root.name}/enedis/m023c"
+    with start_enedis(0, sftp_root / "enedis" / "m023c", today=TODAY, m023_delay_seconds=0.3,
+                      flows_dir=tmp_path / "flows") as sandbox, \
+            SgeClient(sandbox.base_url) as sge, connect(pg_url, autocommit=True) as conn:
+        affaires = order_history(sge, conn, meters.NORMAL, TODAY - timedelta(days=3), TODAY)
+        deadline = time.monotonic() + 20
+        while not ready_files(sftp, remote, affaires) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        refs = land_m023(sftp, raw_zone, conn, remote_dir=remote, conn_id="sftp", received=TODAY,
+                         now=time.time() + 7200)
+        assert not raw_zone.get(refs[0]["key"]).startswith(b"PK")  # what Enedis puts on the drop: encrypted
+        wrong = FlowOptions(FlowCipher.from_hex(OTHER_AES_KEY, SANDBOX_AES_IV))
+        reasons = []
+        for run, options in (("wrong-key", wrong), ("no-key", None)):
+            _, notice = load_m023(raw_zone, conn, refs, run_id=run, flows=options)
+            assert notice and "QUARANTINED" in notice
+            reasons += [r[0] for r in conn.execute("SELECT reason FROM quarantine_record WHERE raw_key = %s",
+                                                   (refs[0]["key"],)).fetchall()]
+        right = FlowOptions(FlowCipher.from_hex(SANDBOX_AES_KEY, SANDBOX_AES_IV))
+        counts, notice = load_m023(raw_zone, conn, refs, run_id="key", flows=right)
+    assert notice is None
+    assert any("cannot be decrypted with the configured flows key" in r for r in reasons)
+    assert any("must be decrypted first" in r for r in reasons)
+    assert counts["load_curve"]["inserted"] == 3 * 48

@@ -199,3 +199,8 @@ def test_registered_reparsers_read_a_quarantined_result_again_and_keep_defects_q
     with pytest.raises(ValueError, match="still sets aside 1 record"):
         reparser("m023_curve", Zone())("raw/bad")
     assert len(reparser("m023_billing", Zone())("raw/r67")["billing_energy"]) == 20
+
+
+def test_an_encrypted_archive_is_refused_naming_the_key_it_needs():
+    with pytest.raises(M023FormatError, match=r"raw/x\.zip: not a readable ZIP; .* must be decrypted first"):
+        parse_m023(bytes(range(32)), "raw/x.zip")

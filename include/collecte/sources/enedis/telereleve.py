@@ -271,16 +271,17 @@ def land_m023(sftp: Any, zone: Any, conn: Any, *, remote_dir: str, conn_id: str,
     return list(report.landed)
 
 
-def load_m023(zone: Any, conn: Any, refs: list[dict[str, Any]], *, run_id: str | None = None
-              ) -> tuple[dict[str, Any], str | None]:
+def load_m023(zone: Any, conn: Any, refs: list[dict[str, Any]], *, run_id: str | None = None,
+              flows: Any = None) -> tuple[dict[str, Any], str | None]:
     """Parse, check (Great Expectations, before the load) and load landed M023 files, through the
     operator stage (`collecte.stages.metering.load_enedis`: one catalogue, one quarantine).
+    `flows` (a `collecte.stages.sge_flows.FlowOptions`) decrypts archives encrypted on the SFTP drop.
 
     Returns (dataset -> counts, a sentence naming what was quarantined, or None).
     """
     from collecte.stages.metering import load_enedis
 
-    result = load_enedis(zone, conn, refs, run_id=run_id)
+    result = load_enedis(zone, conn, refs, run_id=run_id, flows=flows)
     notice = None
     if result.quarantined or result.rejected_raw:
         notice = (f"QUARANTINED M023 records {result.quarantined} and files {result.rejected_raw}; see "
