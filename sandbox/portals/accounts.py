@@ -9,14 +9,16 @@ scenario names are the behaviours users of peer systems ask to be tested against
 - ``slow``: the invoice list takes ``delay`` seconds to come;
 - ``layout``: the invoice list uses renamed selectors (a redesign the gateway does not know);
 - ``mfa``: a one-time code is mailed to the sandbox mailbox on every login from a new device;
-- ``session_expiry``: the session dies after ``session_requests`` authenticated requests.
+- ``session_expiry``: the session dies after ``session_requests`` authenticated requests;
+- ``captcha``: the right password is answered with a CAPTCHA challenge (a reCAPTCHA v2 checkbox), as
+  sites do when they suspect automated logins.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCENARIOS = ("normal", "locked", "maintenance", "slow", "layout", "mfa", "session_expiry")
+SCENARIOS = ("normal", "locked", "maintenance", "slow", "layout", "mfa", "session_expiry", "captcha")
 
 
 @dataclass
@@ -67,6 +69,7 @@ def default_accounts() -> list[SandboxAccount]:
         _acc("volta", "V-200003", "slow", seed=11, months=3),
         _acc("volta", "V-200004", "layout", seed=12, months=3),
         _acc("volta", "V-200005", "mfa", seed=13, months=3),
+        _acc("volta", "V-200006", "captcha", seed=14, months=3),
         # azur: portal (two-step login) and REST API (API key per contract)
         _acc("azur", "AZ-4410021", seed=21, months=24, contracts=2, api_key="azk_4410021_demo"),
         _acc("azur", "AZ-4410022", "mfa", seed=22, months=3, api_key="azk_4410022_demo"),

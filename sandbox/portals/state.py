@@ -30,6 +30,7 @@ class LoginOutcome:
     """Results of a login attempt, named as the portals' pages say them."""
 
     OK, WRONG, LOCKED, MAINTENANCE, CODE_SENT = "ok", "wrong", "locked", "maintenance", "code_sent"
+    CAPTCHA = "captcha"
 
 
 class PortalState:
@@ -77,6 +78,8 @@ class PortalState:
             self.failures[key] = 0
         if acc.scenario == "maintenance":
             return LoginOutcome.MAINTENANCE
+        if acc.scenario == "captcha":
+            return LoginOutcome.CAPTCHA
         if acc.scenario == "mfa" and self.devices.get(device or "") != acc.login:
             return LoginOutcome.CODE_SENT
         return LoginOutcome.OK

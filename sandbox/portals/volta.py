@@ -36,15 +36,19 @@ def router(state: PortalState) -> APIRouter:
         return page(f"Volta Énergie - {title}", f"<header>Volta Énergie · Espace client</header><main>{body}</main>",
                     css=CSS, status_code=status_code)
 
-    def login_form(error: str = "", status_code: int = 200) -> Response:
+    def login_form(error: tuple[str, str] | None = None, status_code: int = 200, *, captcha: bool = False) -> Response:
         token = secrets.token_urlsafe(16)
         alert = f"<div class='alert {error[0]}'>{escape(error[1])}</div>" if error else ""
+        # a reCAPTCHA v2 checkbox as Google's snippet renders it (its script is not loaded: loopback only)
+        widget = ("<div class='g-recaptcha' data-sitekey='6Lc-sandbox-volta' style='width:304px;height:78px;"
+                  "border:1px solid #d3d3d3'><label><input type='checkbox'> Je ne suis pas un robot</label></div>"
+                  if captcha else "")
         resp = shell("Connexion", f"""<h1>Connexion</h1>{alert}
 <form id="login-form" method="post" action="{P}/login">
 <input type="hidden" name="csrf_token" value="{token}">
 <label>Identifiant <input name="username" autocomplete="username"></label>
 <label>Mot de passe <input name="password" type="password" autocomplete="current-password"></label>
-<button type="submit">Se connecter</button></form>""", status_code)
+{widget}<button type="submit">Se connecter</button></form>""", status_code)
         resp.set_cookie("volta_csrf", token, path=P, httponly=True)
         return resp
 
@@ -73,6 +77,8 @@ def router(state: PortalState) -> APIRouter:
                                                "infructueuses. Contactez le service client."), 403)
         if outcome == LoginOutcome.MAINTENANCE:
             raise MaintenanceError("volta")
+        if outcome == LoginOutcome.CAPTCHA:
+            return login_form(("alert-captcha", "Merci de confirmer que vous n'êtes pas un robot."), captcha=True)
         acc = state.account("volta", username)
         assert acc is not None
         token = state.open_session("volta", acc.login, authenticated=outcome == LoginOutcome.OK)

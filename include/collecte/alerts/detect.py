@@ -18,6 +18,8 @@ ACTIONS: dict[str, str] = {
     "LOGIN_FAILED": "Mettre à jour l'identifiant ou le mot de passe (page d'identifiants), puis relancer la DAG.",
     "ACCOUNT_LOCKED": "Faire débloquer le compte chez le fournisseur, puis relancer la DAG.",
     "MFA_REQUIRED": "Désactiver la double authentification ou fournir un accès délégué.",
+    "CAPTCHA_REQUIRED": "Le site demande un CAPTCHA : se connecter une fois à la main depuis l'hôte de collecte, "
+                        "ou demander au fournisseur un accès API ou une liste blanche, puis relancer la DAG.",
     "SITE_DOWN": "Rien à faire : nouvel essai automatique ; alerter si cela dure.",
     "LAYOUT_CHANGED": "Le site ou la facture a changé : mettre à jour le module de page ou le modèle de facture.",
     "NO_CONSENT": "Faire signer (ou renouveler) le mandat du client.",

@@ -34,7 +34,7 @@ def _page(request: Request, conn: Any, supplier: str, account_id: str, home: str
         # one state per road (portal, API): a refused login on any road is what this page is for
         row = conn.execute("SELECT status, message, last_attempt FROM account_status"
                            " WHERE source = %s AND account_id = %s ORDER BY status IN"
-                           " ('LOGIN_FAILED', 'ACCOUNT_LOCKED', 'MFA_REQUIRED') DESC, last_attempt DESC LIMIT 1",
+                           " ('LOGIN_FAILED', 'ACCOUNT_LOCKED', 'MFA_REQUIRED', 'CAPTCHA_REQUIRED') DESC, last_attempt DESC LIMIT 1",
                            (supplier, account_id)).fetchone()
         status = dict(zip(("status", "message", "last_attempt"), row, strict=True)) if row else None
     return page(request, "credentials", title="Identifiants de l'espace client", supplier=supplier,

@@ -35,6 +35,7 @@ def scenario_accounts() -> list[SandboxAccount]:
         _acc("volta", "V-MFA2", "mfa", seed=108, months=1),
         _acc("volta", "V-SECRET", seed=109, months=2),
         _acc("volta", "V-RECOVER", seed=110, months=1),
+        _acc("volta", "V-CAPTCHA", "captcha", seed=111, months=1),
         _acc("azur", "AZ-1", seed=201, months=12, api_key="azk-test-1"),
         _acc("azur", "AZ-LAYOUT", "layout", seed=202, months=1),
         _acc("azur", "AZ-MFA", "mfa", seed=203, months=1),

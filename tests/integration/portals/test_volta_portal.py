@@ -115,6 +115,19 @@ def test_renamed_selector_is_layout_changed_with_screenshot_and_html(collect, ra
     assert raw_zone.get(run.evidence_key + ".png").startswith(b"\x89PNG")
 
 
+def test_a_captcha_is_never_solved_but_reported_with_evidence(portals, collect, raw_zone):
+    """The right password answered with a reCAPTCHA checkbox: CAPTCHA_REQUIRED, not retried, evidence kept,
+    and the checkbox left unticked (collecte never tries to pass a challenge)."""
+    before = portals.server.state.logins.get("volta", 0)
+    run = collect("volta", "V-CAPTCHA")
+
+    assert run.status == AccountStatus.CAPTCHA_REQUIRED and not AccountStatus(run.status).retryable
+    assert "reCAPTCHA" in run.message and run.landed == []
+    html = raw_zone.get(run.evidence_key + ".html").decode()
+    assert 'class="g-recaptcha"' in html and "pw-V-CAPTCHA" not in html
+    assert portals.server.state.logins.get("volta", 0) == before  # no session was ever opened
+
+
 def test_one_time_code_is_read_from_the_mailbox(portals, collect):
     run = collect("volta", "V-MFA")
 

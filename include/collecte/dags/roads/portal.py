@@ -11,10 +11,11 @@ account needs a person, so the run shows it while the later stages still process
 Connections: the road's `conn_id` holds the site's base URL as host (e.g. `https://espace.volta.fr`
 or the sandbox `http://127.0.0.1:8700/volta`); each account's `conn_id` holds login and password.
 Retries: SITE_DOWN raises for a retry with exponential backoff (the DAG's default_args);
-LOGIN_FAILED, ACCOUNT_LOCKED, MFA_REQUIRED and LAYOUT_CHANGED fail at once (AirflowFailException):
-retrying cannot fix them and would lock the account.
+LOGIN_FAILED, ACCOUNT_LOCKED, MFA_REQUIRED, CAPTCHA_REQUIRED and LAYOUT_CHANGED fail at once
+(AirflowFailException): retrying cannot fix them and would lock the account. collecte never solves a
+CAPTCHA: a site that shows one (reCAPTCHA, hCaptcha, Turnstile, Cloudflare challenge) is left alone.
 
-Flagged accounts: after `max_failed_logins` refused logins in a row (account option, default 2),
+Flagged accounts: after `max_failed_logins` refused or challenged logins in a row (account option, default 2),
 scheduled and backfill runs stop trying the account (the task fails at once, saying so) so that
 the site does not lock it; once the credentials are fixed in the connection, a manual run (the
 UI's Trigger button) tries again.
@@ -187,9 +188,10 @@ def refuse_flagged_account(supplier: SupplierConfig, account: AccountConfig, con
                                          road=road_of(context))
     if refused >= limit:
         raise AirflowFailException(
-            f"{supplier.code}/{account.id}: not tried - the last {refused} logins were refused (LOGIN_FAILED / "
-            f"ACCOUNT_LOCKED). Fix the credentials in connection {account.conn_id!r}, then trigger the DAG by "
-            "hand: a manual run tries again.")
+            f"{supplier.code}/{account.id}: not tried - the last {refused} logins were refused or challenged "
+            f"(LOGIN_FAILED / ACCOUNT_LOCKED / CAPTCHA_REQUIRED). Fix the credentials in connection "
+            f"{account.conn_id!r} (or clear the CAPTCHA by hand), then trigger the DAG by hand: a manual run "
+            "tries again.")
 
 
 def road_of(context: Any) -> str:

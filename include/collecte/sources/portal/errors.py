@@ -34,6 +34,12 @@ class MfaRequired(CollectionError, NonRetryableError):
     status = AccountStatus.MFA_REQUIRED
 
 
+class CaptchaRequired(CollectionError, NonRetryableError):
+    """The site shows a CAPTCHA or bot challenge: collecte never solves one; a person must act."""
+
+    status = AccountStatus.CAPTCHA_REQUIRED
+
+
 class SiteDown(CollectionError, TransientError):
     """Maintenance page, HTTP 5xx, refused connection or timeout: worth a retry later."""
 

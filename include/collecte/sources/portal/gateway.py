@@ -19,7 +19,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from collecte.sources.portal.challenge import challenge_on
 from collecte.sources.portal.errors import (
+    CaptchaRequired,
     CollectionError,
     LayoutChanged,
     MfaRequired,
@@ -89,8 +91,16 @@ class PortalGateway:
             raise SiteDown(f"{path}: no answer within {self.navigation_timeout_ms / 1000:g} s") from None
         except PlaywrightError as exc:
             raise SiteDown(f"{path}: {str(exc).splitlines()[0]}") from None
+        self.raise_if_challenged(page)  # before the status: a bot challenge often comes as a 403 or 503
         self.raise_if_down(page, response.status if response else None)
         return response
+
+    def raise_if_challenged(self, page: Any) -> None:
+        """Raise CaptchaRequired if the page shows a visible CAPTCHA or bot challenge (never solved)."""
+        challenge = challenge_on(page)
+        if challenge:
+            raise CaptchaRequired(f"{challenge} shown on {page.url.split('?', 1)[0]}: a person must log in "
+                                  "once by hand, or ask the supplier for API access or an allow-list")
 
     def raise_if_down(self, page: Any, status: int | None = None) -> None:
         """Raise SiteDown if the page shown is an HTTP 5xx, 429 or 408 answer (maintenance page, throttling)
@@ -114,6 +124,7 @@ class PortalGateway:
         except PlaywrightTimeout:
             raise SiteDown(f"no answer within {self.navigation_timeout_ms / 1000:g} s after submitting "
                            f"{selector!r}") from None
+        self.raise_if_challenged(page)
         self.raise_if_down(page)
 
     def expect(self, page: Any, selector: str, what: str, timeout_ms: int | None = None) -> Any:
@@ -123,6 +134,7 @@ class PortalGateway:
         try:
             page.wait_for_selector(selector, state="attached", timeout=timeout_ms or self.timeout_ms)
         except PlaywrightTimeout:
+            self.raise_if_challenged(page)
             self.raise_if_down(page)
             raise LayoutChanged(f"{what}: {selector!r} not found on {page.url.split('?', 1)[0]}") from None
         return page.locator(selector)

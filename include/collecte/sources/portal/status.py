@@ -19,6 +19,7 @@ class AccountStatus(StrEnum):
     LOGIN_FAILED = "LOGIN_FAILED"
     ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
     MFA_REQUIRED = "MFA_REQUIRED"
+    CAPTCHA_REQUIRED = "CAPTCHA_REQUIRED"
     SITE_DOWN = "SITE_DOWN"
     LAYOUT_CHANGED = "LAYOUT_CHANGED"
     NO_CONSENT = "NO_CONSENT"
@@ -78,14 +79,19 @@ def account_statuses(conn: Any, source: str, road: str | None = None) -> dict[An
     return {(row["account_id"], row["road"]): row for row in rows}
 
 
+BLOCKED_LOGINS = (AccountStatus.LOGIN_FAILED.value, AccountStatus.ACCOUNT_LOCKED.value,
+                  AccountStatus.CAPTCHA_REQUIRED.value)
+
+
 def failed_logins_in_a_row(conn: Any, *, source: str, account_id: str, limit: int, road: str = "") -> int:
-    """How many of the account's last `limit` attempts on `road` were refused logins (LOGIN_FAILED, ACCOUNT_LOCKED)."""
+    """How many of the account's last `limit` attempts on `road` were refused or challenged logins
+    (LOGIN_FAILED, ACCOUNT_LOCKED, CAPTCHA_REQUIRED): trying again would only make the site lock it."""
     rows = conn.execute(
         "SELECT status FROM account_attempt WHERE source = %s AND account_id = %s AND road = %s"
         " ORDER BY attempted_at DESC LIMIT %s", (source, account_id, road, limit)).fetchall()
     count = 0
     for (status,) in rows:
-        if status not in (AccountStatus.LOGIN_FAILED.value, AccountStatus.ACCOUNT_LOCKED.value):
+        if status not in BLOCKED_LOGINS:
             break
         count += 1
     return count
