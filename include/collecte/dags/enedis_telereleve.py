@@ -35,6 +35,21 @@ def _today() -> Any:
     return datetime.now(PARIS).date()
 
 
+def _consent_of(conn: Any, prm: str, today: Any, doing: str) -> Any:
+    """The SGE consent declaration from the meter's signed mandate, with the mandate; (None, None) and the
+    meter flagged NO_CONSENT when no mandate is in force."""
+    from collecte.consent.mandates import mandate_for_meter
+    from collecte.consent.operator_fields import sge_consent_fields
+    from collecte.sources.enedis.sge import Consent
+    from collecte.sources.enedis.status import record_status
+
+    mandate = mandate_for_meter(conn, "enedis", prm, today)
+    if mandate is None:
+        record_status(conn, prm, "telereleve", "NO_CONSENT", f"no signed mandate in force{doing}")
+        return None, None
+    return mandate, Consent.from_fields(sge_consent_fields(mandate, today))
+
+
 @task
 def select_new_meters() -> list[dict[str, Any]]:
     """PRMs allowed for télé-relève that have no curve activation order yet."""
@@ -70,11 +85,9 @@ def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
     """
     import logging
 
-    from collecte.consent.mandates import mandate_for_meter
-    from collecte.consent.operator_fields import sge_consent_fields
     from collecte.dags.runtime import warehouse_url
     from collecte.sources.enedis.errors import NoConsent
-    from collecte.sources.enedis.sge import Consent, SgeClient
+    from collecte.sources.enedis.sge import SgeClient
     from collecte.sources.enedis.sge.answers import curve_step_minutes
     from collecte.sources.enedis.status import record_status
     from collecte.sources.enedis.telereleve import activate_meter, order_history
@@ -87,11 +100,9 @@ def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
     today = _today()
     config = load_enedis()
     with connect(warehouse_url(), autocommit=True) as conn, SgeClient.from_connection(config.sge_conn_id) as sge:
-        mandate = mandate_for_meter(conn, "enedis", prm, today)
+        mandate, consent = _consent_of(conn, prm, today, "")
         if mandate is None:
-            record_status(conn, prm, "telereleve", "NO_CONSENT", "no signed mandate in force")
             return {"id": prm, "affaires": []}
-        consent = Consent.from_fields(sge_consent_fields(mandate, today))
         try:
             minutes = curve_step_minutes(sge.technical_data(prm))
             activations = activate_meter(sge, conn, prm, consent, today=today, until=mandate.end_date,
@@ -145,11 +156,9 @@ def renew_subscription(meter: dict[str, Any]) -> dict[str, Any]:
     """Renew one meter's ending SGE subscriptions, never past its mandate's end (consent from the mandate)."""
     import logging
 
-    from collecte.consent.mandates import mandate_for_meter
-    from collecte.consent.operator_fields import sge_consent_fields
     from collecte.dags.runtime import warehouse_url
     from collecte.sources.enedis.errors import NoConsent
-    from collecte.sources.enedis.sge import Consent, SgeClient
+    from collecte.sources.enedis.sge import SgeClient
     from collecte.sources.enedis.status import record_status
     from collecte.sources.enedis.telereleve import renew_meter
     from collecte.warehouse.db import connect
@@ -161,11 +170,9 @@ def renew_subscription(meter: dict[str, Any]) -> dict[str, Any]:
     today = _today()
     config = load_enedis()
     with connect(warehouse_url(), autocommit=True) as conn, SgeClient.from_connection(config.sge_conn_id) as sge:
-        mandate = mandate_for_meter(conn, "enedis", prm, today)
+        mandate, consent = _consent_of(conn, prm, today, ": not renewed")
         if mandate is None:
-            record_status(conn, prm, "telereleve", "NO_CONSENT", "no signed mandate in force: not renewed")
             return {"id": prm, "renewed": {}}
-        consent = Consent.from_fields(sge_consent_fields(mandate, today))
         try:
             outcomes = renew_meter(sge, conn, prm, consent, today=today, until=mandate.end_date, margin_days=margin)
         except NoConsent as exc:

@@ -152,19 +152,8 @@ def _csv_points(text: str, name: str) -> list[_Point]:
 
 
 def _json_points(text: str, name: str) -> list[_Point]:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise M023FormatError(f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    documents = document if isinstance(document, list) else [document]
     out = []
-    for n, doc in enumerate(documents):
-        where = f"[{n}]" if isinstance(document, list) else ""
-        if not isinstance(doc, dict) or not isinstance(doc.get("mesures"), list):
-            raise M023FormatError(f"{name}{where}: no 'mesures' list: not an M023 result")
-        flux = (doc.get("header") or {}).get("codeFlux")
-        if flux not in (None, CURVE_FLUX):
-            raise M023FormatError(f"{name}{where}: flux {flux}, not a curve ({CURVE_FLUX}) result")
+    for where, doc in _documents(text, name, CURVE_FLUX, "a curve"):
         for i, mesure in enumerate(doc["mesures"]):
             path = f"{where}mesures[{i}]"
             prm = str((mesure or {}).get("idPrm") or "")
@@ -183,6 +172,24 @@ def _json_points(text: str, name: str) -> list[_Point]:
                                       str(grandeur.get("grandeurPhysique") or ""), str(grandeur.get("unite") or ""),
                                       str(point.get("d") or ""), None if value in (None, "") else str(value),
                                       point.get("p") or None))
+    return out
+
+
+def _documents(text: str, name: str, flux: str, what: str) -> list[tuple[str, dict[str, Any]]]:
+    """(path prefix, document) of a JSON result: one document, or a list of them; of flux `flux` only."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise M023FormatError(f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    out = []
+    for n, doc in enumerate(document if isinstance(document, list) else [document]):
+        where = f"[{n}]" if isinstance(document, list) else ""
+        if not isinstance(doc, dict) or not isinstance(doc.get("mesures"), list):
+            raise M023FormatError(f"{name}{where}: no 'mesures' list: not an M023 result")
+        found = (doc.get("header") or {}).get("codeFlux")
+        if found not in (None, flux):
+            raise M023FormatError(f"{name}{where}: flux {found}, not {what} ({flux}) result")
+        out.append((where, doc))
     return out
 
 
@@ -347,18 +354,7 @@ def parse_m023_billing(content: bytes, raw_key: str) -> Parsed:
         rejects.append(Reject(raw_key, "billing_energy", ref, f"{ref}: {reason}", json.dumps(content, ensure_ascii=False)))
 
     for name, data in _members(content, raw_key):
-        text = _text(data, name)
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise M023FormatError(f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-        for n, doc in enumerate(document if isinstance(document, list) else [document]):
-            where = f"[{n}]" if isinstance(document, list) else ""
-            if not isinstance(doc, dict) or not isinstance(doc.get("mesures"), list):
-                raise M023FormatError(f"{name}{where}: no 'mesures' list: not an M023 result")
-            flux = (doc.get("header") or {}).get("codeFlux")
-            if flux not in (None, BILLING_FLUX):
-                raise M023FormatError(f"{name}{where}: flux {flux}, not a billing-measures ({BILLING_FLUX}) result")
+        for where, doc in _documents(_text(data, name), name, BILLING_FLUX, "a billing-measures"):
             for i, mesure in enumerate(doc["mesures"]):
                 prm = str((mesure or {}).get("idPrm") or "")
                 for c, context in enumerate(_list(mesure, "contexte")):
