@@ -99,3 +99,21 @@ def test_a_lapsed_subscription_expires_and_the_meter_is_activated_again(enedis, 
         statuses = {r[0]: r[2] for r in _orders(conn, prm)}
     assert set(again.values()).isdisjoint(first.values())
     assert {statuses[a] for a in first.values()} == {"EXPIRED"} and {statuses[a] for a in again.values()} == {"ACTIVE"}
+
+
+def test_a_renewal_enedis_took_but_collecte_never_recorded_is_not_ordered_again(enedis, pg_url):
+    prm = meters.STEP_CHANGE
+    later = TODAY + timedelta(days=345)
+    with Recording(enedis.base_url) as sge, connect(pg_url, autocommit=True) as conn:
+        placed = activate_meter(sge, conn, prm, CONSENT, today=TODAY)
+        enedis.state.today = later
+        # the renewal went through at Enedis, but its answer was lost (a cut connection, a crash)
+        sge.subscribe(prm, kind="IDX", first=later, last=later + timedelta(days=300), consent=CONSENT)
+        outcomes = renew_meter(sge, conn, prm, CONSENT, today=later)
+        rows = {r[0]: r for r in _orders(conn, prm)}
+        assert renew_meter(sge, conn, prm, CONSENT, today=later) == {}
+        assert_all_valid(sge)
+    assert outcomes["IDX"] == {"outcome": "already_renewed_at_enedis", "affaire": placed["IDX"],
+                               "last_day": (later + timedelta(days=300)).isoformat()}
+    assert outcomes["CDC"]["outcome"] == "renewed"
+    assert rows[placed["IDX"]][2:5] == ("ACTIVE", TODAY, later + timedelta(days=300))

@@ -108,7 +108,9 @@ def renew_meter(sge: SgeClient, conn: Any, prm: str, consent: Consent | dict[str
     `subscribe --to`: "supérieure à la date de fin précédente lors d'un renouvellement"). The new
     order is recorded ACTIVE, the old one RENEWED with `renewed_by`, so a rerun renews nothing
     twice. A subscription the mandate does not let run longer is left to end (outcome `mandate_ends`);
-    one Enedis no longer lists as live is marked EXPIRED. Returns kind -> outcome.
+    one Enedis no longer lists as live is marked EXPIRED; one Enedis lists as ending later than
+    recorded (renewed, but the answer never reached collecte) gets that end, and no new order.
+    Returns kind -> outcome.
     """
     consent = consent if isinstance(consent, Consent) else Consent.from_fields(consent)
     horizon = today + timedelta(days=margin_days)
@@ -133,6 +135,13 @@ def renew_meter(sge: SgeClient, conn: Any, prm: str, consent: Consent | dict[str
             conn.execute("UPDATE sge_order SET status = 'EXPIRED', updated_at = now() WHERE affaire_id = %s",
                          (affaire,))
             outcomes[kind] = {"outcome": "not_live_at_enedis", "affaire": affaire}
+            continue
+        listed_end = date.fromisoformat(str(service.get("dateFin"))[:10]) if service.get("dateFin") else None
+        if listed_end and listed_end > old_last:  # renewed already (an answer lost, or through the portal)
+            conn.execute("UPDATE sge_order SET last_day = %s, updated_at = now() WHERE affaire_id = %s",
+                         (listed_end, affaire))
+            outcomes[kind] = {"outcome": "already_renewed_at_enedis", "affaire": affaire,
+                              "last_day": listed_end.isoformat()}
             continue
         order = sge.subscribe(prm, kind=kind, first=today, last=last, consent=consent,
                               step=service.get("mesuresPas") if kind == "CDC" else None)
