@@ -95,7 +95,7 @@ def load_flows() -> dict[str, Any]:
         mark_loaded(conn, [*result.loaded_raw, *result.rejected_raw])
         names = {r["key"]: r["name"] for r in refs}
         quarantined = [{"name": names.get(key, key), "reason": record["reason"]}
-                       for key in result.rejected_raw for record in open_records(conn, raw_key=key)[:1]]
+                       for key in sorted(set(result.rejected_raw)) for record in open_records(conn, raw_key=key)[:1]]
     return {"files": len(refs), "datasets": result.datasets, "quarantined": quarantined}
 
 

@@ -74,3 +74,29 @@ def _m023(parse_name: str, dataset: str) -> Callable[[Any], Reparser]:
 
 register("m023_curve")(_m023("parse_m023", "load_curve"))            # an M023 curve result (R63), read again
 register("m023_billing")(_m023("parse_m023_billing", "billing_energy"))  # M023 billing measures (R67)
+
+
+@register("sge_flow")
+def _sge_flow(zone: Any) -> Reparser:
+    """An Enedis R50/R151 flow archive, opened again (e.g. once the flows key in the `enedis_sge` connection
+    is corrected): decrypted, unzipped within bounds, parsed into its datasets."""
+
+    def reparse(raw_key: str) -> Mapping[str, Any]:
+        from collecte.airflow.hooks.enedis_sge import EnedisSgeHook
+        from collecte.sources.enedis.config import load_enedis
+        from collecte.stages.sge_flows import FlowOptions, kind_of_key, open_flow
+
+        config = load_enedis()
+        options = FlowOptions.from_extra(EnedisSgeHook(config.sge_conn_id).flows_key(), config)
+        tables = open_flow(zone.get(raw_key), raw_key=raw_key, kind=kind_of_key(raw_key), cipher=options.cipher,
+                           limits=options.limits)
+        frames = {}
+        for name, table in tables.items():
+            frame = table.to_pandas()
+            for column in frame.columns:  # dictionary-encoded text -> plain; NaT/NaN -> None (NULL)
+                if frame[column].dtype == "category" or frame[column].isna().any():
+                    frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+            frames[name] = frame
+        return frames
+
+    return reparse

@@ -114,7 +114,7 @@ def _stage_flows(zone: Any, conn: Any, refs: list[dict[str, Any]], result: Stage
                  flows: Any) -> None:
     """Enedis recurring flows (R50, R151): decrypt, unzip within bounds, parse; a bad archive is quarantined."""
     from collecte.metering.sge_flows import FlowFormatError
-    from collecte.stages.sge_flows import FLOW_OF_KIND, ArchiveError, open_flow
+    from collecte.stages.sge_flows import DATASETS_OF_KIND, ArchiveError, open_flow
 
     if refs and flows is None:
         raise RuntimeError(f"{len(refs)} Enedis flow archive(s) to load but no flows key configured")
@@ -123,9 +123,9 @@ def _stage_flows(zone: Any, conn: Any, refs: list[dict[str, Any]], result: Stage
             stream.write(open_flow(zone.get(ref["key"]), raw_key=ref["key"], kind=ref["kind"], cipher=flows.cipher,
                                    limits=flows.limits))
         except (ArchiveError, FlowFormatError) as exc:
-            dataset = "load_curve" if FLOW_OF_KIND[ref["kind"]] == "R50" else "meter_index"
             name = ref.get("name") or ref["key"].rsplit("/", 1)[-1]
-            _reject_whole(zone, conn, result, ref["key"], dataset, f"flow file {name}: {exc}")
+            for dataset in DATASETS_OF_KIND[ref["kind"]]:  # each dataset it feeds, for reprocess_quarantine
+                _reject_whole(zone, conn, result, ref["key"], dataset, f"flow file {name}: {exc}")
 
 
 def _stage_enedis(zone: Any, conn: Any, refs: list[dict[str, Any]], result: StageResult,

@@ -20,7 +20,6 @@ Every refusal is an `ArchiveError` naming the raw object: the stage quarantines 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 R50_KIND = "sge_r50"
 R151_KIND = "sge_r151"
 FLOW_OF_KIND = {R50_KIND: "R50", R151_KIND: "R151"}
+DATASETS_OF_KIND = {R50_KIND: ("load_curve",), R151_KIND: ("meter_index", "max_power")}
 BLOCK = 16
 
 
@@ -147,10 +147,12 @@ def unzip_bounded(archive: bytes, raw_key: str, limits: ArchiveLimits) -> list[t
     return out
 
 
-def claimed_flow(name: str, regex: str) -> str | None:
-    """The flow code the file name claims (the regex's `flow` group), or None."""
-    match = re.search(regex, name)
-    return match.group("flow") if match and "flow" in match.groupdict() else None
+def kind_of_key(raw_key: str) -> str:
+    """The flow kind (sge_r50 / sge_r151) of a landed archive, from its raw key's `kind=` segment."""
+    kind = next((s.removeprefix("kind=") for s in raw_key.split("/") if s.startswith("kind=")), "")
+    if kind not in FLOW_OF_KIND:
+        raise ValueError(f"{raw_key} is not an Enedis flow archive (kind {kind!r})")
+    return kind
 
 
 def open_flow(content: bytes, *, raw_key: str, kind: str, cipher: FlowCipher,

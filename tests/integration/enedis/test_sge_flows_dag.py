@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import zipfile
 from datetime import UTC, date, datetime, timedelta
@@ -142,7 +143,7 @@ def test_flows_land_load_quarantine_gap_late_file_and_rerun(airflow_home, flows)
     assert (curve, index, power) == truth
     assert len(curve) >= 3 * 46  # three days of half-hours (46 to 50 a day)
     assert len(index) == 3 * 2 and len(power) == 3
-    assert [(q[1], q[3]) for q in quarantined] == [("meter_index", "quarantined")]
+    assert sorted((q[1], q[3]) for q in quarantined) == [("max_power", "quarantined"), ("meter_index", "quarantined")]
     assert wrong in quarantined[0][2] and "cannot be decrypted with the configured flows key" in quarantined[0][2]
     assert SANDBOX_AES_KEY not in quarantined[0][2]
     with connect(airflow_home.pg_url, autocommit=True) as conn:
@@ -187,3 +188,36 @@ def test_flows_land_load_quarantine_gap_late_file_and_rerun(airflow_home, flows)
         problems, notices = flow_problems(conn, load_enedis(), {"errors": [], "unmatched": []}, now=datetime.now(UTC))
     assert problems == [f"no R50 file for PRM {meters.GAPS} in 3 days (subscribed since {today - timedelta(days=10)})"]
     assert notices == []
+
+
+def test_a_wrong_flows_key_is_fixed_then_reprocess_quarantine_loads_the_archives(airflow_home, flows, monkeypatch):
+    """The connection holds a wrong key: every archive is quarantined (its datasets named), the run is red; once
+    the key is corrected, reprocess_quarantine with the `sge_flow` reparser loads them and the run is green."""
+    from collecte.consent.demo import seed_demo
+    from collecte.dags.quality import build_reprocess_quarantine
+    from collecte.dags.sge_flows import build_sge_flows
+    from collecte.landing.raw_zone import RawZone
+    from tests.conftest import run_dag
+
+    enedis, folder = flows
+    with connect(airflow_home.pg_url) as conn:
+        seed_demo(conn, RawZone(airflow_home.s3, airflow_home.bucket))
+    _subscribe(enedis, PRM, enedis.state.today - timedelta(days=1))
+    names = enedis.state.flows.deliver(enedis.state)
+    assert len(names) == 2
+    good = json.loads(os.environ["AIRFLOW_CONN_ENEDIS_SGE"])
+    monkeypatch.setenv("AIRFLOW_CONN_ENEDIS_SGE", json.dumps({**good, "extra": {**good["extra"],
+                                                                               "flows_aes_key": "11" * 16}}))
+    assert run_dag(build_sge_flows()).state == "failed"
+    *_, quarantined = _warehouse(airflow_home.pg_url)
+    assert sorted(q[1] for q in quarantined) == ["load_curve", "max_power", "meter_index"]
+    assert all("cannot be decrypted" in q[2] or "not a readable zip" in q[2] for q in quarantined)
+
+    monkeypatch.setenv("AIRFLOW_CONN_ENEDIS_SGE", json.dumps(good))
+    for raw_key in sorted({q[0] for q in quarantined}):
+        replayed = run_dag(build_reprocess_quarantine(), run_conf={"raw_key": raw_key, "reparser": "sge_flow"})
+        assert replayed.state == "success", raw_key
+    curve, index, power, quarantined = _warehouse(airflow_home.pg_url)
+    assert (curve, index, power) == _truth(folder, names) and len(power) == 1
+    assert {q[3] for q in quarantined} == {"released"}
+    assert run_dag(build_sge_flows()).state == "success"
