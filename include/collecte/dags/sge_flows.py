@@ -62,14 +62,21 @@ def land_flows() -> dict[str, Any]:
     return report.as_dict()
 
 
-def _flow_options(config: OperatorConfig) -> Any:
-    """Key, IV and bounds of the archives; the key comes from the connection's extra (never logged)."""
+def _flow_options(config: OperatorConfig, conn: Any) -> Any:
+    """Key, IV and bounds of the archives, and the consent gate per PRM the files name; the key comes from
+    the connection's extra (never logged)."""
     from collecte.airflow.hooks.enedis_sge import EnedisSgeHook
+    from collecte.consent.gate import collectable_meters
     from collecte.stages.sge_flows import FlowOptions
+
+    today = _today()
+
+    def gate(prms: list[str]) -> dict[str, str]:
+        return collectable_meters(conn, operator="enedis", data_kind="telereleve", on=today, candidates=prms).refused
 
     extra = EnedisSgeHook(config.sge_conn_id).flows_key()
     try:
-        return FlowOptions.from_extra(extra, config)
+        return FlowOptions.from_extra(extra, config, gate)
     except ValueError as exc:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -91,7 +98,7 @@ def load_flows() -> dict[str, Any]:
         if not refs:
             return {"files": 0, "datasets": {}, "quarantined": []}
         result = load_operator(raw_zone(), conn, "enedis", refs, run_id=get_current_context()["run_id"],
-                               flows=_flow_options(config))
+                               flows=_flow_options(config, conn))
         mark_loaded(conn, [*result.loaded_raw, *result.rejected_raw])
         names = {r["key"]: r["name"] for r in refs}
         quarantined = [{"name": names.get(key, key), "reason": record["reason"]}

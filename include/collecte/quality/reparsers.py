@@ -84,12 +84,11 @@ def _sge_flow(zone: Any) -> Reparser:
     def reparse(raw_key: str) -> Mapping[str, Any]:
         from collecte.airflow.hooks.enedis_sge import EnedisSgeHook
         from collecte.sources.enedis.config import load_enedis
-        from collecte.stages.sge_flows import FlowOptions, kind_of_key, open_flow
+        from collecte.stages.sge_flows import FlowOptions, kind_of_key
 
         config = load_enedis()
         options = FlowOptions.from_extra(EnedisSgeHook(config.sge_conn_id).flows_key(), config)
-        tables = open_flow(zone.get(raw_key), raw_key=raw_key, kind=kind_of_key(raw_key), cipher=options.cipher,
-                           limits=options.limits)
+        tables = options.open(zone.get(raw_key), raw_key=raw_key, kind=kind_of_key(raw_key))
         frames = {}
         for name, table in tables.items():
             frame = table.to_pandas()

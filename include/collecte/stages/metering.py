@@ -114,14 +114,13 @@ def _stage_flows(zone: Any, conn: Any, refs: list[dict[str, Any]], result: Stage
                  flows: Any) -> None:
     """Enedis recurring flows (R50, R151): decrypt, unzip within bounds, parse; a bad archive is quarantined."""
     from collecte.metering.sge_flows import FlowFormatError
-    from collecte.stages.sge_flows import DATASETS_OF_KIND, ArchiveError, open_flow
+    from collecte.stages.sge_flows import DATASETS_OF_KIND, ArchiveError
 
     if refs and flows is None:
         raise RuntimeError(f"{len(refs)} Enedis flow archive(s) to load but no flows key configured")
     for ref in refs:
         try:
-            stream.write(open_flow(zone.get(ref["key"]), raw_key=ref["key"], kind=ref["kind"], cipher=flows.cipher,
-                                   limits=flows.limits))
+            stream.write(flows.open(zone.get(ref["key"]), raw_key=ref["key"], kind=ref["kind"]))
         except (ArchiveError, FlowFormatError) as exc:
             name = ref.get("name") or ref["key"].rsplit("/", 1)[-1]
             for dataset in DATASETS_OF_KIND[ref["kind"]]:  # each dataset it feeds, for reprocess_quarantine

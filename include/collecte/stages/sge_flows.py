@@ -20,6 +20,7 @@ Every refusal is an `ArchiveError` naming the raw object: the stage quarantines 
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ R151_KIND = "sge_r151"
 FLOW_OF_KIND = {R50_KIND: "R50", R151_KIND: "R151"}
 DATASETS_OF_KIND = {R50_KIND: ("load_curve",), R151_KIND: ("meter_index", "max_power")}
 BLOCK = 16
+log = logging.getLogger(__name__)
 
 
 class ArchiveError(ValueError):
@@ -96,20 +98,41 @@ class FlowCipher:
 
 @dataclass(frozen=True)
 class FlowOptions:
-    """What the stage needs to open flow archives: the cipher (secret) and the bounds."""
+    """What the stage needs to open flow archives: the cipher (secret), the bounds and, optionally, the
+    consent gate (PRMs -> the refused ones with the reason): a flow file can name PRMs its file name did
+    not, so their rows are dropped here, never loaded."""
 
     cipher: FlowCipher
     limits: ArchiveLimits = ArchiveLimits()
+    gate: Any = None
+
+    def open(self, content: bytes, *, raw_key: str, kind: str) -> dict[str, Any]:
+        """`open_flow`, then without the rows of PRMs the gate refuses (logged with the reason)."""
+        tables = open_flow(content, raw_key=raw_key, kind=kind, cipher=self.cipher, limits=self.limits)
+        if self.gate is None or not tables:
+            return tables
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        meters = sorted({m for t in tables.values() for m in t.column("meter_id").to_pylist()})
+        refused = self.gate(meters) if meters else {}
+        for prm, reason in sorted(refused.items()):
+            log.warning("%s: rows of PRM %s not loaded: %s", raw_key, prm, reason)
+        if not refused:
+            return tables
+        keep = pa.array(sorted(set(meters) - set(refused)), pa.string())
+        return {name: table.filter(pc.is_in(table.column("meter_id").cast(pa.string()), value_set=keep))
+                for name, table in tables.items()}
 
     @classmethod
-    def from_extra(cls, extra: dict[str, Any], config: Any) -> FlowOptions:
+    def from_extra(cls, extra: dict[str, Any], config: Any, gate: Any = None) -> FlowOptions:
         """From a connection's extra (`flows_aes_key`, `flows_aes_iv`, hex) and the operator config's bounds."""
         key, iv = extra.get("flows_aes_key"), extra.get("flows_aes_iv")
         if not key or not iv:
             raise ValueError("the connection's extra has no flows_aes_key / flows_aes_iv (hex strings Enedis "
                              "gives for the R50/R151 archives)")
         return cls(FlowCipher.from_hex(str(key), str(iv)),
-                   ArchiveLimits(config.flows_max_members, config.flows_max_uncompressed_mb * 1024 * 1024))
+                   ArchiveLimits(config.flows_max_members, config.flows_max_uncompressed_mb * 1024 * 1024), gate)
 
 
 def unzip_bounded(archive: bytes, raw_key: str, limits: ArchiveLimits) -> list[tuple[str, bytes]]:

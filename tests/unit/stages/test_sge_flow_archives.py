@@ -117,3 +117,19 @@ def test_another_naming_convention_is_configuration():
     assert parse_name("ERDF_R151_2617347_731.zip", re.compile(config.flows_name_regex)) == FlowName("R151", "", 731)
     with pytest.raises(ValueError, match=r"needs named groups \(\?P<flow>...\) and \(\?P<seq>...\)"):
         OperatorConfig(code="enedis", flows_name_regex=r"^ERDF_(?P<flow>R50)_\d+\.zip$")
+
+
+def test_rows_of_a_prm_the_consent_gate_refuses_are_not_loaded():
+    """A flow file may name PRMs its file name did not: the stage asks the gate per PRM and drops refused rows."""
+    content = CIPHER.encrypt(_zip({"R151.xml": (FIXTURES / "R151.xml").read_bytes()}))
+    asked = []
+
+    def gate(prms):
+        asked.append(prms)
+        return {"09111642617347": "no signed mandate in force"}
+
+    refused = FlowOptions(CIPHER, gate=gate).open(content, raw_key="raw/g", kind="sge_r151")
+    assert asked == [["09111642617347"]]
+    assert {name: t.num_rows for name, t in refused.items()} == {"meter_index": 0, "max_power": 0}
+    allowed = FlowOptions(CIPHER, gate=lambda prms: {}).open(content, raw_key="raw/g", kind="sge_r151")
+    assert {name: t.num_rows for name, t in allowed.items()} == {"meter_index": 2, "max_power": 1}
