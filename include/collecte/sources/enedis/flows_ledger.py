@@ -97,6 +97,16 @@ def _received(conn: Any) -> dict[tuple[str, str], dict[int, datetime]]:
     return seen
 
 
+def overdue_numbers(received: dict[int, datetime], *, grace: timedelta, now: datetime) -> list[int]:
+    """Numbers absent between received ones (number -> when received) whose next file came `grace` ago."""
+    ordered = sorted(received)
+    missing = []
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after - before > 1 and received[after] <= now - grace:
+            missing.extend(range(before + 1, after))
+    return missing
+
+
 def overdue_gaps(conn: Any, *, grace: timedelta, now: datetime) -> list[Gap]:
     """Numbers missing between received ones whose next file arrived at least `grace` ago.
 
@@ -105,15 +115,11 @@ def overdue_gaps(conn: Any, *, grace: timedelta, now: datetime) -> list[Gap]:
     """
     with conn.transaction():
         for (flow, stream), numbers in sorted(_received(conn).items()):
-            ordered = sorted(numbers)
-            for before, after in zip(ordered, ordered[1:], strict=False):
-                if after - before < 2 or numbers[after] > now - grace:
-                    continue
-                for missing in range(before + 1, after):
-                    conn.execute(
-                        "INSERT INTO sge_flow_sequence (flow, stream, sequence_number, status, missing_since)"
-                        " VALUES (%s, %s, %s, 'missing', %s) ON CONFLICT (flow, stream, sequence_number) DO NOTHING",
-                        (flow, stream, missing, now))
+            for missing in overdue_numbers(numbers, grace=grace, now=now):
+                conn.execute(
+                    "INSERT INTO sge_flow_sequence (flow, stream, sequence_number, status, missing_since)"
+                    " VALUES (%s, %s, %s, 'missing', %s) ON CONFLICT (flow, stream, sequence_number) DO NOTHING",
+                    (flow, stream, missing, now))
     rows = conn.execute("SELECT flow, stream, sequence_number FROM sge_flow_sequence WHERE status = 'missing'"
                         " ORDER BY flow, stream, sequence_number").fetchall()
     grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
