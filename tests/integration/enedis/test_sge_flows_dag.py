@@ -221,3 +221,72 @@ def test_a_wrong_flows_key_is_fixed_then_reprocess_quarantine_loads_the_archives
     assert (curve, index, power) == _truth(folder, names) and len(power) == 1
     assert {q[3] for q in quarantined} == {"released"}
     assert run_dag(build_sge_flows()).state == "success"
+
+
+@pytest.fixture
+def demo_like(airflow_home, tmp_path, monkeypatch):
+    """As make demo: telereleve subscribes through SGE, the sandbox delivers flows beside the M023 folder."""
+    from collecte.sources.enedis.config import _load
+    from sandbox.grdf import start_grdf
+    from sandbox.grdf.state import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    base = f"t{tmp_path.name[-8:]}/enedis"
+    config = tmp_path / "config"
+    shutil.copytree(REPO / "include" / "config", config)
+    operator = config / "operators" / "enedis.yaml"
+    operator.write_text(operator.read_text().replace("m023_remote_dir: enedis/m023", f"m023_remote_dir: {base}/m023")
+                        .replace("flows_remote_dir: enedis/flows", f"flows_remote_dir: {base}/flows")
+                        + "m023_min_age_seconds: 0\nflows_min_age_seconds: 0\n")
+    monkeypatch.setenv("COLLECTE_CONFIG_DIR", str(config))
+    monkeypatch.setenv("COLLECTE_RETRY_DELAY_SECONDS", "1")
+    _load.cache_clear()
+    enedis = start_enedis(0, airflow_home.sftp_root / base / "m023", m023_delay_seconds=0.2,
+                          flows_dir=airflow_home.sftp_root / base / "flows", flows_backfill_days=2)
+    grdf = start_grdf(0)
+    monkeypatch.setenv("AIRFLOW_CONN_ENEDIS_SGE", json.dumps({
+        "conn_type": "http", "host": enedis.base_url, "login": "collecte@example.fr",
+        "extra": {"contrat_id": "0000000", "timeout": 20, "flows_aes_key": SANDBOX_AES_KEY,
+                  "flows_aes_iv": SANDBOX_AES_IV}}))
+    monkeypatch.setenv("AIRFLOW_CONN_GRDF_ADICT", json.dumps({
+        "conn_type": "http", "host": grdf.api_url, "login": DEMO_CLIENT_ID, "password": DEMO_CLIENT_SECRET,
+        "extra": grdf.connection_extra()}))
+    yield enedis
+    enedis.stop()
+    grdf.stop()
+    _load.cache_clear()
+
+
+def test_meters_telereleve_subscribes_get_their_flows_loaded(airflow_home, demo_like):
+    """The demo's road: telereleve (SGE orders) -> the sandbox delivers R50/R151 -> collect_sge_flows green, for
+    meters of every shape (HP/HC and base, meters recording 30/60/10-minute curves, curve activated only now,
+    self-consumption, a C4)."""
+    from collecte.consent.demo import seed_demo
+    from collecte.dags.enedis_telereleve import build_telereleve
+    from collecte.dags.sge_flows import build_sge_flows
+    from collecte.landing.raw_zone import RawZone
+    from tests.conftest import run_dag
+
+    prms = [meters.NORMAL, meters.CURVE_NOT_ACTIVATED, meters.CURVE_60MIN, meters.STEP_CHANGE,
+            meters.SELF_CONSUMPTION, meters.C4_10MIN]
+    with connect(airflow_home.pg_url) as conn:
+        seed_demo(conn, RawZone(airflow_home.s3, airflow_home.bucket))
+    assert run_dag(build_telereleve(), run_conf={"meters": prms, "history_days": 2}).state == "success"
+    delivered = demo_like.state.flows.deliver(demo_like.state)
+    assert delivered
+    run = run_dag(build_sge_flows())
+    assert run.state == "success", _task_states(run)
+    with connect(airflow_home.pg_url) as conn:
+        curve = dict(conn.execute("SELECT meter_id, count(*) FROM load_curve WHERE raw_key LIKE %s GROUP BY 1",
+                                  ("%kind=sge_r50%",)).fetchall())
+        index = dict(conn.execute("SELECT meter_id, count(DISTINCT reading_at) FROM meter_index"
+                                  " WHERE context = 'R151' GROUP BY 1").fetchall())
+        steps = dict(conn.execute("SELECT meter_id, min(interval_minutes) FROM load_curve WHERE raw_key LIKE %s"
+                                  " GROUP BY 1", ("%kind=sge_r50%",)).fetchall())
+    consumers = [meters.NORMAL, meters.CURVE_NOT_ACTIVATED, meters.CURVE_60MIN, meters.STEP_CHANGE,
+                 meters.SELF_CONSUMPTION]
+    assert {p: index.get(p) for p in consumers} == dict.fromkeys(consumers, 2)  # two days back, each day once
+    assert meters.C4_10MIN not in index and meters.C4_10MIN not in curve  # C4: other flows, not R50/R151
+    assert meters.CURVE_NOT_ACTIVATED not in curve  # curve recorded from today on: no R50 yet
+    # published at the step telereleve subscribed (PT30M for a C5, whatever the meter records)
+    assert steps == dict.fromkeys([meters.NORMAL, meters.CURVE_60MIN, meters.STEP_CHANGE, meters.SELF_CONSUMPTION], 30)
+    assert all(curve[p] >= 2 * 46 for p in steps)
