@@ -40,18 +40,24 @@ class FlowLanding:
 
 
 class _OnlyMatching:
-    """An SFTP client whose listing hides the names the flows regex cannot read (they stay put)."""
+    """An SFTP client whose listing shows only the names the flows regex reads: the others stay put and are
+    reported; temporary names (hidden, partial-upload suffix) are left for a later pass, unreported."""
 
     def __init__(self, sftp: Any, regex: str, unmatched: list[str]) -> None:
         self._sftp, self._regex, self._unmatched = sftp, regex, unmatched
 
     def listdir_attr(self, path: str = ".") -> list[Any]:
+        from collecte.sources.sftp import PARTIAL_SUFFIXES
+
         entries = []
         for entry in self._sftp.listdir_attr(path):
-            if entry.filename.startswith(".") or parse_name(entry.filename, self._regex) is not None:
+            name = entry.filename
+            if name.startswith(".") or name.lower().endswith(PARTIAL_SUFFIXES) or _is_dir(entry):
+                continue  # a file still being written (temporary name), or a folder such as processed/
+            if parse_name(name, self._regex) is not None:
                 entries.append(entry)
-            elif not _is_dir(entry):
-                self._unmatched.append(entry.filename)
+            else:
+                self._unmatched.append(name)
         return entries
 
     def __getattr__(self, name: str) -> Any:
