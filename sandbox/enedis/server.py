@@ -210,6 +210,10 @@ def start_enedis(port: int = 0, sftp_dir: Path | str | None = None, *, today: da
     return EnedisSandbox(f"http://{host}:{bound}", state, server, thread)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """`python -m sandbox.enedis --port 8601 --sftp-dir /srv/sftp/enedis` for the demo."""
     import argparse
@@ -223,11 +227,23 @@ def main() -> None:
     parser.add_argument("--flows-interval", type=float, default=10.0, help="seconds between flow deliveries")
     parser.add_argument("--flows-backfill-days", type=int, default=3,
                         help="also deliver the days before each subscription (so the demo has data at once)")
+    parser.add_argument("--state-file", default=None,
+                        help="remember orders, subscriptions and flow sequence numbers across restarts")
     args = parser.parse_args()
     flows_dir = args.flows_dir or (str(Path(args.sftp_dir).parent / "flows") if args.sftp_dir else None)
     sandbox = start_enedis(args.port, args.sftp_dir, limits=Limits(calls_per_hour=args.calls_per_hour),
                            m023_delay_seconds=args.m023_delay, flows_dir=flows_dir,
                            flows_interval_seconds=args.flows_interval, flows_backfill_days=args.flows_backfill_days)
+    if args.state_file:
+        import signal
+
+        from sandbox.enedis import persist
+
+        state_file = Path(args.state_file)
+        if persist.load(sandbox.state, state_file):
+            print(f"Enedis sandbox: state restored from {state_file}", flush=True)
+        sandbox.state.timers.append(persist.start_saver(sandbox.state, state_file))  # saved once more on stop
+        signal.signal(signal.SIGTERM, _interrupt)  # `make stop` sends SIGTERM: stop cleanly, saving the state
     print(f"Enedis sandbox on {sandbox.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         while True:
