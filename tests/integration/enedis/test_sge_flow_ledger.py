@@ -74,7 +74,10 @@ def test_a_subscription_no_file_comes_for_is_named(pg_url):
                 ("A1", "30001234567890", "ACTIVATION_COURBE", date(2026, 11, 1), "ACTIVE"),
                 ("A2", "30001234567890", "SOUSCRIPTION_INDEX", date(2026, 11, 1), "ACTIVE"),
                 ("A3", "30001234567891", "ACTIVATION_COURBE", date(2026, 11, 19), "ACTIVE"),   # too recent
-                ("A4", "30001234567892", "ACTIVATION_COURBE", date(2026, 10, 1), "STOPPED")):  # stopped
+                ("A4", "30001234567892", "ACTIVATION_COURBE", date(2026, 10, 1), "STOPPED"),   # stopped
+                # renewed yesterday: the stream is a month old and silent, not one day old
+                ("A5", "30001234567893", "ACTIVATION_COURBE", date(2026, 10, 20), "RENEWED"),
+                ("A6", "30001234567893", "ACTIVATION_COURBE", date(2026, 11, 19), "ACTIVE")):
             conn.execute("INSERT INTO sge_order (affaire_id, meter_id, order_kind, first_day, last_day, status)"
                          " VALUES (%s, %s, %s, %s, %s, %s)", (affaire, prm, kind, first, date(2027, 10, 1), status))
         record_received(conn, [(FlowName("R151", "7", 12, "30001234567890"), "R151_7_00012.zip", "raw/x")],
@@ -82,4 +85,4 @@ def test_a_subscription_no_file_comes_for_is_named(pg_url):
         record_received(conn, [(FlowName("R50", "6", 3, "30001234567890"), "R50_6_00003.zip", "raw/y")],
                         datetime(2026, 11, 10, 3, 0, tzinfo=UTC))  # curve files stopped coming on the 10th
         assert silent_subscriptions(conn, today=today, silence_days=3) == [
-            ("30001234567890", "R50", date(2026, 11, 1))]
+            ("30001234567890", "R50", date(2026, 11, 1)), ("30001234567893", "R50", date(2026, 10, 20))]

@@ -146,15 +146,23 @@ def silent_subscriptions(conn: Any, *, today: date, silence_days: int) -> list[t
 
     Only meaningful when the names carry the PRM (`prm` group): the ledger then knows each file's meter.
     """
+    # a renewed subscription is the same stream: it counts from the first order of its chain (RENEWED
+    # orders), not from the renewal day, or each renewal would hide a silent stream for `silence_days`
     rows = conn.execute(
         """
-        SELECT o.meter_id, o.order_kind, min(o.first_day) FROM sge_order o
-        WHERE o.order_kind = ANY(%(kinds)s) AND o.status = 'ACTIVE'
-          AND o.first_day <= %(since)s AND coalesce(o.last_day, %(today)s) >= %(today)s
-          AND NOT EXISTS (SELECT 1 FROM sge_flow_sequence s WHERE s.meter_id = o.meter_id AND s.status = 'received'
-                          AND s.flow = CASE o.order_kind WHEN 'ACTIVATION_COURBE' THEN 'R50' ELSE 'R151' END
+        WITH live AS (
+            SELECT o.meter_id, o.order_kind,
+                   (SELECT min(c.first_day) FROM sge_order c WHERE c.meter_id = o.meter_id
+                       AND c.order_kind = o.order_kind AND c.status IN ('ACTIVE', 'RENEWED')) AS since_day
+              FROM sge_order o
+             WHERE o.order_kind = ANY(%(kinds)s) AND o.status = 'ACTIVE'
+               AND coalesce(o.last_day, %(today)s) >= %(today)s)
+        SELECT l.meter_id, l.order_kind, min(l.since_day) FROM live l
+        WHERE l.since_day <= %(since)s
+          AND NOT EXISTS (SELECT 1 FROM sge_flow_sequence s WHERE s.meter_id = l.meter_id AND s.status = 'received'
+                          AND s.flow = CASE l.order_kind WHEN 'ACTIVATION_COURBE' THEN 'R50' ELSE 'R151' END
                           AND s.received_at >= %(since)s)
-        GROUP BY o.meter_id, o.order_kind ORDER BY 1, 2
+        GROUP BY l.meter_id, l.order_kind ORDER BY 1, 2
         """,
         {"kinds": list(FLOW_OF_ORDER), "since": today - timedelta(days=silence_days), "today": today}).fetchall()
     return [(meter, FLOW_OF_ORDER[kind], first) for meter, kind, first in rows]
