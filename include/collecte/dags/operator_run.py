@@ -45,7 +45,9 @@ def verify_complete(batches: list[dict[str, Any]] | None, operator: str) -> dict
         raise AirflowFailException(f"{dag_id} run {run_id}: {operator} selection failed, nothing was planned; "
                                    "see the select task's log, then clear the run")
     with connect(warehouse_url(), autocommit=True) as conn:
-        report = missing_work(conn, operator, batches, run_id=run_id)
+        # flags another run found since this one began count too (runs of overlapping meters at once)
+        since = getattr(context.get("dag_run"), "start_date", None)
+        report = missing_work(conn, operator, batches, run_id=run_id, since=since)
         if not report.complete:
             record_verdict(conn, report, run_id=run_id, dag_id=dag_id)
     out = report.as_dict()

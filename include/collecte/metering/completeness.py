@@ -10,7 +10,9 @@ kinds asked and the operator resources each kind needs. Against the collection l
 
 - every day of a window not collected for a meter and kind (a batch that failed after its retries,
   a fault that persisted, a task that never ran), unless this run found the meter not collectable
-  (NO_CONSENT, MOVED_OUT, WRONG_DIRECTION, OUT_OF_SCOPE, CURVE_NOT_ACTIVATED: flagged, not owed);
+  (NO_CONSENT, MOVED_OUT, WRONG_DIRECTION, OUT_OF_SCOPE, CURVE_NOT_ACTIVATED: flagged, not owed), or
+  another run did since this one began (`since`: two runs at once, e.g. the scheduled day and a
+  manual span, each record the meter's status; the later writer must not make the other run red);
 - every raw answer landed but not loaded;
 - every record quarantined from this run's answers (until `reprocess_quarantine` releases it).
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -119,8 +121,8 @@ def _window(batch: dict[str, Any]) -> tuple[date, date]:
 
 
 def missing_work(conn: Any, operator: str, batches: Sequence[dict[str, Any]], *,
-                 run_id: str | None) -> Completeness:
-    """What the run planned as `batches` still owes (see the module docstring)."""
+                 run_id: str | None, since: datetime | None = None) -> Completeness:
+    """What the run planned as `batches` still owes (see the module docstring); `since`: when the run began."""
     report = Completeness(operator)
     meters_all = sorted({m["id"] for b in batches for m in b["meters"]})
     states = meter_status.statuses(conn, operator, meters_all) if meters_all else {}
@@ -137,7 +139,9 @@ def missing_work(conn: Any, operator: str, batches: Sequence[dict[str, Any]], *,
                 this_run = run_id is not None and state.get("run_id") == run_id
                 if entry is not None and entry.done:
                     continue
-                if this_run and state.get("status") in FLAGGED:
+                fresh = this_run or (since is not None and state.get("last_attempt") is not None
+                                     and state["last_attempt"] >= since)
+                if fresh and state.get("status") in FLAGGED:
                     report.flagged[f"{meter['id']} {kind}"] = f"{state['status']}: {state.get('message') or ''}".strip()
                     continue
                 covered = entry.covered(meter.get("resources", {}).get(kind, []), window) if entry else set()

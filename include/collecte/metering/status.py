@@ -81,8 +81,9 @@ def known_walls(conn: Any, operator: str, meter_ids: Iterable[str]) -> dict[str,
 
 
 def statuses(conn: Any, operator: str, meter_ids: Iterable[str]) -> dict[tuple[str, str], dict[str, Any]]:
-    """(meter, kind) -> {status, message, run_id, not_before} for the given meters."""
+    """(meter, kind) -> {status, message, run_id, not_before, last_attempt} for the given meters."""
     rows = conn.execute(
-        "SELECT meter_id, data_kind, status, message, run_id, not_before FROM meter_status"
+        "SELECT meter_id, data_kind, status, message, run_id, not_before, last_attempt FROM meter_status"
         " WHERE operator = %s AND meter_id = ANY(%s)", (operator, list(meter_ids))).fetchall()
-    return {(m, k): {"status": s, "message": msg, "run_id": r, "not_before": nb} for m, k, s, msg, r, nb in rows}
+    return {(m, k): {"status": s, "message": msg, "run_id": r, "not_before": nb, "last_attempt": at}
+            for m, k, s, msg, r, nb, at in rows}
