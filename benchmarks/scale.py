@@ -2,16 +2,23 @@
 
 1. DAG parse time with the shipped config and with `--accounts` generated supplier accounts (API road,
    100 per supplier) and `--meters` generated Enedis meters (default 1,000 and 1,000).
-2. One daily collection end to end (a supplier API DAG over a month + collect_enedis over one day) with
-   1 worker, then the same amount of work (other accounts, another day) with 2 workers: wall times and
-   their ratio, peak memory per worker (worker + pool + task processes), 429s the Enedis sandbox sent.
-   Sized by `--e2e-accounts` / `--e2e-meters` (default 8 and 16: on a shared 2-core machine a Celery
-   task costs seconds of process start and DAG parsing and a GX-checked load minutes, so 1,000 mapped
-   tasks would take hours; the 1,000/1,000 figures are the parse times and the quota arithmetic).
-3. A history backfill (import_meter_history, load curves) with 2 workers: the collecting phase's
-   wall time against calls / rate (5 calls/s per API, shared by both workers), and the 429s.
+2. One daily collection end to end (collect_azur, the supplier API road, over a month for N accounts +
+   collect_enedis over one day for N meters) on 1 worker, then the same amount of work (next month,
+   next day) on 2 workers, after a warm-up run (a third month and day): wall times and their ratio, peak memory per worker (worker + pool + task
+   processes), the Enedis sandbox's calls and 429s. One deployment per size of `--sizes` (default 8);
+   with two sizes or more, a straight line through the measured walls is extrapolated to 1,000 and
+   printed as such. `--full` runs N = 1,000 itself (hours on 2 cores: 1,000 mapped account tasks and
+   250 meter batches, each a Celery task of seconds; Enedis's 1,000 calls/h per API alone makes a
+   1,000-meter day of 3 kinds last >= 3 h, so deployments of more than 900 calls lift the sandbox's hourly
+   quota, and say so).
+3. A history backfill (import_meter_history, load curves, `--backfill-meters` x `--backfill-days`) on
+   2 workers in its own deployment: calls, rate, ideal seconds (calls / rate), wall seconds from the
+   sandbox's first admitted call to its last, ratio, 429s.
 
-    .venv/bin/python benchmarks/scale.py [--accounts 1000 --meters 1000 --e2e-accounts 20 --e2e-meters 40]
+    .venv/bin/python benchmarks/scale.py                               # ~10 min on 2 shared cores
+    .venv/bin/python benchmarks/scale.py --parts daily --sizes 8,48    # + extrapolation to 1,000
+    .venv/bin/python benchmarks/scale.py --parts backfill
+    .venv/bin/python benchmarks/scale.py --full                        # N = 1,000 end to end
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "include")]
 RATE = 5.0  # Enedis: calls per second per API
+ENEDIS_POOL = 3  # docs/DEPLOYMENT.md: slots of the pool `enedis` with the shared bucket
 
 
 def _dag_parse():
@@ -58,7 +66,7 @@ def api_supplier(code: str, accounts: list[str]) -> dict:
 
 
 def generated_config(target: Path, accounts: int, meters: int, suppliers: dict[str, list[str]] | None = None,
-                     batch_size: int = 4, pool_slots: int = 2) -> None:
+                     batch_size: int = 4, pool_slots: int = ENEDIS_POOL) -> None:
     """The shipped config, plus generated API suppliers (100 accounts each) or `suppliers`, and `meters` meters."""
     shutil.copytree(REPO / "include" / "config", target, dirs_exist_ok=True)
     if suppliers is None:
@@ -90,7 +98,8 @@ def parse_times(accounts: int, meters: int) -> None:
 class Deployment:
     """Services, sandboxes and the Celery stack of the end-to-end measurements."""
 
-    def __init__(self, work: Path, suppliers: dict[str, list[str]], meters: int, batch_size: int = 4) -> None:
+    def __init__(self, work: Path, suppliers: dict[str, list[str]], meters: int, batch_size: int = 4,
+                 calls_per_hour: int = 1000) -> None:
         from sandbox.enedis import start_enedis
         from sandbox.portals import start_portals
         from sandbox.portals.accounts import SandboxAccount
@@ -106,6 +115,7 @@ class Deployment:
         self.s3.ensure_bucket(self.bucket)
         self.enedis = start_enedis(0, work / "m023")
         self.enedis.state.today = None
+        self.enedis.state.limits.calls_per_hour = self.calls_per_hour = calls_per_hour
         self.accounts = {(code, a): SandboxAccount(portal="azur", login=a, password=f"pw-{a}-Zq9!", seed=7 + i,
                                                    months=3, api_key=f"azk-scale-{code}-{i}")
                          for code, ids in suppliers.items() for i, a in enumerate(ids)}
@@ -135,7 +145,8 @@ class Deployment:
         conns = {
             "ENEDIS_DATACONNECT": {"conn_type": "http", "host": self.enedis.base_url, "login": CLIENT_ID,
                                    "password": CLIENT_SECRET,
-                                   "extra": {"calls_per_second": RATE, "calls_per_hour": 1000, "pool_slots": 2}},
+                                   "extra": {"calls_per_second": RATE, "calls_per_hour": self.calls_per_hour,
+                                             "pool_slots": ENEDIS_POOL}},
             "COLLECTE_S3": {"conn_type": "aws", "login": ACCESS_KEY, "password": SECRET_KEY,
                             "extra": {"endpoint_url": self.s3.endpoint_url, "region_name": REGION}},
             "COLLECTE_WAREHOUSE": {"conn_type": "postgres", "host": "127.0.0.1", "port": self.pg.port,
@@ -161,7 +172,7 @@ class Deployment:
         home.mkdir()
         self.stack = AirflowStack(home, dags, env)
         self.stack.migrate()
-        pools = [("enedis", 2), ("grdf", 2)] + [(f"api_{code}", 4) for code in self.suppliers]
+        pools = [("enedis", ENEDIS_POOL), ("grdf", 2)] + [(f"api_{code}", 4) for code in self.suppliers]
         for pool, slots in pools:
             subprocess.run([str(BIN / "airflow"), "pools", "set", pool, str(slots), "scale benchmark"],
                            env=self.stack.env(), check=True, capture_output=True, timeout=120)
@@ -252,31 +263,60 @@ class AdmissionLog:
         return ([c for c in self.admitted if start <= c[0] <= end], [c for c in self.refused if start <= c[0] <= end])
 
 
-def daily(deployment: Deployment, accounts: int, meters: int) -> None:
+def daily(deployment: Deployment, size: int) -> dict[str, dict]:
     """One daily collection on 1 worker, then the same amount of work on 2 workers: wall times, ratio."""
     today = date.today()
     month = {"from": (today - timedelta(days=62)).isoformat(), "to": (today - timedelta(days=32)).isoformat()}
     month_b = {"from": (today - timedelta(days=31)).isoformat(), "to": (today - timedelta(days=1)).isoformat()}
     day_a, day_b = (today - timedelta(days=4)).isoformat(), (today - timedelta(days=3)).isoformat()
     deployment.workers.start("worker1", concurrency=4)
+    # a first run pays one-off costs (first DAG runs, caches, connections): a warm-up over a third span
+    month_w = {"from": (today - timedelta(days=93)).isoformat(), "to": (today - timedelta(days=63)).isoformat()}
+    day_w = (today - timedelta(days=5)).isoformat()
+    warm = deployment.run({"collect_azur": month_w, "collect_enedis": {"from": day_w, "to": day_w}})
     # the same work twice: every account has one invoice a month, every meter the same calls a day
     one = deployment.run({"collect_azur": month, "collect_enedis": {"from": day_a, "to": day_a}})
     deployment.workers.start("worker2", concurrency=4)
     two = deployment.run({"collect_azur": month_b, "collect_enedis": {"from": day_b, "to": day_b}})
-    print(f"== One collection ({accounts} API accounts over a month + collect_enedis, {meters} meters, one day),"
-          " then the same work (next month, next day)")
+    print(f"== One daily collection, N = {size}: collect_azur ({size} API accounts, a month) + collect_enedis"
+          f" ({size} meters x daily, load curve, max power, one day); then the same work (next month, next day)")
+    print(f"warm-up (1 worker, a third month and day; not counted): {warm['wall']:.1f} s, states {warm['states']}")
     for label, result in (("1 worker ", one), ("2 workers", two)):
         peaks = ", ".join(f"{n} {v / 2**20:.0f} MiB" for n, v in sorted(result["peaks"].items()))
         print(f"{label}: {result['wall']:6.1f} s  states {result['states']}  Enedis calls {result['calls']}, "
               f"429s {result['429']}  peak memory {peaks}")
-    print(f"ratio 2 workers / 1 worker: {two['wall'] / one['wall']:.2f} (wall time)")
+    print(f"ratio 2 workers / 1 worker: {two['wall'] / one['wall']:.2f} (wall time, trigger to both runs ended)")
+    return {"1": one, "2": two}
+
+
+def extrapolate(measured: dict[int, dict[str, dict]], target: int = 1000) -> None:
+    """A straight line through the measured walls (per worker count), evaluated at `target`: labelled as such."""
+    sizes = sorted(measured)
+    if len(sizes) < 2:
+        return
+    print(f"== EXTRAPOLATED (not measured): one daily collection at N = {target}, from a least-squares line "
+          f"through N = {', '.join(map(str, sizes))}")
+    walls = {}
+    for workers in ("1", "2"):
+        xs, ys = sizes, [measured[n][workers]["wall"] for n in sizes]
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
+        walls[workers] = mean_y + slope * (target - mean_x)
+        if slope <= 0:
+            print(f"{workers} worker(s): walls {ys} do not grow with N here (noise, one-off costs): not extrapolated")
+            return
+        print(f"{workers} worker(s): {mean_y - slope * mean_x:.0f} s + {slope:.2f} s per account+meter "
+              f"-> ~{walls[workers] / 60:.0f} min at N = {target} (extrapolated)")
+    print(f"ratio 2 workers / 1 worker at N = {target}: {walls['2'] / walls['1']:.2f} (extrapolated)")
+    floor = 3 * target / RATE
+    print(f"quota floor at N = {target}: {3 * target} Enedis calls at {RATE:g}/s = {floor / 60:.0f} min; with "
+          f"Enedis's 1,000 calls/h per API, >= {3 * target / 1000:.0f} h (the quota, not the workers, bounds it)")
 
 
 def backfill(deployment: Deployment, log: AdmissionLog, meters: int, days: int) -> None:
     """A load-curve history import on 2 workers: its calls' wall time against calls / rate, and its 429s."""
     for name in ("worker1", "worker2"):
-        if name not in deployment.workers.procs:
-            deployment.workers.start(name, concurrency=4)
+        deployment.workers.start(name, concurrency=4)
     last = date.today() - timedelta(days=3)
     first = last - timedelta(days=days - 1)
     conf = {"operator": "enedis", "meters": [prm(i) for i in range(meters)], "from": first.isoformat(),
@@ -291,7 +331,7 @@ def backfill(deployment: Deployment, log: AdmissionLog, meters: int, days: int) 
     run_id = back["runs"]["import_meter_history"]
     collecting = deployment.phase("import_meter_history", run_id, "collect_batch")
     print(f"== History backfill on 2 workers: {meters} meters x {days} days of load curve "
-          f"(pool enedis 2 slots, batches of {deployment.batch_size} meters, one shared {RATE:g} calls/s bucket)")
+          f"(pool enedis {ENEDIS_POOL} slots, batches of {deployment.batch_size} meters, one shared {RATE:g} calls/s bucket)")
     print(f"state {back['states']['import_meter_history']}; API(s) {sorted(apis)}")
     print(f"calls {calls}  rate {RATE:g}/s  ideal {ideal:.1f} s  wall {wall:.1f} s  ratio {wall / ideal:.3f}"
           f"  429s {len(refused)}  (target: ratio <= 1.10, almost no 429s)")
@@ -306,25 +346,23 @@ def backfill(deployment: Deployment, log: AdmissionLog, meters: int, days: int) 
           f" ({collecting / ideal:.2f}x); whole run, trigger to end with loads {back['wall']:.1f} s")
 
 
-def end_to_end(accounts: int, meters: int, backfill_meters: int, backfill_days: int, parts: set[str]) -> None:
+def deployed(size: int, meters: int, work_with, lift_hourly_quota: bool = False) -> None:  # noqa: ANN001
+    """Start a deployment with `size` API accounts and `meters` meters, run `work_with(deployment, log)`, stop it."""
     # the azur API gateway's own code: the extraction checks that a PDF belongs to the supplier it was collected for
-    suppliers = {"azur": [f"S-{i:04d}" for i in range(accounts)]}
+    suppliers = {"azur": [f"S-{i:04d}" for i in range(size)]}
     work = Path(tempfile.mkdtemp(prefix="collecte-scale-"))
     work.chmod(0o755)  # PostgreSQL runs as `postgres`
-    configured = meters if "daily" in parts else backfill_meters  # collect_enedis collects every configured meter
-    if backfill_meters > configured:
-        raise SystemExit(f"--backfill-meters {backfill_meters} > --e2e-meters {meters}: the backfill asks configured meters")
-    deployment = Deployment(work, suppliers, configured)
+    deployment = Deployment(work, suppliers, meters, calls_per_hour=100_000 if lift_hourly_quota else 1000)
     log = AdmissionLog(deployment.enedis.state)
     try:
         t0 = time.monotonic()
         deployment.start()
         print(f"\n== Celery stack up in {time.monotonic() - t0:.0f} s (Redis, PostgreSQL metadata, "
-              f"{accounts} API accounts, {configured} meters)")
-        if "daily" in parts:
-            daily(deployment, accounts, meters)
-        if "backfill" in parts:
-            backfill(deployment, log, backfill_meters, backfill_days)
+              f"{size} API accounts, {meters} meters)")
+        if lift_hourly_quota:
+            print("   (Enedis hourly quota lifted to 100,000 calls/h in the sandbox and the connection: "
+                  "the real 1,000/h would make the run last hours by the quota alone)")
+        work_with(deployment, log)
     finally:
         deployment.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -332,20 +370,29 @@ def end_to_end(accounts: int, meters: int, backfill_meters: int, backfill_days: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=1000)
-    parser.add_argument("--meters", type=int, default=1000)
-    parser.add_argument("--e2e-accounts", type=int, default=8)
-    parser.add_argument("--e2e-meters", type=int, default=32)
+    parser.add_argument("--accounts", type=int, default=1000, help="generated accounts for the parse time")
+    parser.add_argument("--meters", type=int, default=1000, help="generated meters for the parse time")
+    parser.add_argument("--sizes", default="8", help="N for the daily collection (N accounts + N meters), "
+                                                      "comma-separated; two or more: extrapolated to 1,000")
     parser.add_argument("--backfill-meters", type=int, default=32)
     parser.add_argument("--backfill-days", type=int, default=92)
     parser.add_argument("--parts", default="parse,daily,backfill",
                         help="comma-separated: parse (DAG parse time), daily (1 then 2 workers), backfill")
+    parser.add_argument("--full", action="store_true", help="the daily collection at N = 1,000 (hours)")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
+    sizes = [1000] if args.full else [int(n) for n in args.sizes.split(",")]
     if "parse" in parts:
         parse_times(args.accounts, args.meters)
-    if parts & {"daily", "backfill"}:
-        end_to_end(args.e2e_accounts, args.e2e_meters, args.backfill_meters, args.backfill_days, parts)
+    if "daily" in parts:
+        measured: dict[int, dict[str, dict]] = {}
+        for size in sizes:
+            deployed(size, size, lambda d, _log, n=size: measured.__setitem__(n, daily(d, n)),
+                     lift_hourly_quota=3 * 3 * size > 900)  # three runs of 3 calls per meter
+        extrapolate(measured)
+    if "backfill" in parts:
+        deployed(1, args.backfill_meters,  # one supplier account: its DAG stays idle
+                 lambda d, log: backfill(d, log, args.backfill_meters, args.backfill_days))
 
 
 if __name__ == "__main__":
