@@ -426,11 +426,14 @@ class AirflowApi:
             time.sleep(2)
         raise RuntimeError(f"{dag_id}: no scheduled run appeared within {timeout:.0f} s")
 
-    def wait_for_latest(self, dag_id: str, timeout: float = 300) -> str:
-        """State of a DAG's latest run once no run of it is queued or running ('no run' if none)."""
+    def wait_for_latest(self, dag_id: str, timeout: float = 300, *, scheduled_only: bool = False) -> str:
+        """State of a DAG's latest run (or latest scheduled run) once none of them is queued or running
+        ('no run' if none)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             runs = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns").json().get("dag_runs", [])
+            if scheduled_only:
+                runs = [r for r in runs if r["run_type"] == "scheduled"]
             runs = sorted(runs, key=lambda r: r.get("run_after") or "", reverse=True)
             if not runs:
                 return "no run"
@@ -460,8 +463,13 @@ def demo_spans() -> dict[str, dict[str, str] | None]:
     metering = {"from": (today - timedelta(days=8)).isoformat(), "to": (today - timedelta(days=2)).isoformat()}
     spans: dict[str, dict[str, str] | None] = {"collect_nordis": None, "collect_gazelec": suppliers,
                                                 "collect_volta": suppliers, "collect_azur": suppliers}
-    # remote reading of the configured meters: SGE orders, M023 history picked up from SFTP, ADICT rights
-    return {**spans, "collect_enedis": metering, "collect_grdf": metering, "telereleve": {"history_days": 14}}
+    return {**spans, "collect_enedis": metering, "collect_grdf": metering}
+
+
+# remote reading of the configured meters (SGE orders, M023 history picked up from SFTP, ADICT rights),
+# run once collect_enedis's runs are over: it switches curve recording on, and a collection running at
+# the same moment would see a meter both "not activated" and "activated" within one run
+TELERELEVE = {"history_days": 14}
 
 
 DELIVERY_DAGS = ("export_invoices", "crosscheck_invoices")  # scheduled on the warehouse Assets
@@ -485,6 +493,14 @@ def run_demo_dags() -> dict[str, str]:
             runs[dag_id] = api.trigger(dag_id, span)
             print(f"  triggered {dag_id} ({', '.join(f'{k} {v}' for k, v in span.items())})")
     states = {dag_id: api.wait_for_run(dag_id, run_id) for dag_id, run_id in runs.items()}
+    for dag_id in runs:  # unpausing also created each DAG's scheduled run for the latest day: wait for it too
+        scheduled = api.wait_for_latest(dag_id, scheduled_only=True)
+        if scheduled != "no run":
+            states[f"{dag_id} (scheduled)"] = scheduled
+    api.wait_for_dag("telereleve")
+    run_id = api.trigger("telereleve", TELERELEVE)
+    print(f"  triggered telereleve (history_days {TELERELEVE['history_days']}) once collect_enedis was done")
+    states["telereleve"] = api.wait_for_run("telereleve", run_id)
     # R50/R151 flows of the meters telereleve subscribed, delivered by the Enedis sandbox on the SFTP drop
     api.wait_for_dag("collect_sge_flows")
     states["collect_sge_flows"] = api.wait_for_run("collect_sge_flows", api.trigger("collect_sge_flows"))
