@@ -54,9 +54,13 @@ def restore(state: Any, data: dict[str, Any]) -> None:
             flows._done.update((f, s, d) for f, s, d in data["flows"]["done"])
 
 
-def save(state: Any, path: Path) -> None:
-    """Write the snapshot atomically (a reader never sees half a file)."""
-    text = json.dumps(snapshot(state), default=_encode, sort_keys=True)
+def _text(state: Any) -> str:
+    return json.dumps(snapshot(state), default=_encode, sort_keys=True)
+
+
+def save(state: Any, path: Path, text: str | None = None) -> None:
+    """Write the snapshot (or its already serialised `text`) atomically: a reader never sees half a file."""
+    text = _text(state) if text is None else text
     partial = path.with_name(f".{path.name}.part")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
@@ -77,9 +81,9 @@ def start_saver(state: Any, path: Path, interval_seconds: float = 5.0) -> Any:
     last: list[str] = [""]
 
     def once() -> None:
-        text = json.dumps(snapshot(state), default=_encode, sort_keys=True)
+        text = _text(state)
         if text != last[0]:
-            save(state, path)
+            save(state, path, text)
             last[0] = text
 
     def loop() -> None:

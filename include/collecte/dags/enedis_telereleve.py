@@ -50,6 +50,18 @@ def _consent_of(conn: Any, prm: str, today: Any, doing: str) -> Any:
     return mandate, Consent.from_fields(sge_consent_fields(mandate, today))
 
 
+def _refused(conn: Any, prm: str, exc: Any, what: str) -> str:
+    """Enedis refuses this point (SGT4G2, SGT4K2…): a flagged meter, not owed and not retried; the other
+    meters go on. The status names the SGT code for the operations page; returns the code."""
+    import logging
+
+    from collecte.sources.enedis.status import record_status
+
+    logging.getLogger("collecte.enedis").warning("%s refused by Enedis for %s: %s", what, prm, exc)
+    record_status(conn, prm, "telereleve", exc.meter_status, f"SGE {exc.code}: {exc}")
+    return str(exc.code)
+
+
 @task
 def select_new_meters() -> list[dict[str, Any]]:
     """PRMs allowed for télé-relève that have no curve activation order yet."""
@@ -83,7 +95,6 @@ def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
     A point Enedis refuses for consent (SGT4G2 and the like) is flagged NO_CONSENT and skipped; any
     other failure fails this meter's task (retried), and the run is red.
     """
-    import logging
 
     from collecte.dags.runtime import warehouse_url
     from collecte.sources.enedis.errors import NoConsent
@@ -111,11 +122,7 @@ def activate_and_order(meter: dict[str, Any]) -> dict[str, Any]:
             if context["params"].get("billing_history", True):  # M023 billing measures (R67) over the same span
                 affaires += order_history(sge, conn, prm, today - timedelta(days=days), today, billing=True)
         except NoConsent as exc:
-            # Enedis refuses this point (SGT4G2, SGT4K2…): a flagged meter, not owed and not retried; the
-            # other meters' orders and M023 pick-up go on. The status names the code for the operations page.
-            logging.getLogger("collecte.enedis").warning("télé-relève refused by Enedis for %s: %s", prm, exc)
-            record_status(conn, prm, "telereleve", exc.meter_status, f"SGE {exc.code}: {exc}")
-            return {"id": prm, "affaires": [], "refused": exc.code}
+            return {"id": prm, "affaires": [], "refused": _refused(conn, prm, exc, "télé-relève")}
         record_status(conn, prm, "telereleve", "OK", f"activated {activations}, M023 {affaires}")
     return {"id": prm, "affaires": affaires}
 
@@ -154,12 +161,10 @@ def select_renewals() -> list[dict[str, Any]]:
 @task(map_index_template="{{ meter_id }}")
 def renew_subscription(meter: dict[str, Any]) -> dict[str, Any]:
     """Renew one meter's ending SGE subscriptions, never past its mandate's end (consent from the mandate)."""
-    import logging
 
     from collecte.dags.runtime import warehouse_url
     from collecte.sources.enedis.errors import NoConsent
     from collecte.sources.enedis.sge import SgeClient
-    from collecte.sources.enedis.status import record_status
     from collecte.sources.enedis.telereleve import renew_meter
     from collecte.warehouse.db import connect
 
@@ -176,9 +181,7 @@ def renew_subscription(meter: dict[str, Any]) -> dict[str, Any]:
         try:
             outcomes = renew_meter(sge, conn, prm, consent, today=today, until=mandate.end_date, margin_days=margin)
         except NoConsent as exc:
-            logging.getLogger("collecte.enedis").warning("renewal refused by Enedis for %s: %s", prm, exc)
-            record_status(conn, prm, "telereleve", exc.meter_status, f"SGE {exc.code}: {exc}")
-            return {"id": prm, "renewed": {}, "refused": exc.code}
+            return {"id": prm, "renewed": {}, "refused": _refused(conn, prm, exc, "renewal")}
     return {"id": prm, "renewed": outcomes}
 
 
